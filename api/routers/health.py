@@ -1,0 +1,16 @@
+"""Liveness: is the service up, and how much does it serve."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.deps import StoreDep
+from api.schemas import Health
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health")
+def read_health(store: StoreDep) -> Health:
+    """Return ``ok`` with the number of documents and triples in the store."""
+    return Health(status="ok", documents=store.document_count(), triples=store.triple_count())

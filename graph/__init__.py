@@ -1,0 +1,1 @@
+"""The retningsgraf knowledge graph: IRIs, stores, validation and analysis."""

@@ -1,0 +1,171 @@
+"""Put files into a store: one named graph per source, a PROV record per load, all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from tqdm import tqdm
+
+from graph.namespaces import DCTERMS, GD, PROV, RDF, RDFS, XSD
+from graph.store import GraphWrite, Store
+from graph.vocabulary import vocabulary_files
+from loaders import Context, LoadError, Problem, loader_for, rdf_file, yaml_registry
+
+__all__ = [
+    "LoadReport",
+    "ensure_seeded",
+    "load_files",
+    "registry_files",
+    "source_name",
+]
+
+_IDS = """
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX gd: <https://w3id.org/retningsgraf/ontology#>
+PREFIX org: <http://www.w3.org/ns/org#>
+SELECT ?g ?id ?type WHERE {
+  GRAPH ?g { ?x a ?type ; dcterms:identifier ?id . FILTER(?type IN (gd:GuidingDocument, org:Organization)) }
+}
+"""
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What one file added: its named graph, documents and triples."""
+
+    path: str
+    source: str
+    graph: URIRef
+    documents: int
+    triples: int
+
+
+def registry_files() -> list[Path]:
+    """Return the shipped registry's YAML files."""
+    return sorted(yaml_registry.REGISTRY_DIR.glob("*.yaml"))
+
+
+def source_name(path: Path) -> str:
+    """Return the source name of *path*: ``registry/<stem>`` for the shipped registry, else ``import/<stem>``."""
+    if path.resolve().parent == yaml_registry.REGISTRY_DIR:
+        return f"registry/{path.stem}"
+    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.casefold()).strip("-") or "file"
+    return f"import/{slug}"
+
+
+def _existing_ids(store: Store) -> tuple[Context, dict[str, URIRef]]:
+    """Return the ids in the store and, per document id, the graph that defines it."""
+    context, owner_graph = Context(), {}
+    for row in store.select(_IDS):
+        if row["type"] == GD.GuidingDocument:
+            context.documents.add(str(row["id"]))
+            owner_graph[str(row["id"])] = URIRef(str(row["g"]))
+        else:
+            context.organisations.add(str(row["id"]))
+    return context, owner_graph
+
+
+def _provenance(store: Store, report: LoadReport, path: Path, started: dt.datetime) -> GraphWrite:
+    stamp = started.strftime("%Y%m%dT%H%M%S%fZ")
+    activity = store.minter.load_activity(report.source, stamp)
+    used = URIRef(f"{activity}/file")
+    now = dt.datetime.now(dt.UTC)
+    g = Graph()
+    g.add((activity, RDF.type, PROV.Activity))
+    g.add((activity, RDFS.label, Literal(f"Indlæsning af {path.name}", lang="da")))
+    g.add((activity, RDFS.label, Literal(f"Load of {path.name}", lang="en")))
+    g.add((activity, PROV.startedAtTime, Literal(started.isoformat(), datatype=XSD.dateTime)))
+    g.add((activity, PROV.endedAtTime, Literal(now.isoformat(), datatype=XSD.dateTime)))
+    g.add((activity, PROV.used, used))
+    g.add((activity, PROV.generated, report.graph))
+    g.add((activity, GD.documentCount, Literal(report.documents)))
+    g.add((activity, GD.tripleCount, Literal(report.triples)))
+    g.add((used, RDF.type, PROV.Entity))
+    g.add((used, RDFS.label, Literal(path.name)))
+    g.add((used, PROV.atLocation, Literal(str(path))))
+    g.add((report.graph, RDF.type, PROV.Entity))
+    g.add((report.graph, PROV.wasGeneratedBy, activity))
+    g.add((report.graph, PROV.generatedAtTime, Literal(now.isoformat(), datatype=XSD.dateTime)))
+    g.add((report.graph, DCTERMS.source, Literal(path.name)))
+    return GraphWrite(store.minter.graph(f"provenance/{report.source}"), g)
+
+
+def load_files(store: Store, paths: list[Path], *, progress: bool = True) -> list[LoadReport]:
+    """Load *paths* into *store* in one transaction, each file into its own named graph.
+
+    Every file is converted before anything is written, so one bad file refuses them all
+    and the store is left exactly as it was.  Loading a file again replaces its graph.
+
+    Args:
+        store: the store to write.
+        paths: YAML registry, CSV, XLSX or RDF files.
+        progress: show a progress bar on a terminal.
+
+    Returns:
+        One report per file.
+
+    Raises:
+        LoadError: naming the file, the line or row and the field of each problem.
+    """
+    context, defined_in = _existing_ids(store)
+    parsed = {path: yaml_registry.read(path) for path in paths if path.suffix.lower() in (".yaml", ".yml")}
+    # Registry files may refer to organisations in each other, so declare all their ids first.
+    for data in parsed.values():
+        own = yaml_registry.declared_ids(data)
+        context.organisations |= own.organisations
+        context.documents |= own.documents
+    writes: list[GraphWrite] = []
+    reports: list[LoadReport] = []
+    claimed: dict[str, URIRef] = {}
+    for path in tqdm(paths, desc="Indlæser", unit="fil", disable=None if progress else True):
+        started = dt.datetime.now(dt.UTC)
+        loader = loader_for(path)
+        source = source_name(path)
+        name = store.minter.graph(source)
+        if path in parsed:
+            triples = yaml_registry.load(path, store.minter, context, parsed[path])
+        else:
+            triples = loader(path, store.minter, context)
+        ids = {str(o) for s, o in triples.subject_objects(DCTERMS.identifier) if (s, RDF.type, GD.GuidingDocument) in triples}
+        clashes = sorted(i for i in ids if defined_in.get(i, name) != name or claimed.get(i, name) != name)
+        if clashes:
+            other = defined_in.get(clashes[0]) or claimed.get(clashes[0])
+            raise LoadError(
+                str(path),
+                [Problem("file", "id", f"document {i!r} is already defined by {other}; correct it there") for i in clashes],
+            )
+        claimed.update(dict.fromkeys(ids, name))
+        context.documents |= ids
+        context.organisations |= {
+            str(o) for s, o in triples.subject_objects(DCTERMS.identifier) if str(s).startswith(f"{store.minter.base}organisation/")
+        }
+        report = LoadReport(str(path), source, name, len(ids), len(triples))
+        writes += [GraphWrite(name, triples), _provenance(store, report, path, started)]
+        reports.append(report)
+    store.write(writes)
+    return reports
+
+
+def _vocabulary_writes(store: Store) -> list[GraphWrite]:
+    minter = store.minter
+    return [
+        GraphWrite(minter.graph(f"vocabulary/{path.stem}"), rdf_file.load(path, minter, Context()))
+        for path in vocabulary_files()
+    ]
+
+
+def ensure_seeded(store: Store, *, progress: bool = False) -> list[LoadReport]:
+    """Bring the store's vocabulary up to date and seed an empty store with the shipped registry.
+
+    Returns:
+        The reports of the registry files loaded, or an empty list if the store had data.
+    """
+    empty = store.document_count() == 0 and not any("/graph/registry/" in g for g in store.graph_names())
+    store.write(_vocabulary_writes(store))
+    if not empty:
+        return []
+    return load_files(store, registry_files(), progress=progress)

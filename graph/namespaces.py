@@ -1,0 +1,124 @@
+"""Every IRI retningsgraf uses is minted here, so data and code agree on one scheme.
+
+Vocabulary IRIs (the ontology, the ICD-10, population, topic and status schemes) are
+published terms and therefore fixed.  Instance IRIs (documents, organisations, named
+graphs, load activities) are minted under a configurable base, read from the
+environment variable ``RETNINGSGRAF_BASE`` (default ``https://w3id.org/retningsgraf/``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
+
+__all__ = [
+    "DCTERMS",
+    "GD",
+    "ICD10",
+    "ORG",
+    "OWL",
+    "POPULATION",
+    "PROV",
+    "RDF",
+    "RDFS",
+    "SCHEMA",
+    "SH",
+    "SKOS",
+    "STATUS",
+    "TOPIC",
+    "XSD",
+    "Minter",
+    "default_base",
+    "is_valid_id",
+]
+
+VOCAB = "https://w3id.org/retningsgraf/"
+GD = Namespace(VOCAB + "ontology#")
+ICD10 = Namespace(VOCAB + "icd10/")
+POPULATION = Namespace(VOCAB + "population/")
+TOPIC = Namespace(VOCAB + "topic/")
+STATUS = Namespace(VOCAB + "status/")
+SCHEMA = Namespace("https://schema.org/")
+
+ICD10_SCHEME = URIRef(VOCAB + "scheme/icd10-f")
+POPULATION_SCHEME = URIRef(VOCAB + "scheme/population")
+TOPIC_SCHEME = URIRef(VOCAB + "scheme/topic")
+STATUS_SCHEME = URIRef(VOCAB + "scheme/status")
+
+PREFIXES: dict[str, str] = {
+    "gd": str(GD),
+    "icd10": str(ICD10),
+    "population": str(POPULATION),
+    "topic": str(TOPIC),
+    "status": str(STATUS),
+    "dcterms": str(DCTERMS),
+    "skos": str(SKOS),
+    "org": str(ORG),
+    "prov": str(PROV),
+    "schema": str(SCHEMA),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+}
+
+# Ids become path segments of IRIs and of API URLs: keep them boring.
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
+
+
+def is_valid_id(value: str) -> bool:
+    """Return True if *value* may be used as a document or organisation id."""
+    return bool(_ID.match(value))
+
+
+def default_base() -> str:
+    """Return the instance base IRI from the environment, ending in a slash."""
+    base = os.environ.get("RETNINGSGRAF_BASE", VOCAB)
+    return base if base.endswith("/") else base + "/"
+
+
+@dataclass(frozen=True)
+class Minter:
+    """Mints instance IRIs under one base and reads ids back from them."""
+
+    base: str = VOCAB
+
+    def document(self, doc_id: str) -> URIRef:
+        """IRI of a guiding document."""
+        return URIRef(f"{self.base}document/{_checked(doc_id)}")
+
+    def organisation(self, org_id: str) -> URIRef:
+        """IRI of an organisation."""
+        return URIRef(f"{self.base}organisation/{_checked(org_id)}")
+
+    def event(self, event_id: str) -> URIRef:
+        """IRI of an organisational change event (merger, re-anchoring)."""
+        return URIRef(f"{self.base}event/{_checked(event_id)}")
+
+    def citation(self, subject: URIRef, index: int) -> URIRef:
+        """IRI of the n-th source citation of *subject*."""
+        return URIRef(f"{subject}/source/{index}")
+
+    def link(self, subject: URIRef, link_type: str, target_id: str) -> URIRef:
+        """IRI of the qualified link from *subject* to a target document."""
+        return URIRef(f"{subject}/link/{link_type}/{_checked(target_id)}")
+
+    def graph(self, source: str) -> URIRef:
+        """IRI of the named graph that holds one loaded source."""
+        return URIRef(f"{self.base}graph/{source}")
+
+    def load_activity(self, source: str, stamp: str) -> URIRef:
+        """IRI of the PROV activity that loaded *source* at *stamp*."""
+        return URIRef(f"{self.base}load/{source}/{stamp}")
+
+    def id_of(self, iri: str) -> str:
+        """Return the local id of a document or organisation IRI."""
+        return str(iri).rstrip("/").rsplit("/", 1)[-1]
+
+
+def _checked(value: str) -> str:
+    if not is_valid_id(value):
+        raise ValueError(f"invalid id {value!r}: use lowercase letters, digits and '-'")
+    return value

@@ -1,0 +1,198 @@
+"""The controlled vocabularies (kinds, statuses, populations, topics, ICD-10) and their lookups."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+
+from graph.namespaces import (
+    GD,
+    ICD10_SCHEME,
+    POPULATION_SCHEME,
+    RDFS,
+    SKOS,
+    STATUS_SCHEME,
+    TOPIC_SCHEME,
+)
+
+__all__ = ["ONTOLOGY_DIR", "Vocabulary", "vocabulary", "vocabulary_files"]
+
+ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+
+# The nine kinds of guiding document, by the exact local names the design card fixes.
+KINDS = (
+    "DMPGGuideline",
+    "NationalClinicalRecommendation",
+    "NationalClinicalGuideline",
+    "CourseDescription",
+    "PackagePathway",
+    "ChooseWiselyRecommendation",
+    "Guidance",
+    "RegionalGuideline",
+    "Other",
+)
+
+ORGANISATION_TYPES = (
+    "DMPG",
+    "Umbrella",
+    "Authority",
+    "Region",
+    "Society",
+    "QualityInstitute",
+    "MedicinesCouncil",
+    "Partnership",
+    "InterestOrganisation",
+)
+
+_CODE = re.compile(r"^D?(F\d\d(?:\.\d{1,2})?)$")
+_RANGE = re.compile(r"^D?(F\d\d)\s*[-–]\s*D?(F\d\d)$")
+
+
+def vocabulary_files() -> list[Path]:
+    """Return the Turtle files of the ontology and its concept schemes (not the shapes)."""
+    return sorted(ONTOLOGY_DIR.glob("*.ttl"))
+
+
+def _key(text: str) -> str:
+    return " ".join(text.casefold().replace("_", "-").split())
+
+
+@dataclass
+class Scheme:
+    """A concept scheme with every way a user may name one of its concepts."""
+
+    name: str
+    concepts: dict[str, URIRef] = field(default_factory=dict)  # notation -> concept
+    aliases: dict[str, URIRef] = field(default_factory=dict)  # any label, casefolded
+
+    def resolve(self, text: str) -> URIRef | None:
+        """Return the concept *text* names (notation or Danish/English label), if any."""
+        return self.aliases.get(_key(text))
+
+    def allowed(self) -> str:
+        """Return the notations, for error messages."""
+        return ", ".join(self.concepts)
+
+
+@dataclass
+class Vocabulary:
+    """Lookups over the ontology and schemes, built once from their Turtle files."""
+
+    graph: Graph
+    kinds: dict[str, URIRef]
+    organisation_types: dict[str, URIRef]
+    statuses: Scheme
+    populations: Scheme
+    topics: Scheme
+    icd10: dict[str, URIRef]  # notation (F20, DF20, F20-F29) -> concept
+    broader: dict[URIRef, URIRef]
+    valid_statuses: frozenset[URIRef]
+
+    def kind(self, text: str) -> URIRef | None:
+        """Return the kind class named by its local name or Danish/English label."""
+        return self.kinds.get(_key(text))
+
+    def disease_areas(self, text: str) -> list[URIRef]:
+        """Resolve an ICD-10 code, SKS code, block or range of categories to concepts.
+
+        Args:
+            text: ``F20``, ``DF20``, ``F50.0``, ``F20-F29`` (a block) or ``F32-F33``
+                (a range of three-character categories).
+
+        Returns:
+            The concepts, or an empty list if *text* names nothing in chapter V.
+        """
+        code = text.strip().upper().replace(" ", "")
+        if code in self.icd10:
+            return [self.icd10[code]]
+        match = _CODE.match(code)
+        if match and match.group(1) in self.icd10:
+            return [self.icd10[match.group(1)]]
+        span = _RANGE.match(code)
+        if not span:
+            return []
+        low, high = span.groups()
+        if low > high:
+            return []
+        block = self.icd10.get(f"{low}-{high}")
+        if block is not None:
+            return [block]
+        found = [
+            concept
+            for notation, concept in self.icd10.items()
+            if re.fullmatch(r"F\d\d", notation) and low <= notation <= high
+        ]
+        # A range whose ends are not both real categories is a typo, not a scope.
+        return found if low in self.icd10 and high in self.icd10 else []
+
+    def ancestors(self, concept: URIRef) -> list[URIRef]:
+        """Return the broader concepts of *concept*, nearest first."""
+        chain: list[URIRef] = []
+        while concept in self.broader and len(chain) < 10:
+            concept = self.broader[concept]
+            chain.append(concept)
+        return chain
+
+
+def _scheme(graph: Graph, name: str, scheme: URIRef) -> Scheme:
+    result = Scheme(name)
+    for concept in sorted(graph.subjects(SKOS.inScheme, scheme)):
+        assert isinstance(concept, URIRef)
+        notations = [str(n) for n in graph.objects(concept, SKOS.notation)]
+        if notations:
+            result.concepts[notations[0]] = concept
+        for label in [*notations, *graph.objects(concept, SKOS.prefLabel)]:
+            result.aliases[_key(str(label))] = concept
+    return result
+
+
+def _kind_aliases(graph: Graph, names: tuple[str, ...]) -> dict[str, URIRef]:
+    aliases: dict[str, URIRef] = {}
+    for name in names:
+        cls = GD[name]
+        aliases[_key(name)] = cls
+        for label in graph.objects(cls, RDFS.label):
+            text = str(label)
+            aliases[_key(text)] = cls
+            # "national klinisk anbefaling (NKA)" is also written "NKA" or without the parenthesis.
+            match = re.match(r"^(.*?)\s*\((.+)\)$", text)
+            if match:
+                aliases[_key(match.group(1))] = cls
+                aliases[_key(match.group(2))] = cls
+    return aliases
+
+
+@cache
+def vocabulary() -> Vocabulary:
+    """Return the vocabulary built from ``ontology/*.ttl`` (cached for the process)."""
+    graph = Graph()
+    for path in vocabulary_files():
+        graph.parse(path, format="turtle")
+    icd10: dict[str, URIRef] = {}
+    broader: dict[URIRef, URIRef] = {}
+    for concept in graph.subjects(SKOS.inScheme, ICD10_SCHEME):
+        assert isinstance(concept, URIRef)
+        for notation in graph.objects(concept, SKOS.notation):
+            icd10[str(notation).upper()] = concept
+        for parent in graph.objects(concept, SKOS.broader):
+            assert isinstance(parent, URIRef)
+            broader[concept] = parent
+    statuses = _scheme(graph, "status", STATUS_SCHEME)
+    valid = frozenset(
+        s for s in graph.subjects(GD.isValid, Literal(True)) if isinstance(s, URIRef)
+    )
+    return Vocabulary(
+        graph=graph,
+        kinds=_kind_aliases(graph, KINDS),
+        organisation_types=_kind_aliases(graph, ORGANISATION_TYPES),
+        statuses=statuses,
+        populations=_scheme(graph, "population", POPULATION_SCHEME),
+        topics=_scheme(graph, "topic", TOPIC_SCHEME),
+        icd10=icd10,
+        broader=broader,
+        valid_statuses=valid,
+    )

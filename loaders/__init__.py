@@ -1,0 +1,43 @@
+"""Loaders: one per source format, each a pure, offline ``load(path, minter, context) -> Graph``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from rdflib import Graph
+
+from graph.namespaces import Minter
+from loaders import rdf_file, spreadsheet, yaml_registry
+from loaders.records import Context, LoadError, Problem
+
+__all__ = ["LOADERS", "MAX_BYTES", "Context", "LoadError", "Problem", "loader_for"]
+
+Loader = Callable[[Path, Minter, Context], Graph]
+
+LOADERS: dict[str, Loader] = {
+    ".yaml": yaml_registry.load,
+    ".yml": yaml_registry.load,
+    ".csv": spreadsheet.load,
+    ".xlsx": spreadsheet.load,
+    **{suffix: rdf_file.load for suffix in rdf_file.FORMATS},
+}
+
+# A registry of tens of thousands of documents is a few megabytes; more is a mistake or an attack.
+MAX_BYTES = 64 * 1024 * 1024
+
+
+def loader_for(path: Path) -> Loader:
+    """Return the loader for *path* by its suffix.
+
+    Raises:
+        LoadError: if the file is missing, too large or of an unknown format.
+    """
+    if not path.is_file():
+        raise LoadError(str(path), [Problem("file", None, "no such file")])
+    if path.stat().st_size > MAX_BYTES:
+        raise LoadError(str(path), [Problem("file", None, f"larger than the limit of {MAX_BYTES} bytes")])
+    loader = LOADERS.get(path.suffix.lower())
+    if loader is None:
+        raise LoadError(str(path), [Problem("file", None, f"unknown format; use one of {', '.join(sorted(LOADERS))}")])
+    return loader

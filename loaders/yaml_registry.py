@@ -1,0 +1,134 @@
+"""Load the YAML registry (one file per owner family, see ``loaders/registry/README.md``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from graph.namespaces import Minter
+from graph.vocabulary import vocabulary
+from loaders.records import Context, LoadError, Problem, RecordConverter
+
+__all__ = ["REGISTRY_DIR", "declared_ids", "load", "read"]
+
+REGISTRY_DIR = Path(__file__).resolve().parent / "registry"
+SECTIONS = ("family", "organisations", "events", "documents")
+SKIP: dict[str, str] = {}
+
+
+class _LineDict(dict[str, Any]):
+    """A mapping that remembers the line of itself and of each key."""
+
+    line = 0
+    key_lines: dict[str, int]
+
+
+class _LineLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, keeping line numbers so errors can point at them."""
+
+
+def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[_LineDict]:
+    data = _LineDict()
+    data.line = node.start_mark.line + 1
+    data.key_lines = {str(key.value): key.start_mark.line + 1 for key, _ in node.value}
+    yield data
+    data.update(loader.construct_mapping(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)  # type: ignore[arg-type]
+# Dates stay text, so a bad one is reported with its line and field like every other value.
+_LineLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def read(path: Path) -> dict[str, Any]:
+    """Parse *path* as a registry file, refusing anything but a mapping of known sections.
+
+    Raises:
+        LoadError: with the line of the syntax error or of the unknown section.
+    """
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except UnicodeDecodeError as error:
+        raise LoadError(str(path), [Problem(f"byte {error.start}", None, "not UTF-8 text")]) from error
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        raise LoadError(str(path), [Problem(where, None, f"YAML syntax error: {error.problem}")]) from error
+    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as error:
+        raise LoadError(str(path), [Problem("file", None, f"YAML error: {error}")]) from error
+    if data is None:
+        data = _LineDict()
+    if not isinstance(data, dict):
+        raise LoadError(str(path), [Problem("line 1", None, "a registry file is a mapping with sections " + ", ".join(SECTIONS))])
+    problems = [
+        Problem(f"line {data.key_lines.get(key, 1)}", key, f"unknown section (allowed: {', '.join(SECTIONS)})")
+        for key in data
+        if key not in SECTIONS
+    ]
+    for section in SECTIONS[1:]:
+        items = data.get(section) or []
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            problems.append(Problem(f"line {data.key_lines.get(section, 1)}", section, "expected a list of mappings"))
+    if problems:
+        raise LoadError(str(path), problems)
+    return data
+
+
+def declared_ids(data: dict[str, Any]) -> Context:
+    """Return the organisation and document ids a parsed registry file defines."""
+    return Context(
+        organisations={str(item.get("id")) for item in data.get("organisations") or []},
+        documents={str(item.get("id")) for item in data.get("documents") or []},
+    )
+
+
+def _locator(item: _LineDict):  # type: ignore[no-untyped-def]
+    def at(field: str | None) -> str:
+        line = item.key_lines.get(field, item.line) if field else item.line
+        return f"line {line}"
+
+    return at
+
+
+def load(path: Path, minter: Minter, context: Context, data: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    """Return the triples of one registry file, without network access.
+
+    Args:
+        path: the YAML file.
+        minter: mints the IRIs.
+        context: ids the file may refer to besides its own.
+        data: the file already parsed by :func:`read`, to avoid reading it twice.
+
+    Raises:
+        LoadError: naming the line and field of every problem; nothing is returned then.
+    """
+    data = read(path) if data is None else data
+    own = declared_ids(data)
+    context = Context(context.organisations | own.organisations, context.documents | own.documents)
+    converter = RecordConverter(vocabulary(), minter, context)
+    seen: dict[str, int] = {}
+    for section, convert in (
+        ("organisations", converter.organisation),
+        ("events", converter.event),
+        ("documents", converter.document),
+    ):
+        for item in data.get(section) or []:
+            item_id = str(item.get("id"))
+            if item_id in SKIP:
+                continue
+            key = f"{section}:{item_id}"
+            if key in seen:
+                converter.problems.append(
+                    Problem(f"line {item.line}", "id", f"duplicate id {item_id!r} (first on line {seen[key]})")
+                )
+            seen[key] = item.line
+            convert(item, _locator(item))
+    if converter.problems:
+        raise LoadError(str(path), converter.problems)
+    return converter.graph
