@@ -21,6 +21,7 @@ __all__ = [
     "load_files",
     "registry_files",
     "source_name",
+    "vocabulary_writes",
 ]
 
 _IDS = """
@@ -150,7 +151,8 @@ def load_files(store: Store, paths: list[Path], *, progress: bool = True) -> lis
     return reports
 
 
-def _vocabulary_writes(store: Store) -> list[GraphWrite]:
+def vocabulary_writes(store: Store) -> list[GraphWrite]:
+    """Return writes that put each ontology and scheme file into its own named graph."""
     minter = store.minter
     return [
         GraphWrite(minter.graph(f"vocabulary/{path.stem}"), rdf_file.load(path, minter, Context()))
@@ -165,7 +167,7 @@ def ensure_seeded(store: Store, *, progress: bool = False) -> list[LoadReport]:
         The reports of the registry files loaded, or an empty list if the store had data.
     """
     empty = store.document_count() == 0 and not any("/graph/registry/" in g for g in store.graph_names())
-    store.write(_vocabulary_writes(store))
+    store.write(vocabulary_writes(store))
     if not empty:
         return []
     return load_files(store, registry_files(), progress=progress)
