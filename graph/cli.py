@@ -36,10 +36,10 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate the store with the SHACL shapes; exit 1 on violations only."""
-    from graph.validate import format_json, format_text, validate
+    from graph.validate import format_json, format_text, validate_store
 
     store = _open(args.store)
-    report = validate(store.union())
+    report = validate_store(store)
     if args.format == "json":
         print(format_json(report))
     elif args.format == "turtle":
@@ -66,7 +66,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.main import Settings, create_app
 
-    app = create_app(Settings(store=args.store))
+    settings = Settings(
+        store=args.store, sparql_timeout=args.sparql_timeout, sparql_max_rows=args.sparql_max_rows
+    )
+    app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
@@ -99,6 +102,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", parents=[common], help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--sparql-timeout", type=float, default=10.0, help="seconds per query")
+    serve.add_argument("--sparql-max-rows", type=int, default=100_000, help="rows per result")
     serve.set_defaults(func=cmd_serve)
     return parser
 
