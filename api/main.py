@@ -6,11 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from api.routers import health
+from api.routers import coverage, documents, gaps, health, organisations, overlaps, sparql, validation
 from graph.ingest import ensure_seeded
+from graph.landscape import landscape
+from graph.overlap import DraftError
 from graph.store import open_store
+from graph.views import FilterError
 
 __all__ = ["Settings", "create_app"]
 
@@ -20,6 +24,8 @@ class Settings:
     """What the operator configures: which store to serve."""
 
     store: str = "memory"
+    sparql_timeout: float = 10.0  # seconds a SPARQL query may run before its worker is killed
+    sparql_max_rows: int = 100_000  # more result rows than this is an error, not a truncation
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -30,10 +36,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = open_store(settings.store)
         ensure_seeded(store)
+        landscape(store)  # build the read model now, not on the first request
         app.state.store = store
         try:
             yield
         finally:
+            sparql.shutdown(app)
             store.close()
 
     app = FastAPI(
@@ -44,5 +52,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.include_router(health.router)
+    for module in (health, documents, organisations, coverage, gaps, overlaps, validation, sparql):
+        app.include_router(module.router)
+
+    @app.exception_handler(FilterError)
+    @app.exception_handler(DraftError)
+    async def unknown_value(request: Request, error: Exception) -> JSONResponse:
+        """An unknown code or value in a filter or draft is the client's mistake: 422 naming it."""
+        field = getattr(error, "field", None)
+        value = getattr(error, "value", None)
+        return JSONResponse(
+            status_code=422,
+            content={"detail": [{"loc": [field], "msg": str(error), "input": value, "type": "unknown_value"}]},
+        )
+
     return app

@@ -1,10 +1,24 @@
-"""Response models of the API."""
+"""Response and request models of the API (the OpenAPI schema at /docs is built from these)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-__all__ = ["Health"]
+__all__ = [
+    "Candidate",
+    "CheckResult",
+    "CoverageReport",
+    "DiseaseAreaNode",
+    "DocumentList",
+    "DocumentOut",
+    "DraftIn",
+    "GapList",
+    "Health",
+    "OrganisationDetail",
+    "OrganisationList",
+    "OverlapList",
+    "ValidationReport",
+]
 
 
 class Health(BaseModel):
@@ -13,3 +27,260 @@ class Health(BaseModel):
     status: str
     documents: int
     triples: int
+
+
+class OwnerRef(BaseModel):
+    """An owner as shown on a document."""
+
+    id: str
+    name: str
+
+
+class AreaRef(BaseModel):
+    """A disease area as shown on a document."""
+
+    notation: str
+    label: str
+    label_en: str | None = None
+
+
+class LinkOut(BaseModel):
+    """A typed link to another document."""
+
+    type: str
+    target: str
+
+
+class DocumentOut(BaseModel):
+    """A guiding document with its scope, status, dates, sources and links."""
+
+    id: str
+    iri: str
+    title: str
+    title_en: str | None = None
+    kind: str
+    kind_label: str
+    owners: list[OwnerRef]
+    disease_areas: list[AreaRef]
+    populations: list[str]
+    topics: list[str]
+    status: str
+    valid: bool
+    issued: str | None = None
+    modified: str | None = None
+    consultation: str | None = None
+    not_valid_since: str | None = None
+    version: str | None = None
+    url: str | None = None
+    sources: list[str]
+    links: list[LinkOut]
+    verification: str | None = None
+    notes: str | None = None
+
+
+class DocumentList(BaseModel):
+    """One page of documents and the total number that matched."""
+
+    items: list[DocumentOut]
+    total: int
+
+
+class OrganisationOut(BaseModel):
+    """An organisation with its parent and number of documents."""
+
+    id: str
+    iri: str
+    name: str
+    name_en: str | None = None
+    abbreviation: str | None = None
+    types: list[str]
+    parent: str | None = None
+    documents: int
+
+
+class OrganisationList(BaseModel):
+    """All organisations."""
+
+    items: list[OrganisationOut]
+
+
+class DocumentBrief(BaseModel):
+    """A document in a list of an organisation's documents."""
+
+    id: str
+    title: str
+    kind: str
+    status: str
+
+
+class AreaCount(BaseModel):
+    """A disease area with a number of documents."""
+
+    notation: str
+    label: str
+    documents: int
+
+
+class ChangeEventOut(BaseModel):
+    """A merger or re-anchoring (org:ChangeEvent)."""
+
+    event: str
+    label: str | None = None
+    date: str | None = None
+    original: list[str]
+    resulting: list[str]
+
+
+class OrganisationDetail(OrganisationOut):
+    """An organisation with its documents, disease areas and history of mergers."""
+
+    sub_organisations: list[str]
+    sources: list[str]
+    document_list: list[DocumentBrief]
+    disease_areas: list[AreaCount]
+    history: list[ChangeEventOut]
+
+
+class DiseaseAreaNode(BaseModel):
+    """A node of the ICD-10 chapter V tree with valid documents per kind."""
+
+    notation: str
+    sks: str
+    label: str
+    label_en: str
+    planning: bool
+    counts: dict[str, int]
+    total: int
+    children: list[DiseaseAreaNode]
+
+
+class CoverageRow(BaseModel):
+    """Valid documents per kind for one planning disease area."""
+
+    notation: str
+    label: str
+    label_en: str
+    level: str
+    counts: dict[str, int]
+    documents: dict[str, list[str]]
+    total: int
+
+
+class CoverageReport(BaseModel):
+    """Coverage of every planning disease area."""
+
+    items: list[CoverageRow]
+
+
+class GapItem(BaseModel):
+    """One gap found by a SHACL gap rule."""
+
+    disease_area: str | None
+    label: str | None
+    rule: str
+    shape: str
+    severity: str
+    message: str
+    message_en: str
+    focus: str
+    organisation: str | None = None
+    documents: list[str]
+
+
+class GapList(BaseModel):
+    """Every gap, with the rules that found them."""
+
+    items: list[GapItem]
+    total: int
+
+
+class ReasonOut(BaseModel):
+    """A reason a coordinator can check."""
+
+    type: str
+    text: str
+    text_en: str
+
+
+class OverlapOut(BaseModel):
+    """A related pair of documents; for supersedes, ``a`` is the newer document."""
+
+    a: str
+    b: str
+    relation: str
+    score: float
+    reasons: list[ReasonOut]
+
+
+class OwnerPair(BaseModel):
+    """Relations counted per pair of owners."""
+
+    owner: str
+    other_owner: str
+    relations: dict[str, int]
+    total: int
+
+
+class ClusterOut(BaseModel):
+    """Documents joined by duplicate, overlap or supersedes."""
+
+    documents: list[str]
+    owners: list[str]
+    disease_areas: list[str]
+    relations: dict[str, int]
+
+
+class OverlapList(BaseModel):
+    """Related pairs, their summary per owner pair and the clusters they form."""
+
+    items: list[OverlapOut]
+    total: int
+    owner_pairs: list[OwnerPair]
+    clusters: list[ClusterOut]
+
+
+class DraftIn(BaseModel):
+    """A planned document to check against the landscape; only the title is required."""
+
+    title: str = Field(min_length=1, max_length=500)
+    kind: str | None = Field(default=None, max_length=100)
+    owner: str | None = Field(default=None, max_length=200, description="organisation id or name")
+    disease_areas: list[str] = Field(default_factory=list, max_length=50, description="F10, F50.0, F10-F19, DF10")
+    populations: list[str] = Field(default_factory=list, max_length=10)
+    topics: list[str] = Field(default_factory=list, max_length=20)
+
+
+class Candidate(BaseModel):
+    """An existing document the draft relates to."""
+
+    document: DocumentOut
+    relation: str
+    score: float
+    reasons: list[ReasonOut]
+
+
+class CheckResult(BaseModel):
+    """The ranked candidates for a draft, best first."""
+
+    candidates: list[Candidate]
+
+
+class ValidationResultOut(BaseModel):
+    """One SHACL result."""
+
+    focus: str
+    path: str | None = None
+    severity: str
+    message: str
+    message_en: str | None = None
+    shape: str
+    value: str | None = None
+
+
+class ValidationReport(BaseModel):
+    """The SHACL report: data quality and gap rules, with counts by owner and severity."""
+
+    conforms: bool
+    results: list[ValidationResultOut]
+    counts_by_severity: dict[str, int]
+    counts_by_owner: dict[str, dict[str, int]]

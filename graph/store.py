@@ -53,6 +53,20 @@ class Store(abc.ABC):
     """
 
     minter: Minter
+    #: Incremented by every write in this process; read models cache against it.
+    generation: int = 0
+
+    @property
+    def cache(self) -> dict[str, Any]:
+        """Per-store cache of derived read models, emptied by every write."""
+        if "_cache" not in self.__dict__:
+            self.__dict__["_cache"] = {}
+        cache: dict[str, Any] = self.__dict__["_cache"]
+        return cache
+
+    def _written(self) -> None:
+        self.generation += 1
+        self.cache.clear()
 
     @abc.abstractmethod
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
@@ -226,6 +240,7 @@ class OxigraphStore(Store):
                     self._store.flush()
             except (OSError, SyntaxError, ValueError) as error:
                 raise StoreError(f"the write was refused and nothing changed: {error}") from error
+            self._written()
 
     def graph(self, name: URIRef) -> Graph:
         """Return a copy of one named graph."""

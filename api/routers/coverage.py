@@ -1,0 +1,34 @@
+"""Coverage: the disease-area tree and the planning rows with valid documents per kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import LandscapeDep
+from api.schemas import CoverageReport, CoverageRow, DiseaseAreaNode
+from graph import views
+
+router = APIRouter(tags=["coverage"])
+
+
+@router.get("/disease-areas")
+def read_disease_areas(land: LandscapeDep) -> list[DiseaseAreaNode]:
+    """ICD-10 chapter V as a tree of blocks and categories, with valid documents per kind."""
+    return [DiseaseAreaNode(**node) for node in views.disease_area_tree(land)]
+
+
+@router.get("/coverage")
+def read_coverage(
+    land: LandscapeDep,
+    population: Annotated[str | None, Query(max_length=50)] = None,
+    kind: Annotated[str | None, Query(max_length=100)] = None,
+    topic: Annotated[str | None, Query(max_length=50)] = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+    valid_on: Annotated[dt.date | None, Query()] = None,
+) -> CoverageReport:
+    """Per planning disease area: valid documents counted per kind, with their ids."""
+    filters = views.Filters(kind=kind, owner=owner, population=population, topic=topic, valid_on=valid_on)
+    return CoverageReport(items=[CoverageRow(**row) for row in views.coverage(land, filters)])

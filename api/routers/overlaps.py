@@ -1,0 +1,58 @@
+"""Overlaps: related pairs of documents, per owner pair and cluster, and the draft check."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from api.deps import LandscapeDep
+from api.schemas import Candidate, CheckResult, ClusterOut, DocumentOut, DraftIn, OverlapList, OverlapOut, OwnerPair
+from graph import overlap, views
+
+router = APIRouter(prefix="/overlaps", tags=["overlaps"])
+Relation = Literal["duplicate", "overlap", "complementary", "supersedes"]
+
+
+@router.get("")
+def read_overlaps(
+    land: LandscapeDep,
+    owner: Annotated[str | None, Query(max_length=200, description="organisation id or name")] = None,
+    other_owner: Annotated[str | None, Query(max_length=200)] = None,
+    relation: Relation | None = None,
+    min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+) -> OverlapList:
+    """Related pairs of documents, best first; with owner filters, pairs between those owners."""
+    first = views.resolve_owner(land, owner) if owner else None
+    second = views.resolve_owner(land, other_owner) if other_owner else None
+    found = []
+    for c in overlap.pairs(land, [relation] if relation else overlap.RELATIONS, min_score):
+        owners_a, owners_b = set(land.documents[c.a].owners), set(land.documents[c.b].owners)
+        if first and second:
+            if not (first in owners_a and second in owners_b or second in owners_a and first in owners_b):
+                continue
+        elif first and first not in owners_a | owners_b:
+            continue
+        found.append(c)
+    items = [OverlapOut(a=c.a, b=c.b, relation=c.relation or "", score=c.score, reasons=[r.__dict__ for r in c.reasons]) for c in found[:limit]]
+    pairs = [OwnerPair(**row) for row in overlap.owner_summary(land, found)]
+    clusters = [ClusterOut(**cluster) for cluster in overlap.clusters(land, min_score)]
+    return OverlapList(items=items, total=len(found), owner_pairs=pairs, clusters=clusters)
+
+
+@router.post("/check")
+def check_draft(draft: DraftIn, land: LandscapeDep, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> CheckResult:
+    """Rank the existing documents a draft would duplicate, overlap, complement or supersede."""
+    found = overlap.check_draft(land, overlap.Draft(**draft.model_dump()), limit=limit)
+    return CheckResult(
+        candidates=[
+            Candidate(
+                document=DocumentOut(**views.document_json(land, land.documents[c.b])),
+                relation=c.relation or "",
+                score=c.score,
+                reasons=[r.__dict__ for r in c.reasons],
+            )
+            for c in found
+        ]
+    )

@@ -1,0 +1,34 @@
+"""Validation: the SHACL report of data quality and gaps, as JSON or as the report graph."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from api.deps import LandscapeDep, StoreDep
+from api.negotiation import preferred
+from api.schemas import ValidationReport, ValidationResultOut
+from graph.validate import validate_store
+
+router = APIRouter(prefix="/validation", tags=["validation"])
+
+
+@router.get("", response_model=ValidationReport, responses={200: {"content": {"text/turtle": {}}}})
+def read_validation(request: Request, store: StoreDep, land: LandscapeDep) -> Response | ValidationReport:
+    """Every SHACL result, with counts by severity and by owner; Turtle gives the SHACL report graph."""
+    report = validate_store(store)
+    if preferred(request, ["text/turtle", "application/json"]) == "text/turtle":
+        return Response(report.graph.serialize(format="turtle", encoding="utf-8"), media_type="text/turtle")
+    by_owner: dict[str, Counter[str]] = defaultdict(Counter)
+    for result in report.results:
+        doc = land.documents.get(result.focus.rsplit("/", 1)[-1]) if "/document/" in result.focus else None
+        for owner in doc.owners if doc else ["(ingen ejer / no owner)"]:
+            by_owner[owner][result.severity] += 1
+    return ValidationReport(
+        conforms=report.conforms,
+        results=[ValidationResultOut(**r.__dict__) for r in report.results],
+        counts_by_severity=dict(Counter(r.severity for r in report.results)),
+        counts_by_owner={owner: dict(c) for owner, c in sorted(by_owner.items())},
+    )

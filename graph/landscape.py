@@ -1,0 +1,359 @@
+"""The landscape read model: documents and organisations as Python objects, indexed for analysis.
+
+Built from the store with a handful of whole-graph queries and cached per store generation,
+so every request works on plain objects and indexes instead of re-running joins.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from rdflib import URIRef
+
+from graph.namespaces import DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
+from graph.store import Store
+from graph.textsim import TermIndex
+from graph.vocabulary import KINDS, Vocabulary, vocabulary
+
+__all__ = ["Document", "Landscape", "Organisation", "landscape", "period_end", "period_start"]
+
+QUERIES = Path(__file__).parent / "queries"
+LINK_NAMES = {
+    str(DCTERMS.replaces): "replaces",
+    str(GD.revises): "revises",
+    str(GD.supplements): "supplements",
+    str(DCTERMS.references): "references",
+    str(GD.implements): "implements",
+}
+_DATES = {
+    str(DCTERMS.issued): "issued",
+    str(DCTERMS.modified): "modified",
+    str(GD.consultationDate): "consultation",
+    str(GD.notValidSince): "not_valid_since",
+}
+
+
+def period_start(value: str) -> dt.date:
+    """Return the first day of a date, year-month or year."""
+    parts = [int(p) for p in value.split("-")] + [1, 1]
+    return dt.date(parts[0], parts[1], parts[2])
+
+
+def period_end(value: str) -> dt.date:
+    """Return the last day of a date, year-month or year."""
+    parts = [int(p) for p in value.split("-")]
+    if len(parts) == 3:
+        return dt.date(*parts)
+    if len(parts) == 2:
+        following = dt.date(parts[0] + parts[1] // 12, parts[1] % 12 + 1, 1)
+        return following - dt.timedelta(days=1)
+    return dt.date(parts[0], 12, 31)
+
+
+@dataclass
+class Organisation:
+    """An owner organisation."""
+
+    id: str
+    iri: str
+    name: str
+    name_en: str | None = None
+    abbreviation: str | None = None
+    types: list[str] = field(default_factory=list)
+    parent: str | None = None
+    sources: list[str] = field(default_factory=list)
+
+    @property
+    def is_dmpg(self) -> bool:
+        """True for one of the Danish Multidisciplinary Psychiatry Groups."""
+        return "DMPG" in self.types
+
+
+@dataclass
+class Document:
+    """A guiding document with its scope, status, dates and links."""
+
+    id: str
+    iri: str
+    title: str = ""
+    title_en: str | None = None
+    kind: str = ""
+    owners: list[str] = field(default_factory=list)
+    disease_areas: list[str] = field(default_factory=list)  # concept IRIs
+    populations: list[str] = field(default_factory=list)  # notations
+    topics: list[str] = field(default_factory=list)  # notations
+    status: str = ""
+    valid: bool = False
+    issued: str | None = None
+    modified: str | None = None
+    consultation: str | None = None
+    not_valid_since: str | None = None
+    version: str | None = None
+    url: str | None = None
+    sources: list[str] = field(default_factory=list)
+    links: list[tuple[str, str]] = field(default_factory=list)  # (type, target id)
+    verification: str | None = None
+    notes: str | None = None
+
+    def valid_on(self, day: dt.date, replaced_on: dt.date | None = None) -> bool:
+        """Return True if the document was in force on *day*, as far as its dates tell.
+
+        Args:
+            day: the date asked about.
+            replaced_on: the issue date of the document that replaced this one, if any.
+        """
+        if self.status in ("planned", "in-development", "internal-consultation", "external-consultation", "withdrawn"):
+            return False
+        if not self.issued or period_start(self.issued) > day:
+            return False
+        if self.not_valid_since and period_start(self.not_valid_since) <= day:
+            return False
+        if replaced_on and replaced_on <= day:
+            return False
+        if self.status in ("not-valid", "superseded") and not (self.not_valid_since or replaced_on):
+            return False  # out of force at an unknown date: do not claim it was valid
+        return True
+
+    @property
+    def last_review(self) -> str | None:
+        """Return the latest of the issue and revision dates."""
+        dates = [d for d in (self.issued, self.modified) if d]
+        return max(dates, key=period_end) if dates else None
+
+
+class Landscape:
+    """All documents and organisations of a store, with the indexes the analysis needs."""
+
+    def __init__(self, documents: Iterable[Document], organisations: Iterable[Organisation], vocab: Vocabulary) -> None:
+        self.vocabulary = vocab
+        self.documents = {d.id: d for d in sorted(documents, key=lambda d: d.id)}
+        self.organisations = {o.id: o for o in sorted(organisations, key=lambda o: o.id)}
+
+    # Indexes ------------------------------------------------------------------
+
+    @cached_property
+    def text(self) -> TermIndex:
+        """Term rarity over all titles."""
+        return TermIndex(self.scope_text(d) for d in self.documents.values())
+
+    @cached_property
+    def doc_terms(self) -> dict[str, set[str]]:
+        """Scope terms per document id, with rarity weights fitted over them."""
+        found = {d.id: self.terms_of(d) for d in self.documents.values()}
+        self.text.fit(found.values())
+        return found
+
+    def title_areas(self, doc: Document) -> list[str]:
+        """Return the disease areas the document's title names (cached for registry documents)."""
+        cache = self.__dict__.setdefault("_title_areas", {})
+        if doc.id not in cache or doc.id == "draft":
+            cache[doc.id] = self.named_in(self.scope_text(doc), "icd10")
+        found: list[str] = cache[doc.id]
+        return found
+
+    def terms_of(self, doc: Document) -> set[str]:
+        """Return the scope terms of a document's title plus the concepts its title names.
+
+        "Ikke-medicinsk behandling" and "Non-farmakologisk behandling" share no word, but both
+        name the topic non-pharmacological, so both get the term ``@topic/non-pharmacological``.
+        """
+        text = self.scope_text(doc)
+        named = self.named_in(text, "icd10") + self.named_in(text, "topic")
+        return self.text.terms(text) | {"@" + concept.split("retningsgraf/", 1)[-1] for concept in named}
+
+    @cached_property
+    def by_area(self) -> dict[str, set[str]]:
+        """Document ids per disease-area concept, counting each document under its codes' ancestors too."""
+        index: dict[str, set[str]] = defaultdict(set)
+        for doc in self.documents.values():
+            for area in doc.disease_areas:
+                index[area].add(doc.id)
+                for ancestor in self.vocabulary.ancestors(URIRef(area)):
+                    index[str(ancestor)].add(doc.id)
+        return index
+
+    @cached_property
+    def by_area_exact(self) -> dict[str, set[str]]:
+        """Document ids per disease-area concept they name themselves."""
+        index: dict[str, set[str]] = defaultdict(set)
+        for doc in self.documents.values():
+            for area in doc.disease_areas:
+                index[area].add(doc.id)
+        return index
+
+    @cached_property
+    def by_term(self) -> dict[str, set[str]]:
+        """Document ids per scope term."""
+        index: dict[str, set[str]] = defaultdict(set)
+        for doc_id, doc_terms in self.doc_terms.items():
+            for term in doc_terms:
+                index[term].add(doc_id)
+        return index
+
+    @cached_property
+    def replaced_on(self) -> dict[str, dt.date]:
+        """Issue date of the replacing document, per replaced document id."""
+        result: dict[str, dt.date] = {}
+        for doc in self.documents.values():
+            for link_type, target in doc.links:
+                if link_type in ("replaces", "revises") and doc.issued:
+                    result[target] = period_start(doc.issued)
+        return result
+
+    @cached_property
+    def name_terms(self) -> dict[str, list[tuple[str, frozenset[str]]]]:
+        """Per scheme ("icd10", "topic"), each concept with the term sets of its names."""
+        vocab, result = self.vocabulary, {}
+        for scheme, concepts in (
+            ("icd10", set(vocab.icd10.values())),
+            ("topic", set(vocab.topics.concepts.values())),
+        ):
+            entries = []
+            for concept in sorted(concepts):
+                for prop in (SKOS.prefLabel, SKOS.altLabel):
+                    for label in vocab.graph.objects(concept, prop):
+                        found = frozenset(self.text.terms(str(label)))
+                        if found:
+                            entries.append((str(concept), found))
+            result[scheme] = entries
+        return result
+
+    def named_in(self, text: str, scheme: str) -> list[str]:
+        """Return the concepts of *scheme* ("icd10" or "topic") whose name appears in *text*."""
+        words = self.text.terms(text)
+        found = {concept for concept, names in self.name_terms[scheme] if names <= words}
+        # "medicinsk behandling" names pharmacological; drop treatment, which it implies.
+        return sorted(c for c in found if not any(URIRef(c) in self.vocabulary.ancestors(URIRef(o)) or
+                                                   self._topic_parent(o) == c for o in found if o != c))
+
+    def _topic_parent(self, concept: str) -> str | None:
+        for parent in self.vocabulary.graph.objects(URIRef(concept), SKOS.broader):
+            return str(parent)
+        return None
+
+    @staticmethod
+    def scope_text(doc: Document) -> str:
+        """The text whose words describe the document's scope."""
+        return " ".join(t for t in (doc.title, doc.title_en) if t)
+
+    # Lookups ------------------------------------------------------------------
+
+    def owner_name(self, org_id: str) -> str:
+        """Return an organisation's Danish name, or its id if unknown."""
+        org = self.organisations.get(org_id)
+        return org.name if org else org_id
+
+    def area_label(self, concept: str, lang: str = "da") -> str:
+        """Return the label of a disease-area concept."""
+        for label in self.vocabulary.graph.objects(URIRef(concept), SKOS.prefLabel):
+            if getattr(label, "language", None) == lang:
+                return str(label)
+        return concept.rsplit("/", 1)[-1]
+
+    def notation(self, concept: str) -> str:
+        """Return the ICD-10 notation (F20, F20-F29) of a disease-area concept."""
+        return concept.rsplit("/", 1)[-1]
+
+    def descendants_and_self(self, concept: str) -> set[str]:
+        """Return *concept* and every narrower concept."""
+        return {str(c) for c, _ in self.vocabulary.broader.items() if URIRef(concept) in self.vocabulary.ancestors(c)} | {
+            concept
+        }
+
+    def is_valid(self, doc: Document, on: dt.date | None = None) -> bool:
+        """Return whether *doc* is valid now (by status) or on a given date."""
+        if on is None:
+            return doc.valid
+        return doc.valid_on(on, self.replaced_on.get(doc.id))
+
+
+# Building from a store ---------------------------------------------------------------
+
+
+def _read(name: str) -> str:
+    return (QUERIES / name).read_text(encoding="utf-8")
+
+
+def _load(store: Store) -> Landscape:
+    vocab = vocabulary()
+    valid_statuses = {str(s) for s in vocab.valid_statuses}
+    kinds = {str(GD[k]): k for k in KINDS}
+    documents: dict[str, Document] = {}
+    for row in store.select(_read("document_facts.rq")):
+        iri, prop, value = str(row["doc"]), str(row["p"]), row["o"]
+        doc = documents.setdefault(iri, Document(id=iri.rsplit("/", 1)[-1], iri=iri))
+        text = str(value)
+        lang = getattr(value, "language", None)
+        if prop == str(DCTERMS.title):
+            if lang == "en":
+                doc.title_en = text
+            elif not doc.title or lang == "da":
+                doc.title = text
+        elif prop == str(RDF.type) and text in kinds:
+            doc.kind = kinds[text]
+        elif prop == str(GD.ownedBy):
+            doc.owners.append(text.rsplit("/", 1)[-1])
+        elif prop == str(GD.diseaseArea):
+            doc.disease_areas.append(text)
+        elif prop == str(GD.population):
+            doc.populations.append(text.rsplit("/", 1)[-1])
+        elif prop == str(GD.topic):
+            doc.topics.append(text.rsplit("/", 1)[-1])
+        elif prop == str(GD.status):
+            doc.status = text.rsplit("/", 1)[-1]
+            doc.valid = text in valid_statuses
+        elif prop in _DATES:
+            setattr(doc, _DATES[prop], text)
+        elif prop == str(SCHEMA.version):
+            doc.version = text
+        elif prop == str(SCHEMA.url):
+            doc.url = text
+        elif prop == str(DCTERMS.source):
+            doc.sources.append(text)
+        elif prop in LINK_NAMES:
+            doc.links.append((LINK_NAMES[prop], text.rsplit("/", 1)[-1]))
+        elif prop == str(GD.verification):
+            doc.verification = text
+        elif prop == str(SKOS.note):
+            doc.notes = text
+        elif prop == str(DCTERMS.identifier):
+            doc.id = text
+    for doc in documents.values():
+        for values in (doc.owners, doc.disease_areas, doc.populations, doc.topics, doc.sources):
+            values.sort()
+        doc.links.sort()
+    organisations: dict[str, Organisation] = {}
+    for row in store.select(_read("organisation_facts.rq")):
+        iri, prop, value = str(row["org"]), str(row["p"]), row["o"]
+        org = organisations.setdefault(iri, Organisation(id=iri.rsplit("/", 1)[-1], iri=iri, name=""))
+        text, lang = str(value), getattr(value, "language", None)
+        if prop == str(SKOS.prefLabel):
+            if lang == "en":
+                org.name_en = text
+            else:
+                org.name = text
+        elif prop == str(SKOS.altLabel):
+            org.abbreviation = text
+        elif prop == str(RDF.type) and text.startswith(str(GD)):
+            org.types.append(text.split("#")[-1])
+        elif prop == str(ORG.subOrganizationOf):
+            org.parent = text.rsplit("/", 1)[-1]
+        elif prop == str(DCTERMS.source):
+            org.sources.append(text)
+        elif prop == str(DCTERMS.identifier):
+            org.id = text
+    return Landscape(documents.values(), organisations.values(), vocab)
+
+
+def landscape(store: Store) -> Landscape:
+    """Return the landscape of *store*, rebuilt only when the store has been written since."""
+    built = store.cache.get("landscape")
+    if built is None:
+        built = store.cache["landscape"] = _load(store)
+    assert isinstance(built, Landscape)
+    return built

@@ -1,0 +1,453 @@
+"""The overlap engine: compare documents on scope, classify pairs, cluster them, check drafts.
+
+Pairs are found through indexes (disease-area block, rare title terms, explicit links),
+never through a self-join over all documents, and each comparison explains itself with
+reasons a coordinator can check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+import networkx as nx
+from rdflib import URIRef
+
+from graph.landscape import Document, Landscape, period_end
+from graph.vocabulary import Vocabulary
+
+__all__ = [
+    "RELATIONS",
+    "Comparison",
+    "Draft",
+    "DraftError",
+    "Reason",
+    "check_draft",
+    "clusters",
+    "compare",
+    "owner_summary",
+    "pairs",
+]
+
+RELATIONS = ("duplicate", "overlap", "complementary", "supersedes")
+CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
+# Kinds that answer clinical questions and kinds that organise care: across the two,
+# shared scope is complementary by design (the forløbsbeskrivelse organises what the guideline recommends).
+FAMILY = {
+    "DMPGGuideline": "clinical",
+    "NationalClinicalGuideline": "clinical",
+    "NationalClinicalRecommendation": "clinical",
+    "RegionalGuideline": "clinical",
+    "Guidance": "clinical",
+    "Other": "clinical",
+    "ChooseWiselyRecommendation": "advice",
+    "CourseDescription": "organisational",
+    "PackagePathway": "organisational",
+}
+TOPIC_PARENT = {"pharmacological": "treatment", "non-pharmacological": "treatment", "cross-sector": "organisation"}
+# Weights of the score: the disease area and the title say most about scope.
+W_AREA, W_TOPIC, W_POPULATION, W_TITLE = 0.35, 0.2, 0.1, 0.35
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One checkable reason for a relation, in Danish and English."""
+
+    type: str
+    text: str
+    text_en: str
+
+
+@dataclass
+class Comparison:
+    """The relation between two documents (or a draft and a document)."""
+
+    a: str
+    b: str
+    relation: str | None  # None: unrelated
+    score: float
+    reasons: list[Reason] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    """A planned document that is not in the graph yet."""
+
+    title: str
+    kind: str | None = None
+    owner: str | None = None
+    disease_areas: list[str] = field(default_factory=list)
+    populations: list[str] = field(default_factory=list)
+    topics: list[str] = field(default_factory=list)
+
+
+class DraftError(ValueError):
+    """A draft names a code or value the vocabulary does not know."""
+
+    def __init__(self, field_name: str, value: str, message: str) -> None:
+        self.field = field_name
+        self.value = value
+        super().__init__(message)
+
+
+# Scope comparison -------------------------------------------------------------------
+
+
+def _block(vocab: Vocabulary, concept: str) -> str | None:
+    chain = [concept, *(str(c) for c in vocab.ancestors(URIRef(concept)))]
+    for node, parent in zip(chain, chain[1:], strict=False):
+        if parent == CHAPTER:
+            return node
+    return None
+
+
+def _area(land: Landscape, a: Document, b: Document) -> tuple[float, list[Reason]]:
+    best, reasons = _area_of(land, a.disease_areas, b.disease_areas)
+    if best < 0.8:
+        # A title may name an area its codes do not ("beroligende lægemidler" in an anxiety NKA):
+        # such a match counts, but for less than a shared code.
+        named_a = [c for c in land.title_areas(a) if c not in a.disease_areas]
+        named_b = [c for c in land.title_areas(b) if c not in b.disease_areas]
+        for left, right in ((named_a, b.disease_areas), (a.disease_areas, named_b)):
+            score, found = _area_of(land, left, right)
+            if score * 0.75 > best:
+                best = score * 0.75
+                reasons = [Reason(r.type + "_in_title", r.text + " (nævnt i titlen)", r.text_en + " (named in the title)") for r in found]
+    return best, reasons
+
+
+def _area_of(land: Landscape, areas_a: list[str], areas_b: list[str]) -> tuple[float, list[Reason]]:
+    vocab = land.vocabulary
+    best, reasons = 0.0, []
+    for x in areas_a:
+        ancestors_x = {str(c) for c in vocab.ancestors(URIRef(x))}
+        for y in areas_b:
+            ancestors_y = {str(c) for c in vocab.ancestors(URIRef(y))}
+            nx_, ny_ = land.notation(x), land.notation(y)
+            if x == y and x != CHAPTER:
+                score, reason = 1.0, Reason("shared_code", f"samme sygdomsområde: {nx_} {land.area_label(x)}", f"same disease area: {nx_}")
+            elif (x in ancestors_y or y in ancestors_x) and CHAPTER not in (x, y):
+                score, reason = 0.8, Reason("hierarchy", f"sygdomsområder i samme hierarki: {nx_} og {ny_}", f"disease areas in one hierarchy: {nx_} and {ny_}")
+            elif CHAPTER in (x, y):
+                score, reason = 0.3, Reason("chapter", "det ene dokument dækker hele psykiatrien (F00-F99)", "one document covers all of psychiatry (F00-F99)")
+            elif _block(vocab, x) is not None and _block(vocab, x) == _block(vocab, y):
+                block = land.notation(_block(vocab, x) or "")
+                score, reason = 0.4, Reason("same_block", f"samme ICD-10-blok {block}: {nx_} og {ny_}", f"same ICD-10 block {block}: {nx_} and {ny_}")
+            else:
+                continue
+            if score > best:
+                best, reasons = score, [reason]
+            elif score == best and reason not in reasons and len(reasons) < 3:
+                reasons.append(reason)
+    return best, reasons
+
+
+def _expand_topics(topics: Iterable[str]) -> set[str]:
+    return {t for topic in topics for t in (topic, TOPIC_PARENT.get(topic)) if t}
+
+
+def _topic(a: Document, b: Document) -> tuple[float | None, float | None, list[Reason]]:
+    """Return (relatedness, sameness, reasons): any shared topic, and how alike the topic sets are."""
+    if not a.topics or not b.topics:
+        return None, None, []
+    ta, tb = set(a.topics), set(b.topics)
+    sameness = len(ta & tb) / len(ta | tb)
+    exact = ta & tb
+    if exact:
+        names = ", ".join(sorted(exact))
+        return 1.0, sameness, [Reason("shared_topic", f"samme emne: {names}", f"same topic: {names}")]
+    broad = _expand_topics(ta) & _expand_topics(tb)
+    if broad:
+        names = ", ".join(sorted(broad))
+        return 0.7, sameness, [Reason("related_topic", f"beslægtet emne: {names}", f"related topic: {names}")]
+    return 0.0, 0.0, [Reason("different_topic", "forskellige emner: " + ", ".join(sorted(ta)) + " / " + ", ".join(sorted(tb)), "different topics")]
+
+
+def _population(a: Document, b: Document) -> tuple[float | None, list[Reason]]:
+    if not a.populations or not b.populations:
+        return None, []
+    pa, pb = set(a.populations), set(b.populations)
+    shared = pa & pb or (pa if "all" in pb else set()) or (pb if "all" in pa else set())
+    if shared:
+        names = ", ".join(sorted(shared))
+        return 1.0, [Reason("shared_population", f"samme målgruppe: {names}", f"same population: {names}")]
+    return 0.0, [Reason("different_population", "forskellige målgrupper", "different populations")]
+
+
+def _newer(a: Document, b: Document) -> bool:
+    """True unless *a* is known to be older than *b*."""
+    if a.issued and b.issued:
+        return period_end(a.last_review or a.issued) >= period_end(b.last_review or b.issued)
+    return True
+
+
+def compare(land: Landscape, a: Document, b: Document) -> Comparison:
+    """Classify the relation between *a* and *b* with a score in [0, 1] and reasons.
+
+    Args:
+        land: the landscape (for the ICD-10 hierarchy and title-term weights).
+        a: a document or a draft turned into a document.
+        b: another document.
+
+    Returns:
+        The comparison; for ``supersedes`` the newer document is ``a``.
+    """
+    area, reasons = _area(land, a, b)
+    topic, sameness, topic_reasons = _topic(a, b)
+    population, population_reasons = _population(a, b)
+    terms_a = land.doc_terms.get(a.id) or land.terms_of(a)
+    terms_b = land.doc_terms.get(b.id) or land.terms_of(b)
+    title, shared_terms = land.text.similarity(terms_a, terms_b)
+    reasons += topic_reasons + population_reasons
+    if shared_terms:
+        words = ", ".join(shared_terms[:5])
+        reasons.append(Reason("title_terms", f"fælles ord i titlen: {words}", f"shared title terms: {words}"))
+    links = [(t, a, b) for t, target in a.links if target == b.id] + [(t, b, a) for t, target in b.links if target == a.id]
+    for link_type, source, target in links:
+        reasons.append(Reason("link", f"{source.id} {link_type} {target.id}", f"{source.id} {link_type} {target.id}"))
+    score = (
+        W_AREA * area
+        + W_TOPIC * (0.5 if topic is None else (topic + (sameness or 0.0)) / 2)
+        + W_POPULATION * (0.5 if population is None else population)
+        + W_TITLE * title
+    )
+    relation = _classify(a, b, area, topic, sameness, population, title, links)
+    if links:
+        score = max(score, 0.9 if relation == "supersedes" else min(1.0, score + 0.1))
+    if relation == "supersedes" and _older_first(a, b, links):
+        a, b = b, a
+    return Comparison(a.id, b.id, relation, round(min(score, 1.0), 3), reasons)
+
+
+def _older_first(a: Document, b: Document, links: list[tuple[str, Document, Document]]) -> bool:
+    """True if *a* is the document that was superseded, so the pair must be turned round."""
+    for link_type, source, _ in links:
+        if link_type in ("replaces", "revises"):
+            return source is b
+    return not a.valid and b.valid
+
+
+def _classify(
+    a: Document,
+    b: Document,
+    area: float,
+    topic: float | None,
+    sameness: float | None,
+    population: float | None,
+    title: float,
+    links: list[tuple[str, Document, Document]],
+) -> str | None:
+    """Apply the coordinators' definitions, most specific first."""
+    if any(t in ("replaces", "revises") for t, _, _ in links):
+        return "supersedes"
+    if any(t in ("implements", "supplements") for t, _, _ in links):
+        return "complementary"
+    population_ok = population != 0.0
+    # Same scope: the same disease area, the same population and the same set of topics
+    # (or, where topics are unknown, nearly the same title).
+    same_topics = sameness >= 0.66 if sameness is not None else title >= 0.5
+    same_scope = area >= 0.8 and population_ok and same_topics
+    if same_scope and a.valid != b.valid and a.status not in _UNBORN and b.status not in _UNBORN:
+        newer, older = (a, b) if a.valid else (b, a)
+        if older.status in ("not-valid", "superseded") and _newer(newer, older):
+            return "supersedes"
+    family_a, family_b = FAMILY.get(a.kind, "clinical"), FAMILY.get(b.kind, "clinical")
+    if family_a != family_b and (area >= 0.8 or area >= 0.4 and title >= 0.3):
+        return "complementary"
+    if set(a.owners) & set(b.owners) and a.kind == b.kind and title < 0.3 and area >= 0.4:
+        return "complementary"  # one owner dividing its work into separate questions
+    if same_scope and a.valid and b.valid:
+        if "NationalClinicalRecommendation" in (a.kind, b.kind) and a.kind != b.kind and title < 0.7:
+            return "complementary"  # the focused NKA beside a broad guideline, by design
+        return "duplicate"
+    if area >= 0.4 and population_ok and ((topic or 0.0) >= 0.7 or topic is None and title >= 0.3):
+        return "overlap"
+    if area >= 0.3 and topic == 1.0 and set(a.topics) & set(b.topics) - {"treatment", "assessment"}:
+        return "overlap"  # a document for all of psychiatry on the same specific question
+    if area >= 0.8:
+        return "complementary"
+    if area > 0 and title >= 0.5:
+        return "overlap"
+    if area == 0 and title >= 0.75:
+        return "overlap"
+    return None
+
+
+_UNBORN = ("planned", "in-development", "internal-consultation", "external-consultation")
+
+
+# All pairs ---------------------------------------------------------------------------
+
+
+def _candidates(land: Landscape, doc: Document) -> set[str]:
+    vocab = land.vocabulary
+    found: set[str] = set()
+    for concept in doc.disease_areas:
+        block = _block(vocab, concept)
+        if block is not None:
+            found |= land.by_area.get(block, set())
+    weights = land.text
+    for term in land.doc_terms.get(doc.id) or land.terms_of(doc):
+        postings = land.by_term.get(term, set())
+        # A term in more than a fifth of all titles ("behandling") finds everything: skip it.
+        if weights.weight(term) > 1.6 and len(postings) <= max(5, len(land.documents) // 5):
+            found |= postings
+    found |= {target for _, target in doc.links}
+    found |= land.by_area_exact.get(CHAPTER, set())  # whole-psychiatry documents apply to every area
+    found.discard(doc.id)
+    return found
+
+
+def pairs(land: Landscape, relations: Iterable[str] = RELATIONS, min_score: float = 0.0) -> list[Comparison]:
+    """Return every related pair of documents in the landscape, best first.
+
+    Cached on the landscape, which is rebuilt after every write.
+    """
+    if "pairs" not in land.__dict__:
+        seen: set[tuple[str, str]] = set()
+        found: list[Comparison] = []
+        for doc in land.documents.values():
+            for other_id in _candidates(land, doc):
+                key = (min(doc.id, other_id), max(doc.id, other_id))
+                if key in seen or other_id not in land.documents:
+                    continue
+                seen.add(key)
+                result = compare(land, land.documents[key[0]], land.documents[key[1]])
+                if result.relation is not None:
+                    found.append(result)
+        found.sort(key=lambda c: (-c.score, c.a, c.b))
+        land.__dict__["pairs"] = found
+    wanted = set(relations)
+    return [c for c in land.__dict__["pairs"] if c.relation in wanted and c.score >= min_score]
+
+
+def clusters(land: Landscape, min_score: float = 0.0) -> list[dict[str, object]]:
+    """Group documents joined by duplicate, overlap or supersedes into clusters (networkx components)."""
+    graph = nx.Graph()
+    for c in pairs(land, ("duplicate", "overlap", "supersedes"), min_score):
+        graph.add_edge(c.a, c.b, relation=c.relation, score=c.score)
+    result = []
+    for component in sorted(nx.connected_components(graph), key=lambda s: (-len(s), min(s))):
+        docs = sorted(component)
+        sub = graph.subgraph(component)
+        areas = Counter(land.notation(a) for d in docs for a in land.documents[d].disease_areas)
+        result.append(
+            {
+                "documents": docs,
+                "owners": sorted({o for d in docs for o in land.documents[d].owners}),
+                "disease_areas": [code for code, _ in areas.most_common(5)],
+                "relations": dict(Counter(data["relation"] for _, _, data in sub.edges(data=True))),
+            }
+        )
+    return result
+
+
+def owner_summary(land: Landscape, comparisons: Iterable[Comparison]) -> list[dict[str, object]]:
+    """Count relations per pair of owners (e.g. DMPG Depression x Sundhedsstyrelsen)."""
+    counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
+    for c in comparisons:
+        for x in land.documents[c.a].owners:
+            for y in land.documents[c.b].owners:
+                if x != y:
+                    counts[(min(x, y), max(x, y))][c.relation or "unrelated"] += 1
+    return [
+        {"owner": x, "other_owner": y, "relations": dict(counter), "total": sum(counter.values())}
+        for (x, y), counter in sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
+    ]
+
+
+# Drafts -------------------------------------------------------------------------------
+
+
+def draft_document(land: Landscape, draft: Draft) -> Document:
+    """Turn a draft into a document, resolving its codes and values.
+
+    Raises:
+        DraftError: naming the first unknown code, kind, owner, population or topic.
+    """
+    vocab = land.vocabulary
+    areas: list[str] = []
+    for code in draft.disease_areas:
+        found = vocab.disease_areas(code)
+        if not found:
+            raise DraftError("disease_areas", code, f"unknown ICD-10 chapter V code or range: {code!r}")
+        areas.extend(str(c) for c in found)
+    kind = None
+    if draft.kind:
+        cls = vocab.kind(draft.kind)
+        if cls is None:
+            raise DraftError("kind", draft.kind, f"unknown kind: {draft.kind!r}")
+        kind = str(cls).split("#")[-1]
+    owner = None
+    if draft.owner:
+        owner = next(
+            (o.id for o in land.organisations.values() if draft.owner.casefold() in {o.id, o.name.casefold(), (o.abbreviation or "").casefold(), (o.name_en or "").casefold()}),
+            None,
+        )
+        if owner is None:
+            raise DraftError("owner", draft.owner, f"unknown organisation: {draft.owner!r}")
+    inferred: list[str] = []
+    if not areas:
+        areas = land.named_in(draft.title, "icd10")
+        inferred += [land.notation(a) for a in areas]
+    values: dict[str, list[str]] = {}
+    for name, scheme in (("populations", vocab.populations), ("topics", vocab.topics)):
+        values[name] = []
+        for value in getattr(draft, name):
+            concept = scheme.resolve(value)
+            if concept is None:
+                raise DraftError(name, value, f"unknown {scheme.name}: {value!r}")
+            values[name].append(str(concept).rsplit("/", 1)[-1])
+    if not values["topics"]:
+        values["topics"] = [t.rsplit("/", 1)[-1] for t in land.named_in(draft.title, "topic")]
+        inferred += values["topics"]
+    return Document(
+        id="draft",
+        iri="",
+        title=draft.title,
+        kind=kind or "DMPGGuideline",
+        owners=[owner] if owner else [],
+        disease_areas=sorted(set(areas)),
+        populations=values["populations"],
+        topics=values["topics"],
+        status="published",  # judged as if it were out: would it duplicate something?
+        valid=True,
+        notes=("inferred from the title: " + ", ".join(inferred)) if inferred else None,
+    )
+
+
+def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparison]:
+    """Rank the documents that a draft would duplicate, overlap or complement, best first.
+
+    Raises:
+        DraftError: if the draft names an unknown code or value.
+    """
+    doc = draft_document(land, draft)
+    candidates = _candidates(land, doc)
+    if not candidates:
+        candidates = set(land.documents)  # a bare title with rare words: compare with everything
+    ranked = []
+    for other_id in candidates:
+        other = land.documents[other_id]
+        comparison = compare(land, doc, other)
+        if comparison.relation is None:
+            continue
+        # Keep the draft on the left, whatever the direction of a supersedes.
+        comparison = replace(comparison, a="draft", b=other_id)
+        rank = comparison.score
+        if set(doc.owners) & set(other.owners) and comparison.relation != "complementary":
+            rank += 0.1
+            comparison.reasons.append(Reason("same_owner", "samme ejer som udkastet", "same owner as the draft"))
+        if other.status in _UNBORN:
+            rank += 0.05  # work already under way is what double work is made of
+            comparison.reasons.append(Reason("in_progress", f"dokumentet er {other.status}", f"the document is {other.status}"))
+        ranked.append((rank, comparison))
+    ranked.sort(key=lambda item: (-item[0], item[1].b))
+    return [comparison for _, comparison in ranked[:limit]]
+
+
+def today() -> dt.date:
+    """Return today's date (a seam for tests of review horizons)."""
+    return dt.date.today()

@@ -1,0 +1,349 @@
+"""Read views over the landscape: filtered documents, organisations, the disease-area tree, coverage and gaps.
+
+The JSON API, the CLI and the planning page call these same functions, so every surface
+answers a question with one definition.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from rdflib import URIRef
+
+from graph.gaps import GapResult, run_rules
+from graph.landscape import QUERIES, Document, Landscape
+from graph.namespaces import GD, ORG, RDFS, SKOS
+from graph.store import Store
+from graph.vocabulary import KINDS
+
+__all__ = [
+    "Filters",
+    "FilterError",
+    "coverage",
+    "disease_area_tree",
+    "document_json",
+    "filter_documents",
+    "gaps",
+    "organisation_detail",
+    "organisations",
+]
+
+
+class FilterError(ValueError):
+    """A filter names a value the vocabulary does not know (answered with 422)."""
+
+    def __init__(self, field_name: str, value: str, message: str) -> None:
+        self.field = field_name
+        self.value = value
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The document filters shared by /documents, /coverage and the planning page."""
+
+    disease_area: str | None = None
+    kind: str | None = None
+    owner: str | None = None
+    status: str | None = None
+    population: str | None = None
+    topic: str | None = None
+    valid_on: dt.date | None = None
+    q: str | None = None
+
+
+def _concept(land: Landscape, field_name: str, value: str) -> str:
+    vocab = land.vocabulary
+    if field_name == "disease_area":
+        found = vocab.disease_areas(value)
+        if len(found) != 1:
+            raise FilterError(field_name, value, f"unknown ICD-10 chapter V code: {value!r} (use e.g. F32, DF32 or F30-F39)")
+        return str(found[0])
+    if field_name == "kind":
+        cls = vocab.kind(value)
+        if cls is None:
+            raise FilterError(field_name, value, f"unknown kind: {value!r} (use one of {', '.join(KINDS)})")
+        return str(cls).split("#")[-1]
+    scheme = {"status": vocab.statuses, "population": vocab.populations, "topic": vocab.topics}[field_name]
+    concept = scheme.resolve(value)
+    if concept is None:
+        raise FilterError(field_name, value, f"unknown {field_name}: {value!r} (use one of {scheme.allowed()})")
+    return str(concept).rsplit("/", 1)[-1]
+
+
+def resolve_owner(land: Landscape, value: str) -> str:
+    """Return the id of the organisation named by id, name, abbreviation or English name."""
+    key = value.strip().casefold()
+    for org in land.organisations.values():
+        if key in {org.id, org.name.casefold(), (org.abbreviation or "").casefold(), (org.name_en or "").casefold()}:
+            return org.id
+    raise FilterError("owner", value, f"unknown organisation: {value!r}")
+
+
+def _owner_family(land: Landscape, org_id: str) -> set[str]:
+    family = {org_id}
+    changed = True
+    while changed:
+        more = {o.id for o in land.organisations.values() if o.parent in family} - family
+        changed = bool(more)
+        family |= more
+    return family
+
+
+def filter_documents(land: Landscape, filters: Filters) -> list[Document]:
+    """Return the documents matching every filter, sorted by title.
+
+    Raises:
+        FilterError: naming the first unknown code or value.
+    """
+    docs = list(land.documents.values())
+    if filters.disease_area:
+        wanted = land.descendants_and_self(_concept(land, "disease_area", filters.disease_area))
+        docs = [d for d in docs if wanted & set(d.disease_areas)]
+    if filters.kind:
+        kind = _concept(land, "kind", filters.kind)
+        docs = [d for d in docs if d.kind == kind]
+    if filters.owner:
+        owners = _owner_family(land, resolve_owner(land, filters.owner))
+        docs = [d for d in docs if owners & set(d.owners)]
+    if filters.status:
+        status = _concept(land, "status", filters.status)
+        docs = [d for d in docs if d.status == status]
+    if filters.population:
+        population = _concept(land, "population", filters.population)
+        docs = [d for d in docs if population in d.populations or "all" in d.populations]
+    if filters.topic:
+        topic = _concept(land, "topic", filters.topic)
+        narrower = {topic} | {t for t, parent in (("pharmacological", "treatment"), ("non-pharmacological", "treatment"), ("cross-sector", "organisation")) if parent == topic}
+        docs = [d for d in docs if narrower & set(d.topics)]
+    if filters.valid_on:
+        docs = [d for d in docs if land.is_valid(d, filters.valid_on)]
+    if filters.q:
+        text = filters.q.casefold()
+        wanted_terms = land.text.terms(filters.q)
+        docs = [
+            d
+            for d in docs
+            if text in land.scope_text(d).casefold() or text == d.id or (wanted_terms and wanted_terms <= land.doc_terms[d.id])
+        ]
+    return sorted(docs, key=lambda d: (d.title.casefold(), d.id))
+
+
+# Shapes of the answers ---------------------------------------------------------------
+
+
+def document_json(land: Landscape, doc: Document) -> dict[str, Any]:
+    """Return a document as the API's JSON object."""
+    return {
+        "id": doc.id,
+        "iri": doc.iri,
+        "title": doc.title,
+        "title_en": doc.title_en,
+        "kind": doc.kind,
+        "kind_label": _kind_label(land, doc.kind),
+        "owners": [{"id": o, "name": land.owner_name(o)} for o in doc.owners],
+        "disease_areas": [{"notation": land.notation(a), "label": land.area_label(a), "label_en": land.area_label(a, "en")} for a in doc.disease_areas],
+        "populations": doc.populations,
+        "topics": doc.topics,
+        "status": doc.status,
+        "valid": doc.valid,
+        "issued": doc.issued,
+        "modified": doc.modified,
+        "consultation": doc.consultation,
+        "not_valid_since": doc.not_valid_since,
+        "version": doc.version,
+        "url": doc.url,
+        "sources": doc.sources,
+        "links": [{"type": t, "target": target} for t, target in doc.links],
+        "verification": doc.verification,
+        "notes": doc.notes,
+    }
+
+
+def _kind_label(land: Landscape, kind: str, lang: str = "da") -> str:
+    for label in land.vocabulary.graph.objects(GD[kind], RDFS.label):
+        if getattr(label, "language", None) == lang:
+            return str(label)
+    return kind
+
+
+def organisations(land: Landscape) -> list[dict[str, Any]]:
+    """Return every organisation with its parent and number of documents."""
+    counts = Counter(o for d in land.documents.values() for o in d.owners)
+    return [
+        {
+            "id": org.id,
+            "iri": org.iri,
+            "name": org.name,
+            "name_en": org.name_en,
+            "abbreviation": org.abbreviation,
+            "types": org.types,
+            "parent": org.parent,
+            "documents": counts[org.id],
+        }
+        for org in land.organisations.values()
+    ]
+
+
+def organisation_detail(store: Store, land: Landscape, org_id: str) -> dict[str, Any] | None:
+    """Return one organisation with its documents, disease areas and merger history."""
+    org = land.organisations.get(org_id)
+    if org is None:
+        return None
+    base = next(item for item in organisations(land) if item["id"] == org_id)
+    docs = [d for d in land.documents.values() if org_id in d.owners]
+    areas = Counter(a for d in docs for a in d.disease_areas)
+    events: dict[str, dict[str, Any]] = {}
+    for row in store.select(_HISTORY, {"org": URIRef(org.iri)}):
+        event = events.setdefault(
+            str(row["event"]),
+            {
+                "event": str(row["event"]),
+                "label": str(row["label"]) if "label" in row else None,
+                "date": str(row["date"]) if "date" in row else None,
+                "original": [],
+                "resulting": [],
+            },
+        )
+        side = "original" if row["role"] == ORG.originalOrganization else "resulting"
+        event[side].append(str(row["party"]).rsplit("/", 1)[-1])
+    for event in events.values():
+        event["original"], event["resulting"] = sorted(set(event["original"])), sorted(set(event["resulting"]))
+    history = sorted(events.values(), key=lambda e: e["date"] or "")
+    return {
+        **base,
+        "sub_organisations": sorted(o.id for o in land.organisations.values() if o.parent == org_id),
+        "sources": org.sources,
+        "document_list": [{"id": d.id, "title": d.title, "kind": d.kind, "status": d.status} for d in docs],
+        "disease_areas": [{"notation": land.notation(a), "label": land.area_label(a), "documents": n} for a, n in areas.most_common()],
+        "history": history,
+    }
+
+
+_HISTORY = (QUERIES / "organisation_history.rq").read_text(encoding="utf-8")
+
+
+# Disease areas and coverage ------------------------------------------------------------
+
+
+def _planning(land: Landscape) -> list[str]:
+    graph = land.vocabulary.graph
+    return sorted(str(c) for c in graph.subjects(GD.planningLevel, None))
+
+
+def coverage(land: Landscape, filters: Filters = Filters()) -> list[dict[str, Any]]:
+    """Count valid documents per planning disease area and kind, with their ids.
+
+    A document counts for an area when one of its codes is the area, a narrower code,
+    or a broader code below the chapter (a block-level guideline covers its categories).
+    """
+    docs = [d for d in filter_documents(land, filters) if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)]
+    rows = []
+    for concept in _planning(land):
+        covering = [d for d in docs if _covers(land, d, concept)]
+        by_kind: dict[str, list[str]] = defaultdict(list)
+        for d in covering:
+            by_kind[d.kind].append(d.id)
+        rows.append(
+            {
+                "notation": land.notation(concept),
+                "label": land.area_label(concept),
+                "label_en": land.area_label(concept, "en"),
+                "level": "block" if "-" in land.notation(concept) else "category",
+                "counts": {kind: len(by_kind.get(kind, [])) for kind in KINDS},
+                "documents": {kind: sorted(ids) for kind, ids in by_kind.items()},
+                "total": len(covering),
+            }
+        )
+    return rows
+
+
+def _covers(land: Landscape, doc: Document, concept: str) -> bool:
+    vocab = land.vocabulary
+    for area in doc.disease_areas:
+        if area == concept or URIRef(concept) in vocab.ancestors(URIRef(area)):
+            return True
+        if area != "https://w3id.org/retningsgraf/icd10/F00-F99" and URIRef(area) in vocab.ancestors(URIRef(concept)):
+            return True
+    return False
+
+
+def disease_area_tree(land: Landscape) -> list[dict[str, Any]]:
+    """Return chapter V as a tree of blocks and categories with valid documents per kind."""
+    vocab = land.vocabulary
+    children: dict[str, list[str]] = defaultdict(list)
+    for child, parent in vocab.broader.items():
+        children[str(parent)].append(str(child))
+    valid = [d for d in land.documents.values() if d.valid]
+    planning = set(_planning(land))
+
+    def node(concept: str) -> dict[str, Any]:
+        covering = [d for d in valid if _covers(land, d, concept)]
+        counts = Counter(d.kind for d in covering)
+        return {
+            "notation": land.notation(concept),
+            "sks": "D" + land.notation(concept).replace("-", "-D"),
+            "label": land.area_label(concept),
+            "label_en": land.area_label(concept, "en"),
+            "planning": concept in planning,
+            "counts": {kind: counts.get(kind, 0) for kind in KINDS},
+            "total": len(covering),
+            "children": [node(c) for c in sorted(children.get(concept, []), key=land.notation)],
+        }
+
+    roots = [str(c) for c in vocab.graph.subjects(SKOS.topConceptOf, None) if str(c) in children]
+    return [node(r) for r in sorted(roots)]
+
+
+# Gaps --------------------------------------------------------------------------------
+
+
+def gaps(store: Store, land: Landscape, rule: str | None = None) -> list[dict[str, Any]]:
+    """Return the gaps found by the SHACL gap rules, with the documents behind each."""
+    items = []
+    for result in run_rules(store):
+        if rule and result.rule != rule:
+            continue
+        items.append(_gap_item(land, result))
+    return items
+
+
+def _gap_item(land: Landscape, result: GapResult) -> dict[str, Any]:
+    focus_id = result.focus.rsplit("/", 1)[-1]
+    area: str | None = None
+    documents: list[str] = []
+    organisation = None
+    if result.rule in ("uncovered", "children", "treatment"):
+        area = result.focus
+        in_area = [d for d in land.documents.values() if _covers(land, d, area)]
+        if result.rule == "uncovered":
+            documents = [d.id for d in in_area]  # what exists there is not valid
+        elif result.rule == "children":
+            documents = [d.id for d in in_area if d.valid and "adults" in d.populations]
+        else:
+            documents = [d.id for d in in_area if d.valid and "assessment" in d.topics]
+    elif result.rule == "orphanedNKR":
+        area = result.value
+        documents = [focus_id]
+    elif result.rule == "reviewHorizon":
+        doc = land.documents.get(focus_id)
+        area = doc.disease_areas[0] if doc and doc.disease_areas else None
+        documents = [focus_id]
+    elif result.rule == "idleDMPG":
+        organisation = focus_id
+        documents = sorted(d.id for d in land.documents.values() if focus_id in d.owners)
+    return {
+        "disease_area": land.notation(area) if area else None,
+        "label": land.area_label(area) if area else (land.owner_name(organisation) if organisation else None),
+        "rule": result.rule,
+        "shape": result.shape,
+        "severity": result.severity,
+        "message": result.message,
+        "message_en": result.message_en,
+        "focus": result.focus,
+        "organisation": organisation,
+        "documents": sorted(documents),
+    }
