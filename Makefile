@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install serve test lint clean
+.PHONY: install serve test evaluate lint clean
 
 install: $(STAMP)
 
@@ -20,6 +20,10 @@ serve: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# Precision/recall of the overlap classifier and recall@5 of the draft check on tests/data/evaluation/.
+evaluate: install
+	$(BIN)/retningsgraf evaluate
 
 lint: install
 	$(BIN)/ruff check graph loaders api tests

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -60,6 +62,106 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _emit(rows: list[dict[str, object]], columns: list[str], fmt: str) -> None:
+    """Print *rows* as an aligned table, JSON or CSV (for a spreadsheet)."""
+    if fmt == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    flat = [{c: _cell(row.get(c)) for c in columns} for row in rows]
+    if fmt == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(flat)
+        return
+    widths = {c: min(max([len(c), *(len(r[c]) for r in flat)]), 60) for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for row in flat:
+        print("  ".join(row[c][: widths[c]].ljust(widths[c]) for c in columns))
+
+
+def _cell(value: object) -> str:
+    if isinstance(value, list):
+        return "; ".join(_cell(v) for v in value)
+    if isinstance(value, dict):
+        return str(value.get("text") or value.get("id") or value)
+    text = "" if value is None else str(value)
+    # A cell starting with = + - @ would run as a formula when the CSV is opened in a spreadsheet.
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def cmd_gaps(args: argparse.Namespace) -> int:
+    """Print the gaps found by the SHACL gap rules."""
+    from graph.landscape import landscape
+    from graph.views import gaps
+
+    store = _open(args.store)
+    rows = gaps(store, landscape(store), args.rule)
+    _emit(rows, ["rule", "disease_area", "label", "severity", "message", "documents"], args.format)
+    return 0
+
+
+def cmd_overlaps(args: argparse.Namespace) -> int:
+    """Print related pairs of documents, best first."""
+    from graph.landscape import landscape
+    from graph.overlap import RELATIONS, pairs
+    from graph.views import resolve_owner
+
+    store = _open(args.store)
+    land = landscape(store)
+    owner = resolve_owner(land, args.owner) if args.owner else None
+    rows = [
+        {"a": c.a, "b": c.b, "relation": c.relation, "score": c.score, "reasons": [r.text for r in c.reasons]}
+        for c in pairs(land, [args.relation] if args.relation else RELATIONS, args.min_score)
+        if owner is None or owner in land.documents[c.a].owners + land.documents[c.b].owners
+    ]
+    _emit(rows, ["relation", "score", "a", "b", "reasons"], args.format)
+    return 0
+
+
+def cmd_check_draft(args: argparse.Namespace) -> int:
+    """Rank the documents a draft (YAML or JSON file) would duplicate or overlap."""
+    import yaml
+
+    from graph.landscape import landscape
+    from graph.overlap import Draft, check_draft
+
+    data = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not data.get("title"):
+        print(f"retningsgraf: {args.file}: a draft is a mapping with at least a title", file=sys.stderr)
+        return 2
+    allowed = {"title", "kind", "owner", "disease_areas", "populations", "topics"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        print(f"retningsgraf: {args.file}: unknown field(s) {', '.join(unknown)}; use {', '.join(sorted(allowed))}", file=sys.stderr)
+        return 2
+    store = _open(args.store)
+    land = landscape(store)
+    found = check_draft(land, Draft(**data), limit=args.limit)
+    rows = [
+        {
+            "id": c.b,
+            "title": land.documents[c.b].title,
+            "relation": c.relation,
+            "score": c.score,
+            "reasons": [r.text for r in c.reasons],
+        }
+        for c in found
+    ]
+    _emit(rows, ["relation", "score", "id", "title", "reasons"], args.format)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Measure the overlap engine on the labelled evaluation set."""
+    from graph.evaluation import evaluate, format_report
+    from graph.landscape import landscape
+
+    store = _open(args.store)
+    result = evaluate(landscape(store))
+    print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) if args.format == "json" else format_report(result))
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the API with uvicorn."""
     import uvicorn
@@ -99,6 +201,28 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", "-o", help="file to write (default: stdout)")
     export.set_defaults(func=cmd_export)
 
+    formats = argparse.ArgumentParser(add_help=False)
+    formats.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    gaps = commands.add_parser("gaps", parents=[common, formats], help="disease areas and documents the gap rules flag")
+    gaps.add_argument("--rule", help="only this rule (uncovered, children, treatment, orphanedNKR, reviewHorizon, idleDMPG)")
+    gaps.set_defaults(func=cmd_gaps)
+
+    overlaps = commands.add_parser("overlaps", parents=[common, formats], help="related pairs of documents")
+    overlaps.add_argument("--owner", help="only pairs involving this organisation (id or name)")
+    overlaps.add_argument("--relation", choices=("duplicate", "overlap", "complementary", "supersedes"))
+    overlaps.add_argument("--min-score", type=float, default=0.0)
+    overlaps.set_defaults(func=cmd_overlaps)
+
+    check = commands.add_parser("check-draft", parents=[common, formats], help="rank what a draft would duplicate or overlap")
+    check.add_argument("file", metavar="FILE", help="YAML or JSON: title, kind, owner, disease_areas, populations, topics")
+    check.add_argument("--limit", type=int, default=10)
+    check.set_defaults(func=cmd_check_draft)
+
+    evaluate = commands.add_parser("evaluate", parents=[common], help="precision/recall on the labelled evaluation set")
+    evaluate.add_argument("--format", choices=("text", "json"), default="text")
+    evaluate.set_defaults(func=cmd_evaluate)
+
     serve = commands.add_parser("serve", parents=[common], help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -113,7 +237,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except (LoadError, StoreError) as error:
+    except (LoadError, StoreError, ValueError) as error:
+        # ValueError covers an unknown code or value in a draft or filter (DraftError, FilterError).
         print(f"retningsgraf: {error}", file=sys.stderr)
         return 2
 

@@ -1,0 +1,70 @@
+"""The analysis commands of the CLI: gaps, overlaps, check-draft and evaluate."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "graph.cli", *args], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_gaps_as_csv_name_the_areas_left_by_not_valid_nkrs() -> None:
+    done = run("gaps", "--rule", "orphanedNKR", "--format", "csv")
+    assert done.returncode == 0, done.stderr
+    rows = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert rows and all(r["rule"] == "orphanedNKR" and r["severity"] == "Warning" for r in rows)
+    assert "F10.2" in {r["disease_area"] for r in rows}, "alcohol dependence is left without current guidance"
+
+
+def test_overlaps_json_lists_scored_pairs_with_reasons() -> None:
+    done = run("overlaps", "--relation", "supersedes", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    assert rows and all(r["relation"] == "supersedes" and 0 <= r["score"] <= 1 and r["reasons"] for r in rows)
+    assert {"a": "vej-antipsykotika-voksne", "b": "vej-antipsykotika-2007"}.items() <= next(
+        r for r in rows if r["b"] == "vej-antipsykotika-2007"
+    ).items()
+
+
+def test_check_draft_finds_the_planned_dmpg_guideline(tmp_path: Path) -> None:
+    draft = tmp_path / "draft.yaml"
+    draft.write_text('title: "Behandling af alkoholmisbrug og -afhængighed"\nowner: dmpg-rus\ndisease_areas: [DF10]\n')
+    done = run("check-draft", str(draft), "--format", "json", "--limit", "5")
+    assert done.returncode == 0, done.stderr
+    ids = [row["id"] for row in json.loads(done.stdout)]
+    assert "dmpg-rus-alkohol" in ids and "nkr-alkohol" in ids
+
+
+def test_check_draft_with_an_unknown_code_exits_2_naming_it(tmp_path: Path) -> None:
+    draft = tmp_path / "draft.json"
+    draft.write_text('{"title": "Noget", "disease_areas": ["F08"]}')
+    done = run("check-draft", str(draft))
+    assert done.returncode == 2
+    assert "F08" in done.stderr
+
+
+def test_csv_output_defuses_spreadsheet_formulas(capsys) -> None:  # type: ignore[no-untyped-def]
+    from graph.cli import _emit
+
+    _emit([{"title": '=HYPERLINK("http://example.org")', "id": "@x", "n": 3}], ["title", "id", "n"], "csv")
+    cells = list(csv.reader(io.StringIO(capsys.readouterr().out)))[1]
+    assert cells == ['\'=HYPERLINK("http://example.org")', "'@x", "3"]
+
+
+def test_evaluate_reports_precision_and_recall() -> None:
+    done = run("evaluate", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["support"]["duplicate"] >= 8
+    # The issue's target is >= 0.8; this guards it.
+    assert figures["precision"]["duplicate"] >= 0.8
+    # The target is 0.9 and not met yet (see the evaluation note); this only stops it from getting worse.
+    assert figures["recall_at_5"] >= 0.75
