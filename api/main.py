@@ -16,7 +16,7 @@ from graph.overlap import DraftError
 from graph.store import open_store
 from graph.views import FilterError
 
-__all__ = ["Settings", "create_app"]
+__all__ = ["Settings", "create_app", "create_app_from_env"]
 
 
 @dataclass(frozen=True)
@@ -67,3 +67,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
+
+
+def create_app_from_env() -> FastAPI:
+    """Return the app configured by ``RETNINGSGRAF_STORE`` (for ``uvicorn --factory --workers N``)."""
+    import os
+
+    return create_app(Settings(store=os.environ.get("RETNINGSGRAF_STORE", "memory")))

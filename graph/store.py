@@ -288,7 +288,7 @@ def _insert_data(write: GraphWrite) -> str:
 
 
 def open_store(spec: str, minter: Minter | None = None) -> Store:
-    """Open the store named by *spec*: ``memory`` or ``oxigraph:DIR``.
+    """Open the store named by *spec*: ``memory``, ``oxigraph:DIR`` or ``sparql:QUERY_URL[,UPDATE_URL]``.
 
     Args:
         spec: the ``--store`` value of the CLI.
@@ -301,5 +301,10 @@ def open_store(spec: str, minter: Minter | None = None) -> Store:
         return OxigraphStore(None, minter)
     if spec.startswith("oxigraph:") and len(spec) > len("oxigraph:"):
         return OxigraphStore(Path(spec.removeprefix("oxigraph:")), minter)
-    raise StoreError(f"unknown store {spec!r}: use 'memory' or 'oxigraph:DIR'")
+    if spec.startswith("sparql:") and len(spec) > len("sparql:"):
+        from graph.remote import SparqlStore  # only remote mode needs an HTTP client
+
+        query_url, _, update_url = spec.removeprefix("sparql:").partition(",")
+        return SparqlStore(query_url, update_url or None, minter)
+    raise StoreError(f"unknown store {spec!r}: use 'memory', 'oxigraph:DIR' or 'sparql:QUERY_URL[,UPDATE_URL]'")
 

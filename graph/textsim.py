@@ -41,7 +41,8 @@ def _stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
-_STOPSTEMS = STOPWORDS | {_stem(word) for word in STOPWORDS}
+# Stems of the longer stopwords only: "dem" (them) must not swallow "demens" (dementia).
+_STOPSTEMS = {_stem(word) for word in STOPWORDS if len(word) > 4}
 
 
 def _tokens(text: str) -> list[str]:
@@ -95,10 +96,11 @@ def terms(text: str, lexicon: frozenset[str] = frozenset()) -> list[str]:
     for word in words:
         core = word.strip("-")
         chunks = core.split("-")
+        negated = ""
         if len(chunks) > 1 and chunks[0] in ("non", "ikke"):
-            # "non-farmakologisk", "ikke-medicinsk": the opposite of the tail, so keep them whole.
-            chunks = [chunks[0] + chunks[1], *chunks[2:]]
-        pieces = [p for chunk in chunks if chunk for p in _split(chunk, lexicon)]
+            # "non-farmakologisk", "ikke-medicinsk": the opposite of the tail, so never split them.
+            negated, chunks = chunks[0] + chunks[1], chunks[2:]
+        pieces = ([negated] if negated else []) + [p for chunk in chunks if chunk for p in _split(chunk, lexicon)]
         parts.append(pieces)
     result: list[str] = []
     for index, word in enumerate(words):

@@ -57,11 +57,6 @@ class Filters:
 
 def _concept(land: Landscape, field_name: str, value: str) -> str:
     vocab = land.vocabulary
-    if field_name == "disease_area":
-        found = vocab.disease_areas(value)
-        if len(found) != 1:
-            raise FilterError(field_name, value, f"unknown ICD-10 chapter V code: {value!r} (use e.g. F32, DF32 or F30-F39)")
-        return str(found[0])
     if field_name == "kind":
         cls = vocab.kind(value)
         if cls is None:
@@ -101,7 +96,13 @@ def filter_documents(land: Landscape, filters: Filters) -> list[Document]:
     """
     docs = list(land.documents.values())
     if filters.disease_area:
-        wanted = land.descendants_and_self(_concept(land, "disease_area", filters.disease_area))
+        concepts = land.vocabulary.disease_areas(filters.disease_area)
+        if not concepts:
+            raise FilterError(
+                "disease_area", filters.disease_area,
+                f"unknown ICD-10 chapter V code: {filters.disease_area!r} (use e.g. F32, DF32, F30-F39 or F32-F33)",
+            )
+        wanted = set().union(*(land.descendants_and_self(str(c)) for c in concepts))
         docs = [d for d in docs if wanted & set(d.disease_areas)]
     if filters.kind:
         kind = _concept(land, "kind", filters.kind)

@@ -1,4 +1,9 @@
-"""A real uvicorn serving the shipped registry on a free loopback port."""
+"""A real uvicorn serving the shipped registry on a free loopback port, on each kind of store.
+
+The session's ``server`` runs twice: once on the embedded Oxigraph store and once in
+remote-store mode against a real Oxigraph SPARQL server (the ``oxigraph`` package's
+``oxigraph serve``), so the whole API suite proves both.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -40,12 +46,47 @@ def start_server(*args: str) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("server did not answer /health within 60 s")
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[str]:
-    """Base URL of a real server on the shipped registry, in memory."""
-    process, url = start_server()
+def start_sparql_server() -> tuple[subprocess.Popen[bytes], str]:
+    """Start an in-memory Oxigraph SPARQL server whose default graph is the union of its graphs."""
+    port = free_port()
+    binary = Path(sys.executable).parent / "oxigraph"
+    process = subprocess.Popen(
+        [str(binary), "serve", "--bind", f"127.0.0.1:{port}", "--union-default-graph"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{url}/query", params={"query": "ASK {}"}, timeout=1)
+            return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the Oxigraph server did not start within 30 s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture(scope="session", params=["embedded", "remote"])
+def server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Base URL of a real server on the shipped registry: embedded store, then a remote SPARQL server."""
+    backend = None
+    args: list[str] = []
+    if request.param == "remote":
+        backend, sparql_url = start_sparql_server()
+        args = ["--store", f"sparql:{sparql_url}/query,{sparql_url}/update"]
+    process, url = start_server(*args)
     try:
         yield url
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop(process)
+        if backend is not None:
+            stop(backend)

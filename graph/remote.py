@@ -1,0 +1,162 @@
+"""A store on a remote SPARQL 1.1 server, reached with the SPARQL Protocol over HTTP.
+
+The server must answer queries with the union of its named graphs as the default graph
+(Oxigraph ``--union-default-graph``, Virtuoso by default, GraphDB by default, Fuseki with
+``unionDefaultGraph``); see ``docs/remote-store.md``.  Every write is one SPARQL update,
+which SPARQL 1.1 servers apply atomically.  API workers hold no state of their own: the
+store's generation lives in the server (a counter in its own graph, bumped by each write),
+so every worker sees every other worker's writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import httpx
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from graph.namespaces import GD, Minter, default_base
+from graph.store import GraphWrite, Store, StoreError, _insert_data, serialise, with_bindings
+
+__all__ = ["SparqlStore"]
+
+_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+
+
+class SparqlStore(Store):
+    """A store on a SPARQL 1.1 query endpoint and (optionally separate) update endpoint."""
+
+    def __init__(self, query_url: str, update_url: str | None = None, minter: Minter | None = None) -> None:
+        self.query_url = query_url
+        self.update_url = update_url or query_url.rsplit("/", 1)[0] + "/update"
+        self.minter = minter or Minter(default_base())
+        self._client = httpx.Client(timeout=_TIMEOUT, trust_env=False)
+        self._meta = self.minter.graph("meta")
+        self._seen_generation = -1
+        try:
+            self._generation()
+        except httpx.HTTPError as error:
+            raise StoreError(f"cannot reach the SPARQL server at {query_url}: {error}") from error
+
+    def __repr__(self) -> str:
+        return f"<SparqlStore {self.query_url}>"
+
+    # Generation shared by all workers ----------------------------------------------------
+
+    def _generation(self) -> int:
+        rows = self._select_raw(f"SELECT ?n WHERE {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?n }} }}")
+        return int(rows[0]["n"]) if rows else 0
+
+    @property
+    def generation(self) -> int:  # type: ignore[override]
+        """The server's write counter, shared by every API worker."""
+        return self._generation()
+
+    @generation.setter
+    def generation(self, value: int) -> None:
+        """Ignored: the counter lives in the server and only writes move it."""
+
+    @property
+    def cache(self) -> dict[str, Any]:  # type: ignore[override]
+        """Per-worker cache of read models, emptied when any worker has written since."""
+        current = self._generation()
+        cache: dict[str, Any] = self.__dict__.setdefault("_cache", {})
+        if current != self._seen_generation:
+            cache.clear()
+            self._seen_generation = current
+        return cache
+
+    # Protocol ------------------------------------------------------------------------------
+
+    def _post(self, url: str, data: dict[str, str], accept: str) -> httpx.Response:
+        try:
+            response = self._client.post(url, data=data, headers={"Accept": accept})
+        except httpx.HTTPError as error:
+            raise StoreError(f"the SPARQL server at {url} did not answer: {error}") from error
+        if response.status_code >= 400:
+            raise StoreError(f"the SPARQL server at {url} answered {response.status_code}: {response.text[:500]}")
+        return response
+
+    def _select_raw(self, query: str) -> list[dict[str, Node]]:
+        response = self._post(self.query_url, {"query": query}, "application/sparql-results+json")
+        body = response.json()
+        return [{name: _term(value) for name, value in binding.items()} for binding in body["results"]["bindings"]]
+
+    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
+        """Run a SELECT query on the server and return its rows."""
+        return self._select_raw(with_bindings(query, bindings))
+
+    def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
+        """Run a CONSTRUCT or DESCRIBE query on the server."""
+        response = self._post(self.query_url, {"query": with_bindings(query, bindings)}, "application/n-triples")
+        graph = Graph()
+        graph.parse(data=response.text, format="nt")
+        return graph
+
+    def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
+        """Run an ASK query on the server."""
+        response = self._post(self.query_url, {"query": with_bindings(query, bindings)}, "application/sparql-results+json")
+        return bool(json.loads(response.text)["boolean"])
+
+    def write(self, writes: Iterable[GraphWrite]) -> None:
+        """Replace each named graph and bump the shared generation, in one SPARQL update."""
+        writes = list(writes)
+        statements = [f"DROP SILENT GRAPH <{w.name}>" for w in writes]
+        statements += [_insert_data(w) for w in writes if len(w.triples)]
+        statements.append(
+            f"DELETE {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?n }} }} "
+            f"INSERT {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?next }} }} "
+            f"WHERE {{ OPTIONAL {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?n }} }} "
+            f"BIND (COALESCE(?n + 1, 1) AS ?next) }}"
+        )
+        self._post(self.update_url, {"update": " ;\n".join(statements)}, "*/*")
+
+    def graph(self, name: URIRef) -> Graph:
+        """Return a copy of one named graph."""
+        return self.construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": name})
+
+    def graph_names(self) -> list[URIRef]:
+        """Return the names of all non-empty named graphs (the generation counter's own graph aside)."""
+        rows = self._select_raw("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(URIRef(str(r["g"])) for r in rows if str(r["g"]) != str(self._meta))
+
+    def triple_count(self) -> int:
+        """Return the number of quads in the named graphs (the generation counter aside)."""
+        rows = self._select_raw(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{self._meta}>) }}"
+        )
+        return int(rows[0]["n"]) if rows else 0
+
+    def dump(self, fmt: str) -> bytes:
+        """Serialise the union of all graphs (``nq`` keeps the graph names)."""
+        if fmt == "nq":
+            rows = self._select_raw(
+                f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{self._meta}>) }}"
+            )
+            lines = [f"{r['s'].n3()} {r['p'].n3()} {r['o'].n3()} {r['g'].n3()} ." for r in rows]
+            return ("\n".join(lines) + "\n").encode("utf-8")
+        triples = self.construct(
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{self._meta}>) }}"
+        )
+        return serialise(triples, fmt)
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._client.close()
+
+
+def _term(value: dict[str, str]) -> Node:
+    kind = value["type"]
+    if kind == "uri":
+        return URIRef(value["value"])
+    if kind == "bnode":
+        return BNode(value["value"])
+    if "xml:lang" in value:
+        return Literal(value["value"], lang=value["xml:lang"])
+    datatype = value.get("datatype")
+    if datatype == "http://www.w3.org/2001/XMLSchema#string":
+        datatype = None
+    return Literal(value["value"], datatype=URIRef(datatype) if datatype else None)
