@@ -256,6 +256,7 @@ class Candidate(BaseModel):
     document: DocumentOut
     relation: str
     score: float
+    rank: float = Field(description="the order of candidates: the score plus the bonuses named in the reasons")
     reasons: list[ReasonOut]
 
 

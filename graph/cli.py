@@ -162,6 +162,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    """Write a synthetic landscape shaped like the shipped registry (for benchmarks)."""
+    from graph.landscape import landscape
+    from graph.synth import write_synthetic
+
+    store = _open("memory")
+    triples = write_synthetic(landscape(store), args.documents, args.seed, Path(args.out), store.minter)
+    print(f"{args.out}: {args.documents} dokumenter, {triples} tripler (seed {args.seed})")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the API with uvicorn."""
     import uvicorn
@@ -222,6 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", parents=[common], help="precision/recall on the labelled evaluation set")
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
     evaluate.set_defaults(func=cmd_evaluate)
+
+    synth = commands.add_parser("synth", help="write a synthetic landscape shaped like the registry")
+    synth.add_argument("--documents", type=int, required=True)
+    synth.add_argument("--seed", type=int, default=1)
+    synth.add_argument("--out", required=True, metavar="FILE.ttl")
+    synth.set_defaults(func=cmd_synth)
 
     serve = commands.add_parser("serve", parents=[common], help="serve the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")

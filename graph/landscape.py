@@ -109,7 +109,10 @@ class Document:
         """
         if self.status in ("planned", "in-development", "internal-consultation", "external-consultation", "withdrawn"):
             return False
-        if not self.issued or period_start(self.issued) > day:
+        if not self.issued:
+            # In force now with no known issue date: valid from today on, unknown before.
+            return self.valid and day >= dt.date.today()
+        if period_start(self.issued) > day:
             return False
         if self.not_valid_since and period_start(self.not_valid_since) <= day:
             return False
@@ -184,6 +187,16 @@ class Landscape:
         for doc in self.documents.values():
             for area in doc.disease_areas:
                 index[area].add(doc.id)
+        return index
+
+    @cached_property
+    def by_title_block(self) -> dict[str, set[str]]:
+        """Document ids per ICD-10 block that their title names (for candidate look-up)."""
+        index: dict[str, set[str]] = defaultdict(set)
+        for doc in self.documents.values():
+            for concept in self.title_areas(doc):
+                for node in [URIRef(concept), *self.vocabulary.ancestors(URIRef(concept))]:
+                    index[str(node)].add(doc.id)
         return index
 
     @cached_property

@@ -69,6 +69,7 @@ class Comparison:
     relation: str | None  # None: unrelated
     score: float
     reasons: list[Reason] = field(default_factory=list)
+    rank: float | None = None  # for a draft check: the score plus the bonuses its reasons name
 
 
 @dataclass
@@ -284,7 +285,8 @@ _UNBORN = ("planned", "in-development", "internal-consultation", "external-consu
 def _candidates(land: Landscape, doc: Document) -> set[str]:
     vocab = land.vocabulary
     found: set[str] = set()
-    for concept in doc.disease_areas:
+    # compare() also relates documents through areas their titles name, so look those up too.
+    for concept in [*doc.disease_areas, *land.title_areas(doc)]:
         block = _block(vocab, concept)
         if block is not None:
             found |= land.by_area.get(block, set())
@@ -294,6 +296,10 @@ def _candidates(land: Landscape, doc: Document) -> set[str]:
         # A term in more than a fifth of all titles ("behandling") finds everything: skip it.
         if weights.weight(term) > 1.6 and len(postings) <= max(5, len(land.documents) // 5):
             found |= postings
+    for concept in doc.disease_areas:
+        block = _block(vocab, concept)
+        if block is not None:
+            found |= land.by_title_block.get(block, set())
     found |= {target for _, target in doc.links}
     found |= land.by_area_exact.get(CHAPTER, set())  # whole-psychiatry documents apply to every area
     found.discard(doc.id)
@@ -383,7 +389,7 @@ def draft_document(land: Landscape, draft: Draft) -> Document:
     owner = None
     if draft.owner:
         owner = next(
-            (o.id for o in land.organisations.values() if draft.owner.casefold() in {o.id, o.name.casefold(), (o.abbreviation or "").casefold(), (o.name_en or "").casefold()}),
+            (o.id for o in land.organisations.values() if draft.owner.strip().casefold() in {o.id, o.name.casefold(), (o.abbreviation or "").casefold(), (o.name_en or "").casefold()}),
             None,
         )
         if owner is None:
@@ -443,6 +449,7 @@ def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparis
         if other.status in _UNBORN:
             rank += 0.05  # work already under way is what double work is made of
             comparison.reasons.append(Reason("in_progress", f"dokumentet er {other.status}", f"the document is {other.status}"))
+        comparison.rank = round(rank, 3)
         ranked.append((rank, comparison))
     ranked.sort(key=lambda item: (-item[0], item[1].b))
     return [comparison for _, comparison in ranked[:limit]]

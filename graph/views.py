@@ -78,7 +78,8 @@ def resolve_owner(land: Landscape, value: str) -> str:
     raise FilterError("owner", value, f"unknown organisation: {value!r}")
 
 
-def _owner_family(land: Landscape, org_id: str) -> set[str]:
+def owner_family(land: Landscape, org_id: str) -> set[str]:
+    """Return the organisation and all its sub-organisations (DMPG.dk includes the seven DMPGs)."""
     family = {org_id}
     changed = True
     while changed:
@@ -108,7 +109,7 @@ def filter_documents(land: Landscape, filters: Filters) -> list[Document]:
         kind = _concept(land, "kind", filters.kind)
         docs = [d for d in docs if d.kind == kind]
     if filters.owner:
-        owners = _owner_family(land, resolve_owner(land, filters.owner))
+        owners = owner_family(land, resolve_owner(land, filters.owner))
         docs = [d for d in docs if owners & set(d.owners)]
     if filters.status:
         status = _concept(land, "status", filters.status)

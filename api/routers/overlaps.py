@@ -24,15 +24,16 @@ def read_overlaps(
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> OverlapList:
     """Related pairs of documents, best first; with owner filters, pairs between those owners."""
-    first = views.resolve_owner(land, owner) if owner else None
-    second = views.resolve_owner(land, other_owner) if other_owner else None
+    # An owner includes its sub-organisations, as in /documents?owner=.
+    first = views.owner_family(land, views.resolve_owner(land, owner)) if owner else set()
+    second = views.owner_family(land, views.resolve_owner(land, other_owner)) if other_owner else set()
     found = []
     for c in overlap.pairs(land, [relation] if relation else overlap.RELATIONS, min_score):
         owners_a, owners_b = set(land.documents[c.a].owners), set(land.documents[c.b].owners)
         if first and second:
-            if not (first in owners_a and second in owners_b or second in owners_a and first in owners_b):
+            if not (first & owners_a and second & owners_b or second & owners_a and first & owners_b):
                 continue
-        elif first and first not in owners_a | owners_b:
+        elif (first or second) and not (first or second) & (owners_a | owners_b):
             continue
         found.append(c)
     items = [OverlapOut(a=c.a, b=c.b, relation=c.relation or "", score=c.score, reasons=[r.__dict__ for r in c.reasons]) for c in found[:limit]]
@@ -51,6 +52,7 @@ def check_draft(draft: DraftIn, land: LandscapeDep, limit: Annotated[int, Query(
                 document=DocumentOut(**views.document_json(land, land.documents[c.b])),
                 relation=c.relation or "",
                 score=c.score,
+                rank=c.rank if c.rank is not None else c.score,
                 reasons=[r.__dict__ for r in c.reasons],
             )
             for c in found

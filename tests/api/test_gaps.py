@@ -1,0 +1,137 @@
+"""/gaps over real HTTP: the SHACL gap rules on the shipped registry, in Danish and English."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+# The areas left without valid, current clinical guidance when NKRs were declared not valid.
+ORPHANED = {
+    ("F10.2", "nkr-alkohol"),
+    ("F50.0", "nkr-anoreksi"),
+    ("F50.1", "nkr-anoreksi"),
+    ("F98.8", "nkr-adhd-voksne"),
+}
+AREA_RULES = ("uncovered", "children", "treatment", "orphanedNKR")
+
+
+@pytest.fixture(scope="module")
+def api(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=60) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def gaps(api: httpx.Client) -> list[dict[str, Any]]:
+    response = api.get("/gaps")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["total"] == len(body["items"])
+    items: list[dict[str, Any]] = body["items"]
+    return items
+
+
+@pytest.fixture(scope="module")
+def documents(api: httpx.Client) -> dict[str, dict[str, Any]]:
+    items = api.get("/documents", params={"limit": 1000}).json()["items"]
+    return {item["id"]: item for item in items}
+
+
+def coverage(api: httpx.Client, **params: str) -> dict[str, int]:
+    rows = api.get("/coverage", params=params).json()["items"]
+    return {row["notation"]: row["total"] for row in rows}
+
+
+def test_every_gap_has_the_documented_fields(gaps: list[dict[str, Any]]) -> None:
+    assert gaps
+    for gap in gaps:
+        assert {"disease_area", "label", "rule", "severity", "message", "documents"} <= set(gap)
+
+
+def test_orphaned_nkrs_name_the_areas_left_uncovered(gaps: list[dict[str, Any]]) -> None:
+    orphaned = {g["disease_area"]: g["documents"] for g in gaps if g["rule"] == "orphanedNKR"}
+    assert {(area, doc) for area, docs in orphaned.items() for doc in docs} == ORPHANED
+
+
+def test_orphaned_nkr_gaps_point_at_not_valid_nkrs(
+    gaps: list[dict[str, Any]], documents: dict[str, dict[str, Any]]
+) -> None:
+    for gap in (g for g in gaps if g["rule"] == "orphanedNKR"):
+        assert gap["label"]
+        for doc_id in gap["documents"]:
+            doc = documents[doc_id]
+            assert doc["kind"] == "NationalClinicalGuideline"
+            assert not doc["valid"]
+            assert gap["disease_area"] in {area["notation"] for area in doc["disease_areas"]}
+
+
+def test_every_gap_is_a_warning_with_a_danish_and_an_english_message(
+    gaps: list[dict[str, Any]],
+) -> None:
+    for gap in gaps:
+        assert gap["severity"] == "Warning"
+        assert gap["message"] and gap["message_en"]
+        assert gap["message"] != gap["message_en"]
+        assert "{" not in gap["message"] + gap["message_en"], "an unfilled placeholder"
+    alcohol = next(g for g in gaps if g["rule"] == "orphanedNKR" and g["disease_area"] == "F10.2")
+    assert "ikke gældende" in alcohol["message"]
+    assert "not valid" in alcohol["message_en"]
+
+
+def test_area_gap_messages_name_their_disease_area(gaps: list[dict[str, Any]]) -> None:
+    for gap in (g for g in gaps if g["rule"] in AREA_RULES):
+        assert gap["disease_area"] in gap["message"]
+        assert gap["disease_area"] in gap["message_en"]
+
+
+def test_gap_documents_are_real_documents(
+    gaps: list[dict[str, Any]], documents: dict[str, dict[str, Any]]
+) -> None:
+    assert {doc for gap in gaps for doc in gap["documents"]} <= set(documents)
+
+
+def test_uncovered_gaps_are_the_planning_areas_coverage_shows_empty(
+    api: httpx.Client, gaps: list[dict[str, Any]]
+) -> None:
+    empty = {notation for notation, total in coverage(api).items() if total == 0}
+    assert {g["disease_area"] for g in gaps if g["rule"] == "uncovered"} == empty
+
+
+def test_children_gaps_are_the_areas_with_adult_but_no_child_coverage(
+    api: httpx.Client, gaps: list[dict[str, Any]]
+) -> None:
+    flagged = {g["disease_area"] for g in gaps if g["rule"] == "children"}
+    assert flagged
+    for_children = coverage(api, population="children")
+    for_adults = coverage(api, population="adults")
+    for notation in for_children:
+        adults_only = for_adults[notation] > 0 and for_children[notation] == 0
+        assert adults_only == (notation in flagged), notation
+
+
+def test_review_horizon_gaps_are_published_documents_with_a_date(
+    gaps: list[dict[str, Any]], documents: dict[str, dict[str, Any]]
+) -> None:
+    horizon = [g for g in gaps if g["rule"] == "reviewHorizon"]
+    assert horizon
+    for gap in horizon:
+        (doc_id,) = gap["documents"]
+        assert documents[doc_id]["status"] == "published"
+        assert documents[doc_id]["issued"]
+
+
+def test_rule_filter_returns_only_that_rules_gaps(
+    api: httpx.Client, gaps: list[dict[str, Any]]
+) -> None:
+    body = api.get("/gaps", params={"rule": "orphanedNKR"}).json()
+    assert body["items"] == [g for g in gaps if g["rule"] == "orphanedNKR"]
+    assert body["total"] == len(ORPHANED)
+
+
+def test_unknown_rule_is_422(api: httpx.Client) -> None:
+    assert api.get("/gaps", params={"rule": "noSuchRule"}).status_code == 422
