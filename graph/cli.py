@@ -110,7 +110,13 @@ def cmd_overlaps(args: argparse.Namespace) -> int:
     land = landscape(store)
     owner = resolve_owner(land, args.owner) if args.owner else None
     rows = [
-        {"a": c.a, "b": c.b, "relation": c.relation, "score": c.score, "reasons": [r.text for r in c.reasons]}
+        {
+            "a": c.a,
+            "b": c.b,
+            "relation": c.relation,
+            "score": c.score,
+            "reasons": [r.text for r in c.reasons],
+        }
         for c in pairs(land, [args.relation] if args.relation else RELATIONS, args.min_score)
         if owner is None or owner in land.documents[c.a].owners + land.documents[c.b].owners
     ]
@@ -127,12 +133,18 @@ def cmd_check_draft(args: argparse.Namespace) -> int:
 
     data = yaml.safe_load(Path(args.file).read_text(encoding="utf-8"))
     if not isinstance(data, dict) or not data.get("title"):
-        print(f"retningsgraf: {args.file}: a draft is a mapping with at least a title", file=sys.stderr)
+        print(
+            f"retningsgraf: {args.file}: a draft is a mapping with at least a title",
+            file=sys.stderr,
+        )
         return 2
     allowed = {"title", "kind", "owner", "disease_areas", "populations", "topics"}
     unknown = sorted(set(data) - allowed)
     if unknown:
-        print(f"retningsgraf: {args.file}: unknown field(s) {', '.join(unknown)}; use {', '.join(sorted(allowed))}", file=sys.stderr)
+        print(
+            f"retningsgraf: {args.file}: unknown field(s) {', '.join(unknown)}; use {', '.join(sorted(allowed))}",
+            file=sys.stderr,
+        )
         return 2
     store = _open(args.store)
     land = landscape(store)
@@ -158,7 +170,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     store = _open(args.store)
     result = evaluate(landscape(store))
-    print(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) if args.format == "json" else format_report(result))
+    print(
+        json.dumps(result.as_dict(), ensure_ascii=False, indent=2) if args.format == "json" else format_report(result)
+    )
     return 0
 
 
@@ -179,9 +193,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.main import Settings, create_app
 
-    settings = Settings(
-        store=args.store, sparql_timeout=args.sparql_timeout, sparql_max_rows=args.sparql_max_rows
-    )
+    settings = Settings(store=args.store, sparql_timeout=args.sparql_timeout, sparql_max_rows=args.sparql_max_rows)
     app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
@@ -216,7 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
     formats.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
     gaps = commands.add_parser("gaps", parents=[common, formats], help="disease areas and documents the gap rules flag")
-    gaps.add_argument("--rule", help="only this rule (uncovered, children, treatment, orphanedNKR, reviewHorizon, idleDMPG)")
+    gaps.add_argument(
+        "--rule",
+        help="only this rule (uncovered, children, treatment, orphanedNKR, reviewHorizon, idleDMPG)",
+    )
     gaps.set_defaults(func=cmd_gaps)
 
     overlaps = commands.add_parser("overlaps", parents=[common, formats], help="related pairs of documents")
@@ -225,8 +240,16 @@ def build_parser() -> argparse.ArgumentParser:
     overlaps.add_argument("--min-score", type=float, default=0.0)
     overlaps.set_defaults(func=cmd_overlaps)
 
-    check = commands.add_parser("check-draft", parents=[common, formats], help="rank what a draft would duplicate or overlap")
-    check.add_argument("file", metavar="FILE", help="YAML or JSON: title, kind, owner, disease_areas, populations, topics")
+    check = commands.add_parser(
+        "check-draft",
+        parents=[common, formats],
+        help="rank what a draft would duplicate or overlap",
+    )
+    check.add_argument(
+        "file",
+        metavar="FILE",
+        help="YAML or JSON: title, kind, owner, disease_areas, populations, topics",
+    )
     check.add_argument("--limit", type=int, default=10)
     check.set_defaults(func=cmd_check_draft)
 

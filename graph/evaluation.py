@@ -96,7 +96,9 @@ def format_report(result: Evaluation) -> str:
     """Return the figures as a small text table."""
     lines = ["label          precision  recall  support"]
     for label in LABELS:
-        lines.append(f"{label:<14} {result.precision[label]:>9.3f}  {result.recall[label]:>6.3f}  {result.support[label]:>7}")
+        lines.append(
+            f"{label:<14} {result.precision[label]:>9.3f}  {result.recall[label]:>6.3f}  {result.support[label]:>7}"
+        )
     lines.append(f"accuracy: {result.accuracy:.3f}")
     lines.append(
         f"draft check recall@5: {result.recall_at_5:.3f} "

@@ -131,18 +131,31 @@ def load_files(store: Store, paths: list[Path], *, progress: bool = True) -> lis
             triples = yaml_registry.load(path, store.minter, context, parsed[path])
         else:
             triples = loader(path, store.minter, context)
-        ids = {str(o) for s, o in triples.subject_objects(DCTERMS.identifier) if (s, RDF.type, GD.GuidingDocument) in triples}
+        ids = {
+            str(o)
+            for s, o in triples.subject_objects(DCTERMS.identifier)
+            if (s, RDF.type, GD.GuidingDocument) in triples
+        }
         clashes = sorted(i for i in ids if defined_in.get(i, name) != name or claimed.get(i, name) != name)
         if clashes:
             other = defined_in.get(clashes[0]) or claimed.get(clashes[0])
             raise LoadError(
                 str(path),
-                [Problem("file", "id", f"document {i!r} is already defined by {other}; correct it there") for i in clashes],
+                [
+                    Problem(
+                        "file",
+                        "id",
+                        f"document {i!r} is already defined by {other}; correct it there",
+                    )
+                    for i in clashes
+                ],
             )
         claimed.update(dict.fromkeys(ids, name))
         context.documents |= ids
         context.organisations |= {
-            str(o) for s, o in triples.subject_objects(DCTERMS.identifier) if str(s).startswith(f"{store.minter.base}organisation/")
+            str(o)
+            for s, o in triples.subject_objects(DCTERMS.identifier)
+            if str(s).startswith(f"{store.minter.base}organisation/")
         }
         report = LoadReport(str(path), source, name, len(ids), len(triples))
         writes += [GraphWrite(name, triples), _provenance(store, report, path, started)]

@@ -107,7 +107,13 @@ class Document:
             day: the date asked about.
             replaced_on: the issue date of the document that replaced this one, if any.
         """
-        if self.status in ("planned", "in-development", "internal-consultation", "external-consultation", "withdrawn"):
+        if self.status in (
+            "planned",
+            "in-development",
+            "internal-consultation",
+            "external-consultation",
+            "withdrawn",
+        ):
             return False
         if not self.issued:
             # In force now with no known issue date: valid from today on, unknown before.
@@ -118,9 +124,8 @@ class Document:
             return False
         if replaced_on and replaced_on <= day:
             return False
-        if self.status in ("not-valid", "superseded") and not (self.not_valid_since or replaced_on):
-            return False  # out of force at an unknown date: do not claim it was valid
-        return True
+        # Out of force at an unknown date: do not claim it was valid.
+        return not (self.status in ("not-valid", "superseded") and not (self.not_valid_since or replaced_on))
 
     @property
     def last_review(self) -> str | None:
@@ -132,7 +137,12 @@ class Document:
 class Landscape:
     """All documents and organisations of a store, with the indexes the analysis needs."""
 
-    def __init__(self, documents: Iterable[Document], organisations: Iterable[Organisation], vocab: Vocabulary) -> None:
+    def __init__(
+        self,
+        documents: Iterable[Document],
+        organisations: Iterable[Organisation],
+        vocab: Vocabulary,
+    ) -> None:
         self.vocabulary = vocab
         self.documents = {d.id: d for d in sorted(documents, key=lambda d: d.id)}
         self.organisations = {o.id: o for o in sorted(organisations, key=lambda o: o.id)}
@@ -241,8 +251,13 @@ class Landscape:
         words = self.text.terms(text)
         found = {concept for concept, names in self.name_terms[scheme] if names <= words}
         # "medicinsk behandling" names pharmacological; drop treatment, which it implies.
-        return sorted(c for c in found if not any(URIRef(c) in self.vocabulary.ancestors(URIRef(o)) or
-                                                   self._topic_parent(o) == c for o in found if o != c))
+        return sorted(
+            c
+            for c in found
+            if not any(
+                URIRef(c) in self.vocabulary.ancestors(URIRef(o)) or self._topic_parent(o) == c for o in found if o != c
+            )
+        )
 
     def _topic_parent(self, concept: str) -> str | None:
         for parent in self.vocabulary.graph.objects(URIRef(concept), SKOS.broader):
@@ -274,9 +289,9 @@ class Landscape:
 
     def descendants_and_self(self, concept: str) -> set[str]:
         """Return *concept* and every narrower concept."""
-        return {str(c) for c, _ in self.vocabulary.broader.items() if URIRef(concept) in self.vocabulary.ancestors(c)} | {
-            concept
-        }
+        return {
+            str(c) for c, _ in self.vocabulary.broader.items() if URIRef(concept) in self.vocabulary.ancestors(c)
+        } | {concept}
 
     def is_valid(self, doc: Document, on: dt.date | None = None) -> bool:
         """Return whether *doc* is valid now (by status) or on a given date."""

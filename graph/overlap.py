@@ -11,6 +11,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 
 import networkx as nx
 from rdflib import URIRef
@@ -46,7 +47,11 @@ FAMILY = {
     "CourseDescription": "organisational",
     "PackagePathway": "organisational",
 }
-TOPIC_PARENT = {"pharmacological": "treatment", "non-pharmacological": "treatment", "cross-sector": "organisation"}
+TOPIC_PARENT = {
+    "pharmacological": "treatment",
+    "non-pharmacological": "treatment",
+    "cross-sector": "organisation",
+}
 # Weights of the score: the disease area and the title say most about scope.
 W_AREA, W_TOPIC, W_POPULATION, W_TITLE = 0.35, 0.2, 0.1, 0.35
 
@@ -98,7 +103,7 @@ class DraftError(ValueError):
 
 def _block(vocab: Vocabulary, concept: str) -> str | None:
     chain = [concept, *(str(c) for c in vocab.ancestors(URIRef(concept)))]
-    for node, parent in zip(chain, chain[1:], strict=False):
+    for node, parent in pairwise(chain):
         if parent == CHAPTER:
             return node
     return None
@@ -115,7 +120,14 @@ def _area(land: Landscape, a: Document, b: Document) -> tuple[float, list[Reason
             score, found = _area_of(land, left, right)
             if score * 0.75 > best:
                 best = score * 0.75
-                reasons = [Reason(r.type + "_in_title", r.text + " (nævnt i titlen)", r.text_en + " (named in the title)") for r in found]
+                reasons = [
+                    Reason(
+                        r.type + "_in_title",
+                        r.text + " (nævnt i titlen)",
+                        r.text_en + " (named in the title)",
+                    )
+                    for r in found
+                ]
     return best, reasons
 
 
@@ -128,14 +140,42 @@ def _area_of(land: Landscape, areas_a: list[str], areas_b: list[str]) -> tuple[f
             ancestors_y = {str(c) for c in vocab.ancestors(URIRef(y))}
             nx_, ny_ = land.notation(x), land.notation(y)
             if x == y and x != CHAPTER:
-                score, reason = 1.0, Reason("shared_code", f"samme sygdomsområde: {nx_} {land.area_label(x)}", f"same disease area: {nx_}")
+                score, reason = (
+                    1.0,
+                    Reason(
+                        "shared_code",
+                        f"samme sygdomsområde: {nx_} {land.area_label(x)}",
+                        f"same disease area: {nx_}",
+                    ),
+                )
             elif (x in ancestors_y or y in ancestors_x) and CHAPTER not in (x, y):
-                score, reason = 0.8, Reason("hierarchy", f"sygdomsområder i samme hierarki: {nx_} og {ny_}", f"disease areas in one hierarchy: {nx_} and {ny_}")
+                score, reason = (
+                    0.8,
+                    Reason(
+                        "hierarchy",
+                        f"sygdomsområder i samme hierarki: {nx_} og {ny_}",
+                        f"disease areas in one hierarchy: {nx_} and {ny_}",
+                    ),
+                )
             elif CHAPTER in (x, y):
-                score, reason = 0.3, Reason("chapter", "det ene dokument dækker hele psykiatrien (F00-F99)", "one document covers all of psychiatry (F00-F99)")
+                score, reason = (
+                    0.3,
+                    Reason(
+                        "chapter",
+                        "det ene dokument dækker hele psykiatrien (F00-F99)",
+                        "one document covers all of psychiatry (F00-F99)",
+                    ),
+                )
             elif _block(vocab, x) is not None and _block(vocab, x) == _block(vocab, y):
                 block = land.notation(_block(vocab, x) or "")
-                score, reason = 0.4, Reason("same_block", f"samme ICD-10-blok {block}: {nx_} og {ny_}", f"same ICD-10 block {block}: {nx_} and {ny_}")
+                score, reason = (
+                    0.4,
+                    Reason(
+                        "same_block",
+                        f"samme ICD-10-blok {block}: {nx_} og {ny_}",
+                        f"same ICD-10 block {block}: {nx_} and {ny_}",
+                    ),
+                )
             else:
                 continue
             if score > best:
@@ -158,12 +198,30 @@ def _topic(a: Document, b: Document) -> tuple[float | None, float | None, list[R
     exact = ta & tb
     if exact:
         names = ", ".join(sorted(exact))
-        return 1.0, sameness, [Reason("shared_topic", f"samme emne: {names}", f"same topic: {names}")]
+        return (
+            1.0,
+            sameness,
+            [Reason("shared_topic", f"samme emne: {names}", f"same topic: {names}")],
+        )
     broad = _expand_topics(ta) & _expand_topics(tb)
     if broad:
         names = ", ".join(sorted(broad))
-        return 0.7, sameness, [Reason("related_topic", f"beslægtet emne: {names}", f"related topic: {names}")]
-    return 0.0, 0.0, [Reason("different_topic", "forskellige emner: " + ", ".join(sorted(ta)) + " / " + ", ".join(sorted(tb)), "different topics")]
+        return (
+            0.7,
+            sameness,
+            [Reason("related_topic", f"beslægtet emne: {names}", f"related topic: {names}")],
+        )
+    return (
+        0.0,
+        0.0,
+        [
+            Reason(
+                "different_topic",
+                "forskellige emner: " + ", ".join(sorted(ta)) + " / " + ", ".join(sorted(tb)),
+                "different topics",
+            )
+        ],
+    )
 
 
 def _population(a: Document, b: Document) -> tuple[float | None, list[Reason]]:
@@ -205,9 +263,17 @@ def compare(land: Landscape, a: Document, b: Document) -> Comparison:
     if shared_terms:
         words = ", ".join(shared_terms[:5])
         reasons.append(Reason("title_terms", f"fælles ord i titlen: {words}", f"shared title terms: {words}"))
-    links = [(t, a, b) for t, target in a.links if target == b.id] + [(t, b, a) for t, target in b.links if target == a.id]
+    links = [(t, a, b) for t, target in a.links if target == b.id] + [
+        (t, b, a) for t, target in b.links if target == a.id
+    ]
     for link_type, source, target in links:
-        reasons.append(Reason("link", f"{source.id} {link_type} {target.id}", f"{source.id} {link_type} {target.id}"))
+        reasons.append(
+            Reason(
+                "link",
+                f"{source.id} {link_type} {target.id}",
+                f"{source.id} {link_type} {target.id}",
+            )
+        )
     score = (
         W_AREA * area
         + W_TOPIC * (0.5 if topic is None else (topic + (sameness or 0.0)) / 2)
@@ -255,7 +321,7 @@ def _classify(
         if older.status in ("not-valid", "superseded") and _newer(newer, older):
             return "supersedes"
     family_a, family_b = FAMILY.get(a.kind, "clinical"), FAMILY.get(b.kind, "clinical")
-    if family_a != family_b and (area >= 0.8 or area >= 0.4 and title >= 0.3):
+    if family_a != family_b and (area >= 0.8 or (area >= 0.4 and title >= 0.3)):
         return "complementary"
     if set(a.owners) & set(b.owners) and a.kind == b.kind and title < 0.3 and area >= 0.4:
         return "complementary"  # one owner dividing its work into separate questions
@@ -263,7 +329,7 @@ def _classify(
         if "NationalClinicalRecommendation" in (a.kind, b.kind) and a.kind != b.kind and title < 0.7:
             return "complementary"  # the focused NKA beside a broad guideline, by design
         return "duplicate"
-    if area >= 0.4 and population_ok and ((topic or 0.0) >= 0.7 or topic is None and title >= 0.3):
+    if area >= 0.4 and population_ok and ((topic or 0.0) >= 0.7 or (topic is None and title >= 0.3)):
         return "overlap"
     if area >= 0.3 and topic == 1.0 and set(a.topics) & set(b.topics) - {"treatment", "assessment"}:
         return "overlap"  # a document for all of psychiatry on the same specific question
@@ -389,7 +455,17 @@ def draft_document(land: Landscape, draft: Draft) -> Document:
     owner = None
     if draft.owner:
         owner = next(
-            (o.id for o in land.organisations.values() if draft.owner.strip().casefold() in {o.id, o.name.casefold(), (o.abbreviation or "").casefold(), (o.name_en or "").casefold()}),
+            (
+                o.id
+                for o in land.organisations.values()
+                if draft.owner.strip().casefold()
+                in {
+                    o.id,
+                    o.name.casefold(),
+                    (o.abbreviation or "").casefold(),
+                    (o.name_en or "").casefold(),
+                }
+            ),
             None,
         )
         if owner is None:
@@ -448,7 +524,13 @@ def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparis
             comparison.reasons.append(Reason("same_owner", "samme ejer som udkastet", "same owner as the draft"))
         if other.status in _UNBORN:
             rank += 0.05  # work already under way is what double work is made of
-            comparison.reasons.append(Reason("in_progress", f"dokumentet er {other.status}", f"the document is {other.status}"))
+            comparison.reasons.append(
+                Reason(
+                    "in_progress",
+                    f"dokumentet er {other.status}",
+                    f"the document is {other.status}",
+                )
+            )
         comparison.rank = round(rank, 3)
         ranked.append((rank, comparison))
     ranked.sort(key=lambda item: (-item[0], item[1].b))

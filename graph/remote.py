@@ -98,7 +98,11 @@ class SparqlStore(Store):
 
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query on the server."""
-        response = self._post(self.query_url, {"query": with_bindings(query, bindings)}, "application/sparql-results+json")
+        response = self._post(
+            self.query_url,
+            {"query": with_bindings(query, bindings)},
+            "application/sparql-results+json",
+        )
         return bool(json.loads(response.text)["boolean"])
 
     def write(self, writes: Iterable[GraphWrite]) -> None:

@@ -158,9 +158,7 @@ _HIDING = re.compile(
     """,
     re.VERBOSE | re.DOTALL,
 )
-_UPDATE = re.compile(
-    r"(?<![\w?$@])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)(?!\w)", re.IGNORECASE
-)
+_UPDATE = re.compile(r"(?<![\w?$@])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)(?!\w)", re.IGNORECASE)
 _SERVICE = re.compile(r"(?<![\w?$@])SERVICE(?!\w)", re.IGNORECASE)
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
@@ -179,8 +177,7 @@ def check_read_only(query: str) -> None:
         code = _HIDING.sub(" ", text)
         if match := _UPDATE.search(code):
             raise QueryRefused(
-                f"This endpoint is read-only: {match.group(1).upper()} is a SPARQL Update "
-                "operation and is refused."
+                f"This endpoint is read-only: {match.group(1).upper()} is a SPARQL Update operation and is refused."
             )
         if _SERVICE.search(code):
             raise QueryRefused("SERVICE is refused: this endpoint never queries other servers.")
@@ -255,9 +252,7 @@ def _evaluate(store: ox.Store, job: dict[str, Any], prefixes: dict[str, str]) ->
         if graph_type == "application/n-triples":
             return lines.getvalue(), graph_type
         triples = ox.parse(lines.getvalue(), format=ox.RdfFormat.N_TRIPLES)
-        answer = ox.serialize(
-            triples, format=ox.RdfFormat.from_media_type(graph_type), prefixes=prefixes
-        )
+        answer = ox.serialize(triples, format=ox.RdfFormat.from_media_type(graph_type), prefixes=prefixes)
         return answer or b"", graph_type
     lines = _LineLimit(job["max_rows"] + 1)  # TSV has a header line
     result.serialize(lines, format=ox.QueryResultsFormat.TSV)
@@ -336,8 +331,7 @@ def store_fingerprint(store: Store) -> Hashable:
     process exact; the rest catches writes by other processes to an on-disk store.
     """
     newest = store.select(
-        "PREFIX prov: <http://www.w3.org/ns/prov#> "
-        "SELECT (MAX(STR(?t)) AS ?t) WHERE { ?g prov:generatedAtTime ?t }"
+        "PREFIX prov: <http://www.w3.org/ns/prov#> SELECT (MAX(STR(?t)) AS ?t) WHERE { ?g prov:generatedAtTime ?t }"
     )
     loaded = str(newest[0].get("t", "")) if newest else ""
     return (
@@ -431,18 +425,13 @@ class SparqlService:
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
-            raise QueryTimeout(
-                f"All query workers stayed busy for {self.timeout:g} s; try again."
-            ) from None
+            raise QueryTimeout(f"All query workers stayed busy for {self.timeout:g} s; try again.") from None
         try:
             conn = worker.ensure(self._snapshot())
             conn.send(("query", job))
             if not conn.poll(self.timeout):
                 worker.stop()
-                raise QueryTimeout(
-                    f"The query ran longer than the time limit of {self.timeout:g} s "
-                    "and was stopped."
-                )
+                raise QueryTimeout(f"The query ran longer than the time limit of {self.timeout:g} s and was stopped.")
             reply = conn.recv()
         except (EOFError, OSError) as error:
             worker.stop()
@@ -456,8 +445,7 @@ class SparqlService:
             raise QuerySyntaxError(f"Malformed query: {rest[0]}")
         if kind == "too-large":
             raise QueryTooLarge(
-                f"The result has more than the limit of {self.max_rows} rows; "
-                "add a LIMIT or narrow the query."
+                f"The result has more than the limit of {self.max_rows} rows; add a LIMIT or narrow the query."
             )
         raise QueryFailed(f"The query failed: {rest[0]}")
 

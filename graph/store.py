@@ -31,6 +31,7 @@ __all__ = [
 
 Row = dict[str, Node]
 
+
 class StoreError(RuntimeError):
     """A store could not be opened or written; the store is left as it was."""
 
@@ -174,7 +175,7 @@ def with_bindings(query: str, bindings: Mapping[str, Node] | None) -> str:
         raise ValueError("cannot bind variables: the query has no WHERE group")
     names = " ".join(f"?{name}" for name in bindings)
     values = " ".join(term.n3() for term in bindings.values())
-    return f"{query[: match.end()]} VALUES ({names}) {{ ({values}) }} {query[match.end():]}"
+    return f"{query[: match.end()]} VALUES ({names}) {{ ({values}) }} {query[match.end() :]}"
 
 
 # Oxigraph ---------------------------------------------------------------------
@@ -213,8 +214,7 @@ class OxigraphStore(Store):
         solutions = self._query(query, bindings)
         names = [variable.value for variable in solutions.variables]
         return [
-            {name: from_ox(solution[name]) for name in names if solution[name] is not None}
-            for solution in solutions
+            {name: from_ox(solution[name]) for name in names if solution[name] is not None} for solution in solutions
         ]
 
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
@@ -307,4 +307,3 @@ def open_store(spec: str, minter: Minter | None = None) -> Store:
         query_url, _, update_url = spec.removeprefix("sparql:").partition(",")
         return SparqlStore(query_url, update_url or None, minter)
     raise StoreError(f"unknown store {spec!r}: use 'memory', 'oxigraph:DIR' or 'sparql:QUERY_URL[,UPDATE_URL]'")
-

@@ -84,9 +84,17 @@ def _lines(land: Landscape, count: int, seed: int, minter: Minter) -> Iterator[s
         for topic in rng.sample(topics, k=rng.randint(1, min(3, len(topics)))):
             yield f"<{iri}> <{GD.topic}> <{TOPIC[topic]}> ."
         yield f"<{iri}> <{GD.status}> <{STATUS[status]}> ."
-        if status not in ("planned", "in-development", "internal-consultation", "external-consultation"):
+        if status not in (
+            "planned",
+            "in-development",
+            "internal-consultation",
+            "external-consultation",
+        ):
             year = rng.choice(years) + rng.randint(-2, 8)
-            date = Literal(f"{min(year, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", datatype=XSD.date)
+            date = Literal(
+                f"{min(year, 2026)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+                datatype=XSD.date,
+            )
             yield f"<{iri}> <{DCTERMS.issued}> {date.n3()} ."
         yield f"<{iri}> <{DCTERMS.source}> <https://example.org/synthetic/{doc_id}> ."
         if made and rng.random() < 0.15:
@@ -117,4 +125,3 @@ def write_synthetic(land: Landscape, count: int, seed: int, out: Path, minter: M
             handle.write(line + "\n")
             written += 1
     return written
-

@@ -20,14 +20,90 @@ __all__ = ["TermIndex", "terms"]
 
 # Words that say nothing about a document's scope.
 STOPWORDS = frozenset(
-    """
-    af alle andre at både da de dem den der det dette disse efter eller en end er et for fra
-    gennem har hos hvad hvor i ikke ind kan med men mod når og om op på samt sig skal som til
-    ud under ved vedr vedrørende uden hvordan hvilke mv fx the of and in for with
-    national nationale klinisk kliniske retningslinje retningslinjer anbefaling anbefalinger
-    vejledning vejledninger forløbsbeskrivelse forløbsbeskrivelser pakkeforløb referenceprogram
-    dmpg nka nkr sst version opdatering opdateret ny nye
-    """.split()
+    [
+        "af",
+        "alle",
+        "andre",
+        "at",
+        "både",
+        "da",
+        "de",
+        "dem",
+        "den",
+        "der",
+        "det",
+        "dette",
+        "disse",
+        "efter",
+        "eller",
+        "en",
+        "end",
+        "er",
+        "et",
+        "for",
+        "fra",
+        "gennem",
+        "har",
+        "hos",
+        "hvad",
+        "hvor",
+        "i",
+        "ikke",
+        "ind",
+        "kan",
+        "med",
+        "men",
+        "mod",
+        "når",
+        "og",
+        "om",
+        "op",
+        "på",
+        "samt",
+        "sig",
+        "skal",
+        "som",
+        "til",
+        "ud",
+        "under",
+        "ved",
+        "vedr",
+        "vedrørende",
+        "uden",
+        "hvordan",
+        "hvilke",
+        "mv",
+        "fx",
+        "the",
+        "of",
+        "and",
+        "in",
+        "for",
+        "with",
+        "national",
+        "nationale",
+        "klinisk",
+        "kliniske",
+        "retningslinje",
+        "retningslinjer",
+        "anbefaling",
+        "anbefalinger",
+        "vejledning",
+        "vejledninger",
+        "forløbsbeskrivelse",
+        "forløbsbeskrivelser",
+        "pakkeforløb",
+        "referenceprogram",
+        "dmpg",
+        "nka",
+        "nkr",
+        "sst",
+        "version",
+        "opdatering",
+        "opdateret",
+        "ny",
+        "nye",
+    ]
 )
 # Danish linking letters between compound parts ("udvikling-s-forstyrrelse").
 _LINKS = ("", "s", "e")
@@ -73,7 +149,7 @@ def _split(word: str, lexicon: frozenset[str], depth: int = 0) -> list[str]:
                 continue
             if _known(head, lexicon):
                 return [head, *_split(tail, lexicon, depth + 1)]
-            if len(tail) > _MIN_PART and fallback is None or fallback and len(tail) > len(fallback[1]):
+            if (len(tail) > _MIN_PART and fallback is None) or (fallback and len(tail) > len(fallback[1])):
                 fallback = (head, tail)
     if fallback is not None:
         head, tail = fallback

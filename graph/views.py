@@ -20,8 +20,8 @@ from graph.store import Store
 from graph.vocabulary import KINDS
 
 __all__ = [
-    "Filters",
     "FilterError",
+    "Filters",
     "coverage",
     "disease_area_tree",
     "document_json",
@@ -73,7 +73,12 @@ def resolve_owner(land: Landscape, value: str) -> str:
     """Return the id of the organisation named by id, name, abbreviation or English name."""
     key = value.strip().casefold()
     for org in land.organisations.values():
-        if key in {org.id, org.name.casefold(), (org.abbreviation or "").casefold(), (org.name_en or "").casefold()}:
+        if key in {
+            org.id,
+            org.name.casefold(),
+            (org.abbreviation or "").casefold(),
+            (org.name_en or "").casefold(),
+        }:
             return org.id
     raise FilterError("owner", value, f"unknown organisation: {value!r}")
 
@@ -100,7 +105,8 @@ def filter_documents(land: Landscape, filters: Filters) -> list[Document]:
         concepts = land.vocabulary.disease_areas(filters.disease_area)
         if not concepts:
             raise FilterError(
-                "disease_area", filters.disease_area,
+                "disease_area",
+                filters.disease_area,
                 f"unknown ICD-10 chapter V code: {filters.disease_area!r} (use e.g. F32, DF32, F30-F39 or F32-F33)",
             )
         wanted = set().union(*(land.descendants_and_self(str(c)) for c in concepts))
@@ -119,7 +125,15 @@ def filter_documents(land: Landscape, filters: Filters) -> list[Document]:
         docs = [d for d in docs if population in d.populations or "all" in d.populations]
     if filters.topic:
         topic = _concept(land, "topic", filters.topic)
-        narrower = {topic} | {t for t, parent in (("pharmacological", "treatment"), ("non-pharmacological", "treatment"), ("cross-sector", "organisation")) if parent == topic}
+        narrower = {topic} | {
+            t
+            for t, parent in (
+                ("pharmacological", "treatment"),
+                ("non-pharmacological", "treatment"),
+                ("cross-sector", "organisation"),
+            )
+            if parent == topic
+        }
         docs = [d for d in docs if narrower & set(d.topics)]
     if filters.valid_on:
         docs = [d for d in docs if land.is_valid(d, filters.valid_on)]
@@ -129,7 +143,9 @@ def filter_documents(land: Landscape, filters: Filters) -> list[Document]:
         docs = [
             d
             for d in docs
-            if text in land.scope_text(d).casefold() or text == d.id or (wanted_terms and wanted_terms <= land.doc_terms[d.id])
+            if text in land.scope_text(d).casefold()
+            or text == d.id
+            or (wanted_terms and wanted_terms <= land.doc_terms[d.id])
         ]
     return sorted(docs, key=lambda d: (d.title.casefold(), d.id))
 
@@ -147,7 +163,14 @@ def document_json(land: Landscape, doc: Document) -> dict[str, Any]:
         "kind": doc.kind,
         "kind_label": _kind_label(land, doc.kind),
         "owners": [{"id": o, "name": land.owner_name(o)} for o in doc.owners],
-        "disease_areas": [{"notation": land.notation(a), "label": land.area_label(a), "label_en": land.area_label(a, "en")} for a in doc.disease_areas],
+        "disease_areas": [
+            {
+                "notation": land.notation(a),
+                "label": land.area_label(a),
+                "label_en": land.area_label(a, "en"),
+            }
+            for a in doc.disease_areas
+        ],
         "populations": doc.populations,
         "topics": doc.topics,
         "status": doc.status,
@@ -213,14 +236,19 @@ def organisation_detail(store: Store, land: Landscape, org_id: str) -> dict[str,
         side = "original" if row["role"] == ORG.originalOrganization else "resulting"
         event[side].append(str(row["party"]).rsplit("/", 1)[-1])
     for event in events.values():
-        event["original"], event["resulting"] = sorted(set(event["original"])), sorted(set(event["resulting"]))
+        event["original"], event["resulting"] = (
+            sorted(set(event["original"])),
+            sorted(set(event["resulting"])),
+        )
     history = sorted(events.values(), key=lambda e: e["date"] or "")
     return {
         **base,
         "sub_organisations": sorted(o.id for o in land.organisations.values() if o.parent == org_id),
         "sources": org.sources,
         "document_list": [{"id": d.id, "title": d.title, "kind": d.kind, "status": d.status} for d in docs],
-        "disease_areas": [{"notation": land.notation(a), "label": land.area_label(a), "documents": n} for a, n in areas.most_common()],
+        "disease_areas": [
+            {"notation": land.notation(a), "label": land.area_label(a), "documents": n} for a, n in areas.most_common()
+        ],
         "history": history,
     }
 
@@ -242,7 +270,11 @@ def coverage(land: Landscape, filters: Filters = Filters()) -> list[dict[str, An
     A document counts for an area when one of its codes is the area, a narrower code,
     or a broader code below the chapter (a block-level guideline covers its categories).
     """
-    docs = [d for d in filter_documents(land, filters) if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)]
+    docs = [
+        d
+        for d in filter_documents(land, filters)
+        if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)
+    ]
     rows = []
     for concept in _planning(land):
         covering = [d for d in docs if _covers(land, d, concept)]

@@ -182,9 +182,7 @@ def vocabulary() -> Vocabulary:
             assert isinstance(parent, URIRef)
             broader[concept] = parent
     statuses = _scheme(graph, "status", STATUS_SCHEME)
-    valid = frozenset(
-        s for s in graph.subjects(GD.isValid, Literal(True)) if isinstance(s, URIRef)
-    )
+    valid = frozenset(s for s in graph.subjects(GD.isValid, Literal(True)) if isinstance(s, URIRef))
     return Vocabulary(
         graph=graph,
         kinds=_kind_aliases(graph, KINDS),

@@ -39,5 +39,8 @@ def loader_for(path: Path) -> Loader:
         raise LoadError(str(path), [Problem("file", None, f"larger than the limit of {MAX_BYTES} bytes")])
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
-        raise LoadError(str(path), [Problem("file", None, f"unknown format; use one of {', '.join(sorted(LOADERS))}")])
+        raise LoadError(
+            str(path),
+            [Problem("file", None, f"unknown format; use one of {', '.join(sorted(LOADERS))}")],
+        )
     return loader

@@ -33,7 +33,10 @@ def _refuse_dtd(path: Path, data: bytes) -> None:
     # A DTD is how XXE and "billion laughs" get in; RDF/XML never needs one.
     head = data[:65536].lower()
     if b"<!doctype" in head or b"<!entity" in head:
-        raise LoadError(str(path), [Problem("file", None, "RDF/XML with a DTD or entity declarations is refused")])
+        raise LoadError(
+            str(path),
+            [Problem("file", None, "RDF/XML with a DTD or entity declarations is refused")],
+        )
 
 
 def load(path: Path, minter: Minter, context: Context) -> Graph:

@@ -251,7 +251,10 @@ class RecordConverter:
         if parent := self._text(record, "part_of", at):
             if self._ref(parent, self.context.organisations, at, "part_of", "organisation"):
                 g.add((subject, ORG.subOrganizationOf, self.minter.organisation(parent)))
-        for name_, prop in (("founded", SCHEMA.foundingDate), ("dissolved", SCHEMA.dissolutionDate)):
+        for name_, prop in (
+            ("founded", SCHEMA.foundingDate),
+            ("dissolved", SCHEMA.dissolutionDate),
+        ):
             if (date := self._date(record.get(name_), at, name_)) is not None:
                 g.add((subject, prop, date))
         if url := self._text(record, "url", at):
@@ -302,7 +305,11 @@ class RecordConverter:
         if kind_text is None:
             self._problem(at, "kind", "missing kind")
         elif kind is None:
-            self._problem(at, "kind", f"unknown kind {kind_text!r} (use one of {', '.join(self._kind_names())})")
+            self._problem(
+                at,
+                "kind",
+                f"unknown kind {kind_text!r} (use one of {', '.join(self._kind_names())})",
+            )
         owners = [
             owner
             for value in self._list(record, "owners", at)
@@ -318,14 +325,20 @@ class RecordConverter:
             areas.extend(found)
         if not self._list(record, "disease_areas", at):
             self._problem(at, "disease_areas", "a document needs at least one disease area (ICD-10 code)")
-        populations = self._concepts(self.vocabulary.populations, self._list(record, "populations", at), at, "populations")
+        populations = self._concepts(
+            self.vocabulary.populations, self._list(record, "populations", at), at, "populations"
+        )
         topics = self._concepts(self.vocabulary.topics, self._list(record, "topics", at), at, "topics")
         status_text = self._text(record, "status", at)
         status = self.vocabulary.statuses.resolve(status_text) if status_text else None
         if status_text is None:
             self._problem(at, "status", "missing status")
         elif status is None:
-            self._problem(at, "status", f"unknown status {status_text!r} (use one of {self.vocabulary.statuses.allowed()})")
+            self._problem(
+                at,
+                "status",
+                f"unknown status {status_text!r} (use one of {self.vocabulary.statuses.allowed()})",
+            )
         verification = self._text(record, "verification", at)
         if verification and verification not in VERIFICATION:
             self._problem(at, "verification", f"use one of {', '.join(VERIFICATION)}")
@@ -341,7 +354,11 @@ class RecordConverter:
             g.add((subject, DCTERMS.title, Literal(english, lang="en")))
         for owner in owners:
             g.add((subject, GD.ownedBy, self.minter.organisation(owner)))
-        for prop, values in ((GD.diseaseArea, areas), (GD.population, populations), (GD.topic, topics)):
+        for prop, values in (
+            (GD.diseaseArea, areas),
+            (GD.population, populations),
+            (GD.topic, topics),
+        ):
             for value in values:
                 g.add((subject, prop, value))
         if status is not None:
@@ -377,7 +394,11 @@ class RecordConverter:
             link_type = str(link.get("type", "")).strip()
             prop = LINK_TYPES.get(link_type)
             if prop is None:
-                self._problem(at, "links", f"unknown link type {link_type!r} (use one of {', '.join(LINK_TYPES)})")
+                self._problem(
+                    at,
+                    "links",
+                    f"unknown link type {link_type!r} (use one of {', '.join(LINK_TYPES)})",
+                )
                 continue
             target = self._ref(link.get("target", ""), self.context.documents, at, "links", "document")
             if target is None:

@@ -35,7 +35,8 @@ def _csv_rows(path: Path) -> Iterator[list[Any]]:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
         raise LoadError(
-            str(path), [Problem(f"byte {error.start}", None, "not UTF-8 text (save the sheet as 'CSV UTF-8')")]
+            str(path),
+            [Problem(f"byte {error.start}", None, "not UTF-8 text (save the sheet as 'CSV UTF-8')")],
         ) from error
     first = text.split("\n", 1)[0]
     # Danish spreadsheet programs write ';' between columns, others ','.
@@ -90,7 +91,9 @@ def rows(path: Path) -> list[tuple[int, Record]]:
             while header and not header[-1]:
                 header.pop()
             problems = [Problem("row 1", name, "unknown column") for name in header if name not in COLUMNS]
-            problems += [Problem("row 1", name, "required column is missing") for name in REQUIRED if name not in header]
+            problems += [
+                Problem("row 1", name, "required column is missing") for name in REQUIRED if name not in header
+            ]
             dupes = {name for name in header if header.count(name) > 1}
             problems += [Problem("row 1", name, "column appears twice") for name in sorted(dupes)]
             if problems:
@@ -98,8 +101,11 @@ def rows(path: Path) -> list[tuple[int, Record]]:
             continue
         if not any(cell not in ("", None) for cell in cells):
             continue
-        if len(cells) > len(header) and any(cells[len(header):]):
-            raise LoadError(str(path), [Problem(f"row {number}", None, f"{len(cells)} cells but {len(header)} columns")])
+        if len(cells) > len(header) and any(cells[len(header) :]):
+            raise LoadError(
+                str(path),
+                [Problem(f"row {number}", None, f"{len(cells)} cells but {len(header)} columns")],
+            )
         records.append((number, {name: cells[i] if i < len(cells) else "" for i, name in enumerate(header)}))
     if header is None:
         raise LoadError(str(path), [Problem("row 1", None, "the file is empty: expected a header row")])
@@ -121,7 +127,9 @@ def load(path: Path, minter: Minter, context: Context) -> Graph:
         if doc_id in SKIP:
             continue
         if doc_id in seen:
-            converter.problems.append(Problem(f"row {number}", "id", f"duplicate id {doc_id!r} (first in row {seen[doc_id]})"))
+            converter.problems.append(
+                Problem(f"row {number}", "id", f"duplicate id {doc_id!r} (first in row {seen[doc_id]})")
+            )
         seen[doc_id] = number
 
         def at(field: str | None, number: int = number) -> str:

@@ -53,7 +53,7 @@ def read(path: Path) -> dict[str, Any]:
         LoadError: with the line of the syntax error or of the unknown section.
     """
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except UnicodeDecodeError as error:
         raise LoadError(str(path), [Problem(f"byte {error.start}", None, "not UTF-8 text")]) from error
     except yaml.MarkedYAMLError as error:
@@ -65,9 +65,22 @@ def read(path: Path) -> dict[str, Any]:
     if data is None:
         data = _LineDict()
     if not isinstance(data, dict):
-        raise LoadError(str(path), [Problem("line 1", None, "a registry file is a mapping with sections " + ", ".join(SECTIONS))])
+        raise LoadError(
+            str(path),
+            [
+                Problem(
+                    "line 1",
+                    None,
+                    "a registry file is a mapping with sections " + ", ".join(SECTIONS),
+                )
+            ],
+        )
     problems = [
-        Problem(f"line {data.key_lines.get(key, 1)}", key, f"unknown section (allowed: {', '.join(SECTIONS)})")
+        Problem(
+            f"line {data.key_lines.get(key, 1)}",
+            key,
+            f"unknown section (allowed: {', '.join(SECTIONS)})",
+        )
         for key in data
         if key not in SECTIONS
     ]
@@ -125,7 +138,11 @@ def load(path: Path, minter: Minter, context: Context, data: dict[str, Any] | No
             key = f"{section}:{item_id}"
             if key in seen:
                 converter.problems.append(
-                    Problem(f"line {item.line}", "id", f"duplicate id {item_id!r} (first on line {seen[key]})")
+                    Problem(
+                        f"line {item.line}",
+                        "id",
+                        f"duplicate id {item_id!r} (first on line {seen[key]})",
+                    )
                 )
             seen[key] = item.line
             convert(item, _locator(item))

@@ -14,7 +14,11 @@ DATA = Path(__file__).parent / "data" / "loaders"
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "graph.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 

@@ -12,7 +12,11 @@ from pathlib import Path
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "graph.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -54,7 +58,11 @@ def test_check_draft_with_an_unknown_code_exits_2_naming_it(tmp_path: Path) -> N
 def test_csv_output_defuses_spreadsheet_formulas(capsys) -> None:  # type: ignore[no-untyped-def]
     from graph.cli import _emit
 
-    _emit([{"title": '=HYPERLINK("http://example.org")', "id": "@x", "n": 3}], ["title", "id", "n"], "csv")
+    _emit(
+        [{"title": '=HYPERLINK("http://example.org")', "id": "@x", "n": 3}],
+        ["title", "id", "n"],
+        "csv",
+    )
     cells = list(csv.reader(io.StringIO(capsys.readouterr().out)))[1]
     assert cells == ['\'=HYPERLINK("http://example.org")', "'@x", "3"]
 

@@ -21,7 +21,9 @@ def list_organisations(land: LandscapeDep) -> OrganisationList:
 
 @router.get("/{org_id}")
 def read_organisation(
-    org_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")], store: StoreDep, land: LandscapeDep
+    org_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")],
+    store: StoreDep,
+    land: LandscapeDep,
 ) -> OrganisationDetail:
     """One organisation with its documents, disease areas and history of mergers."""
     detail = views.organisation_detail(store, land, org_id)

@@ -7,7 +7,16 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from api.deps import LandscapeDep
-from api.schemas import Candidate, CheckResult, ClusterOut, DocumentOut, DraftIn, OverlapList, OverlapOut, OwnerPair
+from api.schemas import (
+    Candidate,
+    CheckResult,
+    ClusterOut,
+    DocumentOut,
+    DraftIn,
+    OverlapList,
+    OverlapOut,
+    OwnerPair,
+)
 from graph import overlap, views
 
 router = APIRouter(prefix="/overlaps", tags=["overlaps"])
@@ -31,12 +40,21 @@ def read_overlaps(
     for c in overlap.pairs(land, [relation] if relation else overlap.RELATIONS, min_score):
         owners_a, owners_b = set(land.documents[c.a].owners), set(land.documents[c.b].owners)
         if first and second:
-            if not (first & owners_a and second & owners_b or second & owners_a and first & owners_b):
+            if not ((first & owners_a and second & owners_b) or (second & owners_a and first & owners_b)):
                 continue
         elif (first or second) and not (first or second) & (owners_a | owners_b):
             continue
         found.append(c)
-    items = [OverlapOut(a=c.a, b=c.b, relation=c.relation or "", score=c.score, reasons=[r.__dict__ for r in c.reasons]) for c in found[:limit]]
+    items = [
+        OverlapOut(
+            a=c.a,
+            b=c.b,
+            relation=c.relation or "",
+            score=c.score,
+            reasons=[r.__dict__ for r in c.reasons],
+        )
+        for c in found[:limit]
+    ]
     pairs = [OwnerPair(**row) for row in overlap.owner_summary(land, found)]
     clusters = [ClusterOut(**cluster) for cluster in overlap.clusters(land, min_score)]
     return OverlapList(items=items, total=len(found), owner_pairs=pairs, clusters=clusters)

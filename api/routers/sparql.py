@@ -63,9 +63,7 @@ def get_service(request: Request, store: StoreDep) -> SparqlService:
     with _lock:
         if getattr(state, "sparql", None) is None:
             settings = state.settings
-            state.sparql = SparqlService(
-                store, timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows
-            )
+            state.sparql = SparqlService(store, timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows)
         service: SparqlService = state.sparql
     return service
 
@@ -81,9 +79,7 @@ def shutdown(app: FastAPI) -> None:
         app.state.sparql = None
 
 
-async def _answer(
-    service: SparqlService, request: Request, params: dict[str, list[str]]
-) -> Response:
+async def _answer(service: SparqlService, request: Request, params: dict[str, list[str]]) -> Response:
     if "update" in params:
         raise HTTPException(403, "This endpoint is read-only: SPARQL Update is refused.")
     queries = params.get("query", [])
@@ -138,9 +134,7 @@ async def sparql_post(request: Request, service: ServiceDep) -> Response:
     elif media_type == "application/sparql-update":
         raise HTTPException(403, "This endpoint is read-only: SPARQL Update is refused.")
     else:
-        raise HTTPException(
-            415, "Send the query as application/x-www-form-urlencoded or application/sparql-query."
-        )
+        raise HTTPException(415, "Send the query as application/x-www-form-urlencoded or application/sparql-query.")
     return await _answer(service, request, params)
 
 

@@ -96,22 +96,16 @@ def listed_ids(row: dict[str, Any]) -> list[str]:
 # The disease-area tree --------------------------------------------------------------------
 
 
-def test_tree_is_chapter_v_with_the_skos_hierarchy(
-    tree: list[dict[str, Any]], registry_store: Store
-) -> None:
+def test_tree_is_chapter_v_with_the_skos_hierarchy(tree: list[dict[str, Any]], registry_store: Store) -> None:
     assert [root["notation"] for root in tree] == ["F00-F99"]
     edges = {(node["notation"], parent["notation"]) for node, parent in walk(tree[0]) if parent}
     query = "SELECT ?c ?p WHERE { ?c skos:broader ?p . ?p skos:broader* icd10:F00-F99 }"
     rows = registry_store.select(PREFIXES + query)
-    assert edges == {
-        (str(r["c"]).removeprefix(ICD10), str(r["p"]).removeprefix(ICD10)) for r in rows
-    }
+    assert edges == {(str(r["c"]).removeprefix(ICD10), str(r["p"]).removeprefix(ICD10)) for r in rows}
     assert {"F30-F39", "F32", "F50.0"} <= {node["notation"] for node, _ in walk(tree[0])}
 
 
-def test_tree_counts_valid_documents_per_kind_at_every_node(
-    tree: list[dict[str, Any]], registry_store: Store
-) -> None:
+def test_tree_counts_valid_documents_per_kind_at_every_node(tree: list[dict[str, Any]], registry_store: Store) -> None:
     expected = covering_counts(registry_store)
     for node, _ in walk(tree[0]):
         assert nonzero(node["counts"]) == expected.get(node["notation"], {}), node["notation"]
@@ -130,9 +124,7 @@ def test_tree_leaves_out_documents_that_are_not_valid(
     assert nodes["F50.0"]["counts"]["NationalClinicalGuideline"] == 0
 
 
-def test_tree_marks_the_planning_areas_and_gives_sks_codes(
-    tree: list[dict[str, Any]], registry_store: Store
-) -> None:
+def test_tree_marks_the_planning_areas_and_gives_sks_codes(tree: list[dict[str, Any]], registry_store: Store) -> None:
     nodes = {node["notation"]: node for node, _ in walk(tree[0])}
     planning = {notation for notation, node in nodes.items() if node["planning"]}
     assert planning == planning_areas(registry_store)
@@ -143,9 +135,7 @@ def test_tree_marks_the_planning_areas_and_gives_sks_codes(
 # Coverage rows ----------------------------------------------------------------------------
 
 
-def test_coverage_has_one_row_per_planning_area_counted_like_sparql(
-    api: httpx.Client, registry_store: Store
-) -> None:
+def test_coverage_has_one_row_per_planning_area_counted_like_sparql(api: httpx.Client, registry_store: Store) -> None:
     rows = coverage(api)
     assert set(rows) == planning_areas(registry_store)
     expected = covering_counts(registry_store)
@@ -154,9 +144,7 @@ def test_coverage_has_one_row_per_planning_area_counted_like_sparql(
         assert row["level"] == ("block" if "-" in notation else "category")
 
 
-def test_coverage_counts_and_document_ids_agree(
-    api: httpx.Client, documents: dict[str, dict[str, Any]]
-) -> None:
+def test_coverage_counts_and_document_ids_agree(api: httpx.Client, documents: dict[str, dict[str, Any]]) -> None:
     for notation, row in coverage(api).items():
         for kind, count in row["counts"].items():
             assert len(row["documents"].get(kind, [])) == count, (notation, kind)
@@ -166,9 +154,7 @@ def test_coverage_counts_and_document_ids_agree(
             assert row["documents"][documents[doc_id]["kind"]].count(doc_id) == 1
 
 
-def test_population_filter_changes_coverage_counts(
-    api: httpx.Client, registry_store: Store
-) -> None:
+def test_population_filter_changes_coverage_counts(api: httpx.Client, registry_store: Store) -> None:
     everyone = coverage(api)
     children = coverage(api, population="children")
     assert set(children) == set(everyone)
@@ -191,9 +177,7 @@ def test_kind_filter_leaves_only_that_kind(api: httpx.Client) -> None:
         assert row["total"] == row["counts"]["PackagePathway"]
 
 
-@pytest.mark.parametrize(
-    ("name", "value"), [("population", "kids"), ("kind", "novel"), ("topic", "cooking")]
-)
+@pytest.mark.parametrize(("name", "value"), [("population", "kids"), ("kind", "novel"), ("topic", "cooking")])
 def test_unknown_coverage_filter_is_422_naming_it(api: httpx.Client, name: str, value: str) -> None:
     response = api.get("/coverage", params={name: value})
     assert response.status_code == 422

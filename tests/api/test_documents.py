@@ -79,9 +79,7 @@ def raw_get(api: httpx.Client, path: str) -> int:
 # The list and its filters ------------------------------------------------------------------
 
 
-def test_list_has_every_document_with_the_documented_fields(
-    everything: dict[str, Any], registry_store: Store
-) -> None:
+def test_list_has_every_document_with_the_documented_fields(everything: dict[str, Any], registry_store: Store) -> None:
     assert everything["total"] == registry_store.document_count() == len(everything["items"])
     for item in everything["items"]:
         assert set(item) >= DOCUMENT_KEYS, item["id"]
@@ -90,9 +88,7 @@ def test_list_has_every_document_with_the_documented_fields(
         assert all(area["notation"] and area["label"] for area in item["disease_areas"])
 
 
-def test_list_is_sorted_by_title_and_pages_add_up_to_the_whole(
-    api: httpx.Client, everything: dict[str, Any]
-) -> None:
+def test_list_is_sorted_by_title_and_pages_add_up_to_the_whole(api: httpx.Client, everything: dict[str, Any]) -> None:
     whole = everything["items"]
     titles = [(item["title"].casefold(), item["id"]) for item in whole]
     assert titles == sorted(titles)
@@ -107,29 +103,21 @@ def test_list_is_sorted_by_title_and_pages_add_up_to_the_whole(
 
 
 @pytest.mark.parametrize("code", ["F30-F39", "F32", "F10", "F50.0", "F00-F99"])
-def test_disease_area_filter_includes_narrower_codes(
-    api: httpx.Client, registry_store: Store, code: str
-) -> None:
+def test_disease_area_filter_includes_narrower_codes(api: httpx.Client, registry_store: Store, code: str) -> None:
     expected = sparql_ids(registry_store, f"?doc gd:diseaseArea/skos:broader* icd10:{code} .")
     assert expected
     assert ids(api, disease_area=code) == expected
 
 
-def test_disease_area_filter_does_not_include_broader_codes(
-    api: httpx.Client, registry_store: Store
-) -> None:
+def test_disease_area_filter_does_not_include_broader_codes(api: httpx.Client, registry_store: Store) -> None:
     coded_f10 = sparql_ids(registry_store, "?doc gd:diseaseArea icd10:F10 .")
     in_f10_2 = sparql_ids(registry_store, "?doc gd:diseaseArea/skos:broader* icd10:F10.2 .")
     assert coded_f10 - in_f10_2, "the registry should have a document coded F10 but not F10.2"
     assert not ids(api, disease_area="F10.2") & (coded_f10 - in_f10_2)
 
 
-@pytest.mark.parametrize(
-    ("sks", "icd"), [("DF32", "F32"), ("DF30-DF39", "F30-F39"), ("df10.2", "F10.2")]
-)
-def test_sks_code_gives_the_same_documents_as_the_icd10_code(
-    api: httpx.Client, sks: str, icd: str
-) -> None:
+@pytest.mark.parametrize(("sks", "icd"), [("DF32", "F32"), ("DF30-DF39", "F30-F39"), ("df10.2", "F10.2")])
+def test_sks_code_gives_the_same_documents_as_the_icd10_code(api: httpx.Client, sks: str, icd: str) -> None:
     assert documents(api, disease_area=sks) == documents(api, disease_area=icd)
 
 
@@ -139,9 +127,7 @@ def test_disease_area_range_of_categories_covers_each_category(api: httpx.Client
 
 
 @pytest.mark.parametrize("kind", ["NationalClinicalGuideline", "DMPGGuideline", "PackagePathway"])
-def test_kind_filter_matches_the_rdf_type(
-    api: httpx.Client, registry_store: Store, kind: str
-) -> None:
+def test_kind_filter_matches_the_rdf_type(api: httpx.Client, registry_store: Store, kind: str) -> None:
     expected = sparql_ids(registry_store, f"?doc a gd:{kind} .")
     assert expected
     body = documents(api, kind=kind)
@@ -154,9 +140,7 @@ def test_kind_filter_accepts_the_danish_abbreviation(api: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("status", ["published", "not-valid", "in-development", "superseded"])
-def test_status_filter_matches_the_status_in_the_graph(
-    api: httpx.Client, registry_store: Store, status: str
-) -> None:
+def test_status_filter_matches_the_status_in_the_graph(api: httpx.Client, registry_store: Store, status: str) -> None:
     expected = sparql_ids(registry_store, f"?doc gd:status status:{status} .")
     assert expected
     assert ids(api, status=status) == expected
@@ -174,9 +158,7 @@ def test_owner_filter_accepts_the_organisation_name(api: httpx.Client) -> None:
     assert ids(api, owner="Sundhedsstyrelsen") == ids(api, owner="sst") != set()
 
 
-def test_population_filter_includes_documents_for_everyone(
-    api: httpx.Client, registry_store: Store
-) -> None:
+def test_population_filter_includes_documents_for_everyone(api: httpx.Client, registry_store: Store) -> None:
     expected = sparql_ids(
         registry_store,
         "?doc gd:population ?p . FILTER (?p IN (population:children, population:all))",
@@ -241,9 +223,7 @@ def test_unknown_filter_value_is_422_naming_it(api: httpx.Client, name: str, val
     assert value in response.text
 
 
-@pytest.mark.parametrize(
-    "params", [{"valid_on": "not-a-date"}, {"limit": 0}, {"limit": 100_000}, {"offset": -1}]
-)
+@pytest.mark.parametrize("params", [{"valid_on": "not-a-date"}, {"limit": 0}, {"limit": 100_000}, {"offset": -1}])
 def test_malformed_paging_or_date_is_422(api: httpx.Client, params: dict[str, Any]) -> None:
     assert api.get("/documents", params=params).status_code == 422
 
@@ -251,9 +231,7 @@ def test_malformed_paging_or_date_is_422(api: httpx.Client, params: dict[str, An
 # One document ----------------------------------------------------------------------------
 
 
-def test_document_json_is_the_same_object_as_in_the_list(
-    api: httpx.Client, everything: dict[str, Any]
-) -> None:
+def test_document_json_is_the_same_object_as_in_the_list(api: httpx.Client, everything: dict[str, Any]) -> None:
     listed = next(item for item in everything["items"] if item["id"] == "nkr-alkohol")
     response = api.get("/documents/nkr-alkohol")
     assert response.headers["content-type"].startswith("application/json")
@@ -265,9 +243,7 @@ def test_document_json_for_a_wildcard_accept(api: httpx.Client) -> None:
     assert response.json()["id"] == "nkr-alkohol"
 
 
-def test_document_turtle_holds_its_triples_from_the_graph(
-    api: httpx.Client, registry_store: Store
-) -> None:
+def test_document_turtle_holds_its_triples_from_the_graph(api: httpx.Client, registry_store: Store) -> None:
     response = api.get("/documents/nkr-alkohol", headers={"Accept": "text/turtle"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/turtle")
@@ -289,9 +265,7 @@ def test_document_turtle_holds_its_triples_from_the_graph(
 @pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
 def test_document_json_ld_and_ntriples_are_the_same_graph_as_turtle(api: httpx.Client) -> None:
     url = "/documents/nkr-anoreksi"
-    turtle = Graph().parse(
-        data=api.get(url, headers={"Accept": "text/turtle"}).text, format="turtle"
-    )
+    turtle = Graph().parse(data=api.get(url, headers={"Accept": "text/turtle"}).text, format="turtle")
     response = api.get(url, headers={"Accept": "application/ld+json"})
     assert response.headers["content-type"].startswith("application/ld+json")
     json.loads(response.text)

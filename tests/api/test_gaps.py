@@ -89,9 +89,7 @@ def test_area_gap_messages_name_their_disease_area(gaps: list[dict[str, Any]]) -
         assert gap["disease_area"] in gap["message_en"]
 
 
-def test_gap_documents_are_real_documents(
-    gaps: list[dict[str, Any]], documents: dict[str, dict[str, Any]]
-) -> None:
+def test_gap_documents_are_real_documents(gaps: list[dict[str, Any]], documents: dict[str, dict[str, Any]]) -> None:
     assert {doc for gap in gaps for doc in gap["documents"]} <= set(documents)
 
 
@@ -125,9 +123,7 @@ def test_review_horizon_gaps_are_published_documents_with_a_date(
         assert documents[doc_id]["issued"]
 
 
-def test_rule_filter_returns_only_that_rules_gaps(
-    api: httpx.Client, gaps: list[dict[str, Any]]
-) -> None:
+def test_rule_filter_returns_only_that_rules_gaps(api: httpx.Client, gaps: list[dict[str, Any]]) -> None:
     body = api.get("/gaps", params={"rule": "orphanedNKR"}).json()
     assert body["items"] == [g for g in gaps if g["rule"] == "orphanedNKR"]
     assert body["total"] == len(ORPHANED)

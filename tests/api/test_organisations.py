@@ -41,17 +41,14 @@ def organisation(api: httpx.Client, org_id: str) -> dict[str, Any]:
 def by_org(store: Store, query: str) -> dict[str, Any]:
     """Map ?org to ?value over the rows of *query*, with organisation ids for IRIs."""
     return {
-        str(row["org"]).removeprefix(ORG): str(row["value"]).removeprefix(ORG)
-        for row in store.select(PREFIXES + query)
+        str(row["org"]).removeprefix(ORG): str(row["value"]).removeprefix(ORG) for row in store.select(PREFIXES + query)
     }
 
 
 def test_every_organisation_in_the_graph_is_listed_with_the_documented_fields(
     listed: dict[str, dict[str, Any]], registry_store: Store
 ) -> None:
-    expected = by_org(
-        registry_store, "SELECT ?org (?org AS ?value) WHERE { ?org a org:Organization }"
-    )
+    expected = by_org(registry_store, "SELECT ?org (?org AS ?value) WHERE { ?org a org:Organization }")
     assert set(listed) == set(expected)
     for org_id, item in listed.items():
         assert {"id", "iri", "name", "parent", "documents"} <= set(item)
@@ -66,19 +63,13 @@ def test_document_counts_match_the_owners_in_the_graph(
         registry_store,
         "SELECT ?org (COUNT(DISTINCT ?doc) AS ?value) WHERE { ?doc gd:ownedBy ?org } GROUP BY ?org",
     )
-    counts = {
-        org_id: str(item["documents"]) for org_id, item in listed.items() if item["documents"]
-    }
+    counts = {org_id: str(item["documents"]) for org_id, item in listed.items() if item["documents"]}
     assert counts == expected
     assert listed["sst"]["documents"] > 10
 
 
-def test_parents_match_sub_organisation_links(
-    listed: dict[str, dict[str, Any]], registry_store: Store
-) -> None:
-    expected = by_org(
-        registry_store, "SELECT ?org ?value WHERE { ?org org:subOrganizationOf ?value }"
-    )
+def test_parents_match_sub_organisation_links(listed: dict[str, dict[str, Any]], registry_store: Store) -> None:
+    expected = by_org(registry_store, "SELECT ?org ?value WHERE { ?org org:subOrganizationOf ?value }")
     assert {org_id: item["parent"] for org_id, item in listed.items() if item["parent"]} == expected
     assert listed["dmpg-skz"]["parent"] == "dmpg-dk"
 
@@ -115,9 +106,7 @@ def test_detail_lists_the_organisations_documents_and_their_disease_areas(
     assert detail["parent"] == "dmpg-dk"
 
 
-def test_umbrella_lists_its_sub_organisations(
-    api: httpx.Client, listed: dict[str, dict[str, Any]]
-) -> None:
+def test_umbrella_lists_its_sub_organisations(api: httpx.Client, listed: dict[str, dict[str, Any]]) -> None:
     subs = organisation(api, "dmpg-dk")["sub_organisations"]
     assert subs == sorted(org_id for org_id, item in listed.items() if item["parent"] == "dmpg-dk")
     assert "dmpg-skz" in subs
@@ -130,7 +119,5 @@ def test_unknown_organisation_is_404(api: httpx.Client) -> None:
 
 
 @pytest.mark.parametrize("org_id", ["SST", "s%20st", "..%2F..%2Fetc", "%E2%9C%93", "x" * 300])
-def test_odd_organisation_ids_are_refused_without_a_server_error(
-    api: httpx.Client, org_id: str
-) -> None:
+def test_odd_organisation_ids_are_refused_without_a_server_error(api: httpx.Client, org_id: str) -> None:
     assert api.get(f"/organisations/{org_id}").status_code in (404, 422)

@@ -89,9 +89,7 @@ def test_every_relation_is_found_in_the_registry(everything: dict[str, Any]) -> 
     assert set(Counter(item["relation"] for item in everything["items"])) == set(RELATIONS)
 
 
-def test_default_limit_caps_items_but_not_the_total(
-    api: httpx.Client, everything: dict[str, Any]
-) -> None:
+def test_default_limit_caps_items_but_not_the_total(api: httpx.Client, everything: dict[str, Any]) -> None:
     body = api.get("/overlaps", params={"limit": 10}).json()
     assert body["items"] == everything["items"][:10]
     assert body["total"] == everything["total"]
@@ -136,9 +134,7 @@ def test_owner_and_other_owner_keep_only_pairs_between_them(
     assert overlaps(api, owner="dmpg-dep", other_owner="sst")["items"] == body["items"]
 
 
-def test_other_owner_alone_filters_like_owner(
-    api: httpx.Client, everything: dict[str, Any]
-) -> None:
+def test_other_owner_alone_filters_like_owner(api: httpx.Client, everything: dict[str, Any]) -> None:
     alone = overlaps(api, other_owner="sst")
     assert alone["total"] < everything["total"]
     assert alone["items"] == overlaps(api, owner="sst")["items"]
@@ -153,9 +149,7 @@ def test_owner_filter_accepts_the_organisation_name(api: httpx.Client) -> None:
     "params",
     [{"owner": "acme"}, {"other_owner": "acme"}, {"relation": "rivalry"}, {"min_score": 1.5}],
 )
-def test_unknown_owner_relation_or_score_is_422_naming_it(
-    api: httpx.Client, params: dict[str, Any]
-) -> None:
+def test_unknown_owner_relation_or_score_is_422_naming_it(api: httpx.Client, params: dict[str, Any]) -> None:
     response = api.get("/overlaps", params=params)
     assert response.status_code == 422
     assert str(next(iter(params.values()))) in response.text
@@ -229,9 +223,7 @@ def test_candidates_are_full_documents_with_relation_score_and_reasons(api: http
     found = candidates(api, draft)
     assert found
     for candidate in found:
-        assert {"id", "iri", "title", "kind", "owners", "disease_areas"} <= set(
-            candidate["document"]
-        )
+        assert {"id", "iri", "title", "kind", "owners", "disease_areas"} <= set(candidate["document"])
         assert candidate["relation"] in RELATIONS
         assert 0.0 <= candidate["score"] <= 1.0
         assert candidate["reasons"]
@@ -312,9 +304,7 @@ def test_draft_for_a_category_finds_the_document_coded_there(api: httpx.Client) 
      ("disease_areas", ["F19-F10"]), ("populations", ["martians"]), ("topics", ["cooking"]),
      ("kind", "novel"), ("owner", "acme")],
 )  # fmt: skip
-def test_unknown_value_in_a_draft_is_422_naming_it(
-    api: httpx.Client, field: str, value: Any
-) -> None:
+def test_unknown_value_in_a_draft_is_422_naming_it(api: httpx.Client, field: str, value: Any) -> None:
     response = check(api, {"title": "Nyt dokument", field: value})
     assert response.status_code == 422
     bad = value[-1] if isinstance(value, list) else value
@@ -324,10 +314,6 @@ def test_unknown_value_in_a_draft_is_422_naming_it(
     assert error["loc"] == [field]
 
 
-@pytest.mark.parametrize(
-    "draft", [{}, {"title": ""}, {"kind": "NKR"}, {"title": "x", "disease_areas": "F10"}]
-)
-def test_draft_without_a_title_or_with_wrong_types_is_422(
-    api: httpx.Client, draft: dict[str, Any]
-) -> None:
+@pytest.mark.parametrize("draft", [{}, {"title": ""}, {"kind": "NKR"}, {"title": "x", "disease_areas": "F10"}])
+def test_draft_without_a_title_or_with_wrong_types_is_422(api: httpx.Client, draft: dict[str, Any]) -> None:
     assert check(api, draft).status_code == 422

@@ -36,17 +36,12 @@ CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i 
 
 
 def sparql(url: str, query: str, accept: str = "application/sparql-results+json") -> httpx.Response:
-    return httpx.get(
-        f"{url}/sparql", params={"query": query}, headers={"Accept": accept}, timeout=30
-    )
+    return httpx.get(f"{url}/sparql", params={"query": query}, headers={"Accept": accept}, timeout=30)
 
 
 def bindings(response: httpx.Response) -> list[dict[str, str]]:
     assert response.status_code == 200, response.text
-    return [
-        {name: cell["value"] for name, cell in row.items()}
-        for row in response.json()["results"]["bindings"]
-    ]
+    return [{name: cell["value"] for name, cell in row.items()} for row in response.json()["results"]["bindings"]]
 
 
 def triple_count(url: str) -> int:
@@ -93,9 +88,7 @@ def test_sparqlwrapper_ask_returns_a_boolean(server: str) -> None:
 
 def test_sparqlwrapper_construct_returns_turtle_rdflib_parses(server: str) -> None:
     client = SPARQLWrapper(f"{server}/sparql")
-    client.setQuery(
-        PREFIXES + "CONSTRUCT { ?org skos:prefLabel ?l } WHERE { ?org skos:prefLabel ?l }"
-    )
+    client.setQuery(PREFIXES + "CONSTRUCT { ?org skos:prefLabel ?l } WHERE { ?org skos:prefLabel ?l }")
     client.setReturnFormat(TURTLE)
     result = client.query()
     assert result.response.headers["Content-Type"].startswith("text/turtle")
@@ -118,9 +111,7 @@ def test_rdflib_sparqlstore_queries_and_lists_triples(server: str) -> None:
 def test_get_form_post_and_direct_post_give_the_same_rows(server: str) -> None:
     accept = {"Accept": "application/sparql-results+json"}
     by_get = bindings(sparql(server, SST_DOCUMENTS))
-    by_form = bindings(
-        httpx.post(f"{server}/sparql", data={"query": SST_DOCUMENTS}, headers=accept)
-    )
+    by_form = bindings(httpx.post(f"{server}/sparql", data={"query": SST_DOCUMENTS}, headers=accept))
     direct = httpx.post(
         f"{server}/sparql",
         content=SST_DOCUMENTS.encode(),
@@ -129,9 +120,7 @@ def test_get_form_post_and_direct_post_give_the_same_rows(server: str) -> None:
     assert by_get and by_get == by_form == bindings(direct)
 
 
-@pytest.mark.parametrize(
-    ("accept", "separator"), [("text/csv", ","), ("text/tab-separated-values", "\t")]
-)
+@pytest.mark.parametrize(("accept", "separator"), [("text/csv", ","), ("text/tab-separated-values", "\t")])
 def test_csv_and_tsv_are_chosen_by_accept(server: str, accept: str, separator: str) -> None:
     response = sparql(server, SST_DOCUMENTS, accept)
     assert response.status_code == 200
@@ -157,9 +146,7 @@ def test_json_results_are_the_default(server: str, accept: str) -> None:
         ("*/*", "text/turtle"),
     ],
 )
-def test_construct_answers_turtle_n_triples_or_json_ld(
-    server: str, accept: str, expected: str
-) -> None:
+def test_construct_answers_turtle_n_triples_or_json_ld(server: str, accept: str, expected: str) -> None:
     query = f"DESCRIBE <{SST}>"
     response = sparql(server, query, accept)
     assert response.headers["content-type"].startswith(expected)

@@ -42,9 +42,7 @@ def report_graph(api: httpx.Client) -> Graph:
 
 
 def pairs(graph: Graph, results: list[Any]) -> Counter[tuple[str, str]]:
-    return Counter(
-        (str(graph.value(r, SH.focusNode)), str(graph.value(r, SH.sourceShape))) for r in results
-    )
+    return Counter((str(graph.value(r, SH.focusNode)), str(graph.value(r, SH.sourceShape))) for r in results)
 
 
 def test_report_has_the_documented_fields(report: dict[str, Any]) -> None:
@@ -71,9 +69,7 @@ def test_counts_by_severity_add_up_to_the_results(report: dict[str, Any]) -> Non
     assert report["counts_by_severity"] == dict(Counter(r["severity"] for r in report["results"]))
 
 
-def test_counts_by_owner_follow_the_owners_of_each_document(
-    api: httpx.Client, report: dict[str, Any]
-) -> None:
+def test_counts_by_owner_follow_the_owners_of_each_document(api: httpx.Client, report: dict[str, Any]) -> None:
     documents = api.get("/documents", params={"limit": 1000}).json()["items"]
     owners = {DOC + d["id"]: [o["id"] for o in d["owners"]] for d in documents}
     expected: dict[str, Counter[str]] = {}
@@ -97,9 +93,7 @@ def test_turtle_is_the_shacl_report_graph(report: dict[str, Any], report_graph: 
     assert conforms.toPython() is report["conforms"]
     results = list(report_graph.objects(node, SH.result))
     assert len(results) == len(report["results"])
-    assert pairs(report_graph, results) == Counter(
-        (r["focus"], r["shape"]) for r in report["results"]
-    )
+    assert pairs(report_graph, results) == Counter((r["focus"], r["shape"]) for r in report["results"])
 
 
 def test_turtle_results_carry_severity_and_both_languages(report_graph: Graph) -> None:

@@ -32,9 +32,7 @@ ICD10 = "https://w3id.org/retningsgraf/icd10/"
 def _render(path: Path, directory: Path) -> Path:
     """Copy *path* to *directory*, filling in ``${last_year}`` so the review horizon holds."""
     target = directory / path.name
-    text = string.Template(path.read_text(encoding="utf-8")).substitute(
-        last_year=dt.date.today().year - 1
-    )
+    text = string.Template(path.read_text(encoding="utf-8")).substitute(last_year=dt.date.today().year - 1)
     target.write_text(text, encoding="utf-8")
     return target
 
@@ -110,9 +108,7 @@ def _gap_shapes() -> Graph:
 
 def _pyshacl(store: Store) -> set[tuple[str, str, str | None, str, frozenset[str]]]:
     """Run pySHACL itself over the store's union graph (vocabulary included)."""
-    _, report, _ = shacl_validate(
-        store.union(), shacl_graph=_gap_shapes(), inference="none", allow_warnings=True
-    )
+    _, report, _ = shacl_validate(store.union(), shacl_graph=_gap_shapes(), inference="none", allow_warnings=True)
     found = set()
     for result in report.subjects(RDF.type, SH.ValidationResult):
         focus, value = report.value(result, SH.focusNode), report.value(result, SH.value)
@@ -129,20 +125,14 @@ def _pyshacl(store: Store) -> set[tuple[str, str, str | None, str, frozenset[str
     return found
 
 
-@pytest.mark.parametrize(
-    "names", SCENARIOS, ids=lambda names: "+".join(Path(n).stem for n in names)
-)
-def test_run_rules_finds_exactly_what_pyshacl_finds(
-    names: list[str], tmp_path: Path, parse_once: None
-) -> None:
+@pytest.mark.parametrize("names", SCENARIOS, ids=lambda names: "+".join(Path(n).stem for n in names))
+def test_run_rules_finds_exactly_what_pyshacl_finds(names: list[str], tmp_path: Path, parse_once: None) -> None:
     store = _store(names, tmp_path)
     ours = run_rules(store)
     theirs = _pyshacl(store)
     assert {(r.focus, r.shape, r.value) for r in ours} == {t[:3] for t in theirs}
     # pySHACL drops the language tags of messages, so compare them as plain strings.
-    assert {
-        (r.focus, r.shape, r.value, r.severity, frozenset((r.message, r.message_en))) for r in ours
-    } == theirs
+    assert {(r.focus, r.shape, r.value, r.severity, frozenset((r.message, r.message_en))) for r in ours} == theirs
 
 
 def test_there_is_a_fixture_for_every_rule_and_one_where_nothing_fires() -> None:
@@ -188,9 +178,7 @@ def test_a_store_with_only_the_vocabulary_has_every_planning_area_uncovered(stor
         ("nothing.ttl", set()),
     ],
 )
-def test_each_fixture_fires_its_rule(
-    name: str, expected: set[tuple[str, str, str | None]], tmp_path: Path
-) -> None:
+def test_each_fixture_fires_its_rule(name: str, expected: set[tuple[str, str, str | None]], tmp_path: Path) -> None:
     assert _found(run_rules(_store([name], tmp_path))) == expected
 
 
@@ -233,12 +221,8 @@ def test_an_idle_dmpg_is_the_one_without_a_published_guideline(tmp_path: Path) -
     assert idle == {ORG + "gap-dmpg-idle"}
 
 
-@pytest.mark.parametrize(
-    "names", SCENARIOS, ids=lambda names: "+".join(Path(n).stem for n in names)
-)
-def test_gap_messages_are_filled_in_and_every_gap_is_a_warning(
-    names: list[str], tmp_path: Path
-) -> None:
+@pytest.mark.parametrize("names", SCENARIOS, ids=lambda names: "+".join(Path(n).stem for n in names))
+def test_gap_messages_are_filled_in_and_every_gap_is_a_warning(names: list[str], tmp_path: Path) -> None:
     for result in run_rules(_store(names, tmp_path)):
         assert result.severity == "Warning"
         assert result.message and result.message_en

@@ -79,10 +79,7 @@ def test_related_icd10_codes_overlap(land: Landscape, a: str, b: str, reason: st
 
 
 def test_a_hierarchy_counts_for_more_than_a_shared_block(land: Landscape) -> None:
-    assert (
-        _compare(land, "dep-pharma", "dep-moderate").score
-        > _compare(land, "dep-pharma", "recurrent-dep").score
-    )
+    assert _compare(land, "dep-pharma", "dep-moderate").score > _compare(land, "dep-pharma", "recurrent-dep").score
 
 
 def test_the_same_scope_in_two_valid_documents_is_a_duplicate(land: Landscape) -> None:
@@ -101,9 +98,7 @@ def test_a_focused_nka_complements_a_broad_dmpg_guideline(land: Landscape) -> No
 
 
 @pytest.mark.parametrize(("first", "second"), [("adhd-old", "adhd-new"), ("adhd-new", "adhd-old")])
-def test_a_replaces_link_supersedes_with_the_newer_document_as_a(
-    land: Landscape, first: str, second: str
-) -> None:
+def test_a_replaces_link_supersedes_with_the_newer_document_as_a(land: Landscape, first: str, second: str) -> None:
     result = _compare(land, first, second)
     assert (result.relation, result.a, result.b) == ("supersedes", "adhd-new", "adhd-old")
     assert any(r.type == "link" and "replaces" in r.text_en for r in result.reasons)
@@ -134,9 +129,7 @@ def test_pairs_finds_every_related_pair_of_the_fixture(land: Landscape) -> None:
     brute = _brute_force(land)
     found = {_key(c): c for c in pairs(land)}
     assert set(found) == set(brute)
-    assert all(
-        found[k].relation == brute[k].relation and found[k].score == brute[k].score for k in found
-    )
+    assert all(found[k].relation == brute[k].relation and found[k].score == brute[k].score for k in found)
 
 
 def test_pairs_finds_every_related_pair_a_brute_force_comparison_finds(registry: Landscape) -> None:
@@ -201,20 +194,12 @@ def test_owner_summary_counts_relations_per_pair_of_owners(land: Landscape) -> N
                     expected[(min(x, y), max(x, y), str(c.relation))] += 1
     summary = owner_summary(land, comparisons)
     found = Counter(
-        {
-            (row["owner"], row["other_owner"], relation): n
-            for row in summary
-            for relation, n in row["relations"].items()
-        }
+        {(row["owner"], row["other_owner"], relation): n for row in summary for relation, n in row["relations"].items()}
     )
     assert found == expected
     assert all(row["total"] == sum(row["relations"].values()) for row in summary)
-    assert [row["total"] for row in summary] == sorted(
-        (row["total"] for row in summary), reverse=True
-    )
-    ocd = next(
-        row for row in summary if (row["owner"], row["other_owner"]) == ("t-dmpg-dep", "t-region")
-    )
+    assert [row["total"] for row in summary] == sorted((row["total"] for row in summary), reverse=True)
+    ocd = next(row for row in summary if (row["owner"], row["other_owner"]) == ("t-dmpg-dep", "t-region"))
     assert ocd["relations"]["duplicate"] == 1
 
 
@@ -267,23 +252,15 @@ def test_a_draft_copying_any_registry_document_ranks_that_document_first(
         ("df50.0", "F50.0"),
     ],
 )
-def test_a_draft_accepts_icd10_and_sks_codes_and_blocks(
-    land: Landscape, code: str, concept: str
-) -> None:
+def test_a_draft_accepts_icd10_and_sks_codes_and_blocks(land: Landscape, code: str, concept: str) -> None:
     draft = Draft(title="Behandling", kind="DMPG-retningslinje", disease_areas=[code])
     assert draft_document(land, draft).disease_areas == [ICD10 + concept]
     assert isinstance(check_draft(land, draft), list)
 
 
-@pytest.mark.parametrize(
-    "owner", ["t-dmpg-dep", "DMPG Testdepression", "dmpg testdepression", "DMPG-TD"]
-)
-def test_a_draft_names_its_owner_by_id_danish_name_or_abbreviation(
-    land: Landscape, owner: str
-) -> None:
-    assert draft_document(land, Draft(title="Behandling af OCD", owner=owner)).owners == [
-        "t-dmpg-dep"
-    ]
+@pytest.mark.parametrize("owner", ["t-dmpg-dep", "DMPG Testdepression", "dmpg testdepression", "DMPG-TD"])
+def test_a_draft_names_its_owner_by_id_danish_name_or_abbreviation(land: Landscape, owner: str) -> None:
+    assert draft_document(land, Draft(title="Behandling af OCD", owner=owner)).owners == ["t-dmpg-dep"]
 
 
 def test_a_draft_owner_sees_its_own_document_marked(land: Landscape) -> None:
@@ -309,15 +286,13 @@ def test_a_title_only_draft_gets_its_area_and_topic_from_the_title(land: Landsca
 def test_a_draft_on_non_drug_treatment_is_not_inferred_to_be_about_drugs(
     registry: Landscape,
 ) -> None:
-    assert draft_document(
-        registry, Draft(title="Ikke-medicinsk behandling af depression")
-    ).topics == ["non-pharmacological"]
+    assert draft_document(registry, Draft(title="Ikke-medicinsk behandling af depression")).topics == [
+        "non-pharmacological"
+    ]
 
 
 def test_a_draft_on_dementia_is_placed_in_f03(registry: Landscape) -> None:
-    assert draft_document(
-        registry, Draft(title="Udredning og behandling af demens")
-    ).disease_areas == [ICD10 + "F03"]
+    assert draft_document(registry, Draft(title="Udredning og behandling af demens")).disease_areas == [ICD10 + "F03"]
 
 
 @pytest.mark.parametrize(

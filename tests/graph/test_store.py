@@ -47,7 +47,9 @@ def test_persistent_store_survives_a_restart(tmp_path: Path) -> None:
 def test_empty_persistent_store_is_seeded_with_the_shipped_registry(tmp_path: Path) -> None:
     store = open_store(f"oxigraph:{tmp_path / 'db'}")
     reports = ensure_seeded(store)
-    assert {r.source for r in reports} == {f"registry/{p.stem}" for p in (DATA.parent.parent.parent / "loaders" / "registry").glob("*.yaml")}
+    assert {r.source for r in reports} == {
+        f"registry/{p.stem}" for p in (DATA.parent.parent.parent / "loaders" / "registry").glob("*.yaml")
+    }
     assert store.document_count() >= 110
 
 
@@ -61,7 +63,10 @@ def test_a_failing_write_changes_nothing(tmp_path: Path) -> None:
 
 
 def test_unknown_store_spec_is_a_clear_error() -> None:
-    with pytest.raises(StoreError, match=re.escape("use 'memory', 'oxigraph:DIR' or 'sparql:QUERY_URL[,UPDATE_URL]'")):
+    with pytest.raises(
+        StoreError,
+        match=re.escape("use 'memory', 'oxigraph:DIR' or 'sparql:QUERY_URL[,UPDATE_URL]'"),
+    ):
         open_store("postgres://x")
 
 

@@ -7,17 +7,30 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from graph.ingest import load_files
+from graph.ingest import ensure_seeded, load_files
 from graph.landscape import landscape
 from graph.store import Store, open_store
-from graph.ingest import ensure_seeded
 from graph.validate import validate
 
 
 def synth(out: Path, documents: int, seed: int) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "graph.cli", "synth", "--documents", str(documents), "--seed", str(seed), "--out", str(out)],
-        capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-m",
+            "graph.cli",
+            "synth",
+            "--documents",
+            str(documents),
+            "--seed",
+            str(seed),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
 
@@ -30,7 +43,9 @@ def test_the_same_seed_gives_the_same_file_and_another_seed_another(tmp_path: Pa
     assert (tmp_path / "a.ttl").read_bytes() != (tmp_path / "c.ttl").read_bytes()
 
 
-def test_a_synthetic_landscape_keeps_the_registry_shape_and_breaks_no_rule(tmp_path: Path, registry_store: Store) -> None:
+def test_a_synthetic_landscape_keeps_the_registry_shape_and_breaks_no_rule(
+    tmp_path: Path, registry_store: Store
+) -> None:
     path = tmp_path / "synthetic.ttl"
     synth(path, 300, 1)
     store = open_store("memory")

@@ -87,12 +87,8 @@ def test_negated_words_stay_whole_without_a_corpus() -> None:
 
 
 def test_stopwords_and_document_kind_words_are_ignored() -> None:
-    assert terms("Behandling af depression hos børn og unge") == terms(
-        "behandling depression børn unge"
-    )
-    assert terms("National klinisk retningslinje for behandling af depression") == terms(
-        "behandling depression"
-    )
+    assert terms("Behandling af depression hos børn og unge") == terms("behandling depression børn unge")
+    assert terms("National klinisk retningslinje for behandling af depression") == terms("behandling depression")
     assert terms("af og i for med") == []
 
 
@@ -124,9 +120,7 @@ def test_a_title_is_fully_similar_to_itself(index: TermIndex) -> None:
 
 
 def test_titles_without_a_shared_term_score_zero(index: TermIndex) -> None:
-    assert index.similarity(
-        index.terms("Spiseforstyrrelser hos børn"), index.terms("Alkoholafhængighed")
-    ) == (0.0, [])
+    assert index.similarity(index.terms("Spiseforstyrrelser hos børn"), index.terms("Alkoholafhængighed")) == (0.0, [])
     assert index.similarity(set(), index.terms("Alkoholafhængighed")) == (0.0, [])
 
 
@@ -141,16 +135,10 @@ def test_a_rare_shared_term_weighs_more_than_a_common_one() -> None:
             "Behandling af ADHD",
         ]
     )
-    rare = index.similarity(
-        index.terms("Esketamin og skizofreni"), index.terms("Esketamin og autisme")
-    )
-    common = index.similarity(
-        index.terms("Behandling af anoreksi"), index.terms("Behandling af bulimi")
-    )
+    rare = index.similarity(index.terms("Esketamin og skizofreni"), index.terms("Esketamin og autisme"))
+    common = index.similarity(index.terms("Behandling af anoreksi"), index.terms("Behandling af bulimi"))
     assert index.weight("esketamin") > index.weight("behandling")
     assert rare[0] > common[0] > 0.0
     # The shared terms are listed rarest first.
-    mixed = index.similarity(
-        index.terms("Esketamin og behandling af ADHD"), index.terms("Behandling med esketamin")
-    )[1]
+    mixed = index.similarity(index.terms("Esketamin og behandling af ADHD"), index.terms("Behandling med esketamin"))[1]
     assert mixed == ["esketamin", "behandling"]

@@ -63,9 +63,7 @@ def test_invalid_fixture_fires_only_the_shape_in_its_name(path: Path) -> None:
 def test_document_without_owner_is_a_violation() -> None:
     report = validate(_fixture("invalid/DocumentShape-owner--missing.ttl"))
     assert not report.conforms
-    assert [(r.focus, r.path, r.severity) for r in report.results] == [
-        (str(DOC), "gd:ownedBy", "Violation")
-    ]
+    assert [(r.focus, r.path, r.severity) for r in report.results] == [(str(DOC), "gd:ownedBy", "Violation")]
 
 
 def test_published_document_without_issue_date_is_only_a_warning() -> None:
@@ -106,9 +104,7 @@ def test_dmpg_guideline_co_owned_by_a_dmpg_and_a_region_conforms() -> None:
     region = URIRef("https://w3id.org/retningsgraf/organisation/regionh")
     data.add((region, RDF.type, GD.Region))
     data.add((region, SKOS.prefLabel, Literal("Region Hovedstaden", lang="da")))
-    data.add(
-        (URIRef("https://w3id.org/retningsgraf/document/dmpg-skz-udredning"), GD.ownedBy, region)
-    )
+    data.add((URIRef("https://w3id.org/retningsgraf/document/dmpg-skz-udredning"), GD.ownedBy, region))
     assert validate(data).results == []
 
 
@@ -128,9 +124,7 @@ def test_sparql_based_result_keeps_both_languages() -> None:
 
 def test_complex_path_is_rendered_in_sparql_syntax() -> None:
     (result,) = validate(_fixture("invalid/LinkShape-target--dangling.ttl")).results
-    assert result.path == (
-        "(dcterms:replaces|gd:revises|gd:supplements|dcterms:references|gd:implements)"
-    )
+    assert result.path == ("(dcterms:replaces|gd:revises|gd:supplements|dcterms:references|gd:implements)")
 
 
 def test_results_are_sorted_most_serious_first() -> None:

@@ -115,9 +115,7 @@ def test_population_filter_includes_documents_for_all_ages(land: Landscape) -> N
         ("autism-planned", "2100-01-01", False),
     ],
 )
-def test_valid_on_a_day_follows_status_and_dates(
-    land: Landscape, doc_id: str, day: str, valid: bool
-) -> None:
+def test_valid_on_a_day_follows_status_and_dates(land: Landscape, doc_id: str, day: str, valid: bool) -> None:
     assert (doc_id in _ids(land, valid_on=dt.date.fromisoformat(day))) is valid
 
 
@@ -134,9 +132,7 @@ def test_valid_on_a_day_follows_status_and_dates(
         ("topic", "kirurgi"),
     ],
 )
-def test_an_unknown_filter_value_is_refused_naming_field_and_value(
-    land: Landscape, field: str, value: str
-) -> None:
+def test_an_unknown_filter_value_is_refused_naming_field_and_value(land: Landscape, field: str, value: str) -> None:
     with pytest.raises(FilterError) as error:
         filter_documents(land, Filters(**{field: value}))  # type: ignore[arg-type]
     assert (error.value.field, error.value.value) == (field, value)
@@ -185,20 +181,14 @@ def test_coverage_on_a_past_day_counts_the_documents_valid_then(land: Landscape)
     assert rows["F30-F39"]["total"] == 0  # everything there was issued from 2022 on
 
 
-def test_an_area_without_coverage_is_exactly_an_uncovered_gap(
-    overlap_store: Store, land: Landscape
-) -> None:
+def test_an_area_without_coverage_is_exactly_an_uncovered_gap(overlap_store: Store, land: Landscape) -> None:
     empty = {notation for notation, row in _coverage(land).items() if row["total"] == 0}
-    uncovered = {
-        r.focus.rsplit("/", 1)[-1] for r in run_rules(overlap_store) if r.rule == "uncovered"
-    }
+    uncovered = {r.focus.rsplit("/", 1)[-1] for r in run_rules(overlap_store) if r.rule == "uncovered"}
     assert empty == uncovered
     assert "F20" in empty
 
 
-def test_the_gaps_view_names_the_area_and_documents_of_each_gap(
-    overlap_store: Store, land: Landscape
-) -> None:
+def test_the_gaps_view_names_the_area_and_documents_of_each_gap(overlap_store: Store, land: Landscape) -> None:
     items = gaps(overlap_store, land, rule="children")
     assert items and {item["rule"] for item in items} == {"children"}
     ocd = next(item for item in items if item["disease_area"] == "F42")

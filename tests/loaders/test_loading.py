@@ -61,9 +61,11 @@ def test_merger_event_links_original_and_resulting_organisations(family_store: S
     assert [(r["from"].split("/")[-1], r["to"].split("/")[-1], str(r["date"])) for r in rows] == [
         ("test-umbrella", "test-dmpg", "2025-01-01")
     ]
-    assert (URIRef("https://w3id.org/retningsgraf/organisation/test-dmpg"), ORG.resultedFrom, None) in (
-        family_store.union()
-    )
+    assert (
+        URIRef("https://w3id.org/retningsgraf/organisation/test-dmpg"),
+        ORG.resultedFrom,
+        None,
+    ) in (family_store.union())
 
 
 def test_each_load_gets_its_own_named_graph_and_a_prov_record(family_store: Store) -> None:
@@ -100,7 +102,16 @@ def test_xlsx_rows_become_documents(family_store: Store, tmp_path: Path) -> None
         tmp_path / "list.xlsx",
         [
             ["id", "title", "kind", "owners", "disease_areas", "status", "issued", "sources"],
-            ["xl-one", "Depression", "NKA", "test-umbrella", "F32;F33", "published", 2021, "https://example.org/x"],
+            [
+                "xl-one",
+                "Depression",
+                "NKA",
+                "test-umbrella",
+                "F32;F33",
+                "published",
+                2021,
+                "https://example.org/x",
+            ],
         ],
     )
     load_files(family_store, [path], progress=False)
@@ -111,7 +122,9 @@ def test_xlsx_rows_become_documents(family_store: Store, tmp_path: Path) -> None
 
 
 def test_rdf_files_load_in_every_supported_syntax(store: Store, tmp_path: Path) -> None:
-    graph = store.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s a <http://www.w3.org/2004/02/skos/core#ConceptScheme> ; ?p ?o }")
+    graph = store.construct(
+        "CONSTRUCT { ?s ?p ?o } WHERE { ?s a <http://www.w3.org/2004/02/skos/core#ConceptScheme> ; ?p ?o }"
+    )
     for suffix, fmt in ((".ttl", "turtle"), (".nt", "nt"), (".jsonld", "json-ld"), (".rdf", "xml")):
         path = tmp_path / f"schemes{suffix}"
         path.write_bytes(graph.serialize(format=fmt, encoding="utf-8"))

@@ -48,9 +48,7 @@ def _referenced(graph: Graph, subject: URIRef) -> set:
 
 
 def _all_shapes(graph: Graph) -> set:
-    typed = set(graph.subjects(RDF.type, SH.NodeShape)) | set(
-        graph.subjects(RDF.type, SH.PropertyShape)
-    )
+    typed = set(graph.subjects(RDF.type, SH.NodeShape)) | set(graph.subjects(RDF.type, SH.PropertyShape))
     referenced = {o for s in typed for o in _referenced(graph, s)}
     return typed | referenced
 
@@ -77,20 +75,13 @@ def test_shape_file_parses(path: Path) -> None:
 
 
 def test_shapes_pass_meta_shacl() -> None:
-    conforms, _, text = pyshacl.validate(
-        Graph(), shacl_graph=_shapes(), meta_shacl=True, inference="none"
-    )
+    conforms, _, text = pyshacl.validate(Graph(), shacl_graph=_shapes(), meta_shacl=True, inference="none")
     assert conforms, text
 
 
 def test_shapes_use_only_terms_of_the_shacl_vocabulary() -> None:
     known = set(Graph().parse(SHACL_VOCABULARY, format="turtle").subjects())
-    used = {
-        t
-        for triple in _shapes()
-        for t in triple
-        if isinstance(t, URIRef) and str(t).startswith(str(SH))
-    }
+    used = {t for triple in _shapes() for t in triple if isinstance(t, URIRef) and str(t).startswith(str(SH))}
     assert used - known == set()
 
 
@@ -98,9 +89,7 @@ def test_every_shape_is_an_explicitly_typed_iri() -> None:
     graph = _shapes()
     shapes = _all_shapes(graph)
     assert [s for s in shapes if isinstance(s, BNode)] == []
-    untyped = {
-        s for s in shapes if not set(graph.objects(s, RDF.type)) & {SH.NodeShape, SH.PropertyShape}
-    }
+    untyped = {s for s in shapes if not set(graph.objects(s, RDF.type)) & {SH.NodeShape, SH.PropertyShape}}
     assert untyped == set()
 
 
@@ -112,11 +101,7 @@ def test_every_shape_says_why_it_exists() -> None:
 def test_every_reporting_shape_has_an_explicit_severity() -> None:
     graph = _shapes()
     severities = {s: set(graph.objects(s, SH.severity)) for s in _reporting(graph)}
-    wrong = {
-        s: v
-        for s, v in severities.items()
-        if len(v) != 1 or not v <= {SH.Violation, SH.Warning, SH.Info}
-    }
+    wrong = {s: v for s, v in severities.items() if len(v) != 1 or not v <= {SH.Violation, SH.Warning, SH.Info}}
     assert wrong == {}
 
 
@@ -125,11 +110,7 @@ def test_every_reporting_shape_has_one_message_per_language(lang: str) -> None:
     graph = _shapes()
 
     def count(shape: URIRef) -> int:
-        return sum(
-            1
-            for m in graph.objects(shape, SH.message)
-            if isinstance(m, Literal) and m.language == lang
-        )
+        return sum(1 for m in graph.objects(shape, SH.message) if isinstance(m, Literal) and m.language == lang)
 
     assert sorted(_local(s) for s in _reporting(graph) if count(s) != 1) == []
 
@@ -138,9 +119,7 @@ def test_shapes_that_never_report_carry_no_severity_or_message() -> None:
     # A severity or message on a value shape or a grouping shape is never shown: dead text misleads.
     graph = _shapes()
     silent = _all_shapes(graph) - _reporting(graph)
-    decorated = {
-        s for s in silent if (s, SH.severity, None) in graph or (s, SH.message, None) in graph
-    }
+    decorated = {s for s in silent if (s, SH.severity, None) in graph or (s, SH.message, None) in graph}
     assert decorated == set()
 
 
@@ -164,6 +143,4 @@ def test_every_reporting_shape_has_an_invalid_fixture() -> None:
 
 def test_every_invalid_fixture_names_a_reporting_shape() -> None:
     names = {_local(s) for s in _reporting(_shapes())}
-    assert (
-        sorted(p.name for p in INVALID.glob("*.ttl") if p.name.split("--", 1)[0] not in names) == []
-    )
+    assert sorted(p.name for p in INVALID.glob("*.ttl") if p.name.split("--", 1)[0] not in names) == []

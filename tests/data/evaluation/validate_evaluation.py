@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python tests/data/evaluation/validate_evaluation.py
 """
+
 import collections
 import glob
 import pathlib
@@ -13,11 +14,29 @@ import yaml
 HERE = pathlib.Path(__file__).resolve().parent
 ROOT = HERE.parents[2]
 LABELS = {"duplicate", "overlap", "complementary", "supersedes", "unrelated"}
-KINDS = {"DMPGGuideline", "NationalClinicalGuideline", "NationalClinicalRecommendation", "CourseDescription",
-         "PackagePathway", "ChooseWiselyRecommendation", "Guidance", "RegionalGuideline", "Other"}
+KINDS = {
+    "DMPGGuideline",
+    "NationalClinicalGuideline",
+    "NationalClinicalRecommendation",
+    "CourseDescription",
+    "PackagePathway",
+    "ChooseWiselyRecommendation",
+    "Guidance",
+    "RegionalGuideline",
+    "Other",
+}
 POPS = {"children", "adults", "elderly", "all"}
-TOPICS = {"assessment", "treatment", "pharmacological", "non-pharmacological", "organisation", "monitoring",
-          "prevention", "rehabilitation", "cross-sector"}
+TOPICS = {
+    "assessment",
+    "treatment",
+    "pharmacological",
+    "non-pharmacological",
+    "organisation",
+    "monitoring",
+    "prevention",
+    "rehabilitation",
+    "cross-sector",
+}
 ICD = re.compile(r"^D?F\d{2}(\.\d{1,2})?(-D?F\d{2}(\.\d{1,2})?)?$")
 
 docs, orgs = {}, set()
