@@ -11,7 +11,7 @@ from rdflib import Graph, Literal, URIRef
 from tqdm import tqdm
 
 from graph.namespaces import DCTERMS, GD, PROV, RDF, RDFS, XSD
-from graph.store import GraphWrite, Store
+from graph.store import GraphWrite, OxigraphStore, StagedGraph, Store, TripleBatch
 from graph.vocabulary import vocabulary_files
 from loaders import Context, LoadError, Problem, loader_for, rdf_file, yaml_registry
 
@@ -122,46 +122,64 @@ def load_files(store: Store, paths: list[Path], *, progress: bool = True) -> lis
     writes: list[GraphWrite] = []
     reports: list[LoadReport] = []
     claimed: dict[str, URIRef] = {}
-    for path in tqdm(paths, desc="Indlæser", unit="fil", disable=None if progress else True):
-        started = dt.datetime.now(dt.UTC)
-        loader = loader_for(path)
-        source = source_name(path)
-        name = store.minter.graph(source)
-        if path in parsed:
-            triples = yaml_registry.load(path, store.minter, context, parsed[path])
-        else:
-            triples = loader(path, store.minter, context)
-        ids = {
-            str(o)
-            for s, o in triples.subject_objects(DCTERMS.identifier)
-            if (s, RDF.type, GD.GuidingDocument) in triples
-        }
-        clashes = sorted(i for i in ids if defined_in.get(i, name) != name or claimed.get(i, name) != name)
-        if clashes:
-            other = defined_in.get(clashes[0]) or claimed.get(clashes[0])
-            raise LoadError(
-                str(path),
-                [
-                    Problem(
-                        "file",
-                        "id",
-                        f"document {i!r} is already defined by {other}; correct it there",
-                    )
-                    for i in clashes
-                ],
-            )
-        claimed.update(dict.fromkeys(ids, name))
-        context.documents |= ids
-        context.organisations |= {
-            str(o)
-            for s, o in triples.subject_objects(DCTERMS.identifier)
-            if str(s).startswith(f"{store.minter.base}organisation/")
-        }
-        report = LoadReport(str(path), source, name, len(ids), len(triples))
-        writes += [GraphWrite(name, triples), _provenance(store, report, path, started)]
-        reports.append(report)
+    staged: list[URIRef] = []
+    try:
+        for path in tqdm(paths, desc="Indlæser", unit="fil", disable=None if progress else True):
+            started = dt.datetime.now(dt.UTC)
+            loader = loader_for(path)
+            source = source_name(path)
+            name = store.minter.graph(source)
+            rdf_format = rdf_file.FORMATS.get(path.suffix.lower())
+            triples: Graph | TripleBatch | StagedGraph
+            if isinstance(store, OxigraphStore) and rdf_format in rdf_file.STAGEABLE:
+                # The fast path: Oxigraph parses the file straight into a staging graph.
+                try:
+                    staging = store.stage_file(path, rdf_format, name)
+                except (SyntaxError, ValueError, UnicodeDecodeError) as error:
+                    raise rdf_file.refusal(path, rdf_format, error) from error
+                staged.append(staging)
+                ids, org_ids = store.staged_ids(staging)
+                triples = StagedGraph(staging, store.staged_size(staging))
+            else:
+                if path in parsed:
+                    triples = yaml_registry.load(path, store.minter, context, parsed[path])
+                else:
+                    triples = loader(path, store.minter, context)
+                ids, org_ids = _declared(store, triples)
+            clashes = sorted(i for i in ids if defined_in.get(i, name) != name or claimed.get(i, name) != name)
+            if clashes:
+                other = defined_in.get(clashes[0]) or claimed.get(clashes[0])
+                raise LoadError(
+                    str(path),
+                    [Problem("file", "id", f"document {i!r} is already defined by {other}; correct it there") for i in clashes],
+                )
+            claimed.update(dict.fromkeys(ids, name))
+            context.documents |= ids
+            context.organisations |= org_ids
+            report = LoadReport(str(path), source, name, len(ids), len(triples))
+            writes += [GraphWrite(name, triples), _provenance(store, report, path, started)]
+            reports.append(report)
+    except BaseException:
+        for staging in staged:
+            store.discard(staging)  # type: ignore[attr-defined]
+        raise
     store.write(writes)
     return reports
+
+
+def _declared(store: Store, triples: Graph | TripleBatch) -> tuple[set[str], set[str]]:
+    """Return the document ids and organisation ids that *triples* define."""
+    if isinstance(triples, TripleBatch):
+        documents = triples.subjects_of_type(GD.GuidingDocument)
+        identified = triples.values(DCTERMS.identifier)
+    else:
+        documents = {str(s) for s in triples.subjects(RDF.type, GD.GuidingDocument)}
+        identified = [(str(s), str(o)) for s, o in triples.subject_objects(DCTERMS.identifier)]
+    organisations = f"{store.minter.base}organisation/"
+    return (
+        {value for subject, value in identified if subject in documents},
+        {value for subject, value in identified if subject.startswith(organisations)},
+    )
 
 
 def vocabulary_writes(store: Store) -> list[GraphWrite]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import abc
 import re
 import threading
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +22,9 @@ __all__ = [
     "OxigraphStore",
     "Row",
     "Store",
+    "StagedGraph",
     "StoreError",
+    "TripleBatch",
     "from_ox",
     "open_store",
     "serialise",
@@ -41,7 +44,60 @@ class GraphWrite:
     """Replace the named graph *name* with *triples* (an empty graph deletes it)."""
 
     name: URIRef
-    triples: Graph
+    triples: Graph | TripleBatch | StagedGraph
+
+
+@dataclass(frozen=True)
+class StagedGraph:
+    """Triples an Oxigraph store already holds under a staging name (see ``OxigraphStore.stage_file``)."""
+
+    staging: URIRef
+    size: int
+
+    def __len__(self) -> int:
+        return self.size
+
+
+class TripleBatch:
+    """Triples parsed by Oxigraph and kept as Oxigraph terms.
+
+    A large RDF file goes from Oxigraph's parser into Oxigraph's store without ever
+    becoming rdflib objects: building an rdflib graph of 30,000 documents alone takes longer
+    than the whole fast load.  Offers the little of rdflib's Graph API that ingestion needs.
+    """
+
+    def __init__(self, triples: list[Any]) -> None:
+        self.triples = triples
+
+    def __len__(self) -> int:
+        return len(self.triples)
+
+    def subjects_of_type(self, cls: URIRef) -> set[str]:
+        """Return the subjects typed *cls*."""
+        rdf_type, wanted = _RDF_TYPE, str(cls)
+        return {t.subject.value for t in self.triples if t.predicate.value == rdf_type and t.object.value == wanted}
+
+    def values(self, predicate: URIRef) -> list[tuple[str, str]]:
+        """Return (subject, object) values of every triple with *predicate*."""
+        wanted = str(predicate)
+        return [(t.subject.value, t.object.value) for t in self.triples if t.predicate.value == wanted]
+
+    def ntriples(self) -> str:
+        """Return the triples as N-Triples text (escaped by Oxigraph's serialiser)."""
+        return bytes(ox.serialize(self.triples, format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
+
+
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+# Graph names that hold a load still in progress: never visible to queries.
+_STAGING = "staging-"
+
+
+def _ox_triples(triples: Graph | TripleBatch | StagedGraph) -> list[Any]:
+    if isinstance(triples, StagedGraph):
+        return []
+    if isinstance(triples, TripleBatch):
+        return triples.triples
+    return [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in triples]
 
 
 class Store(abc.ABC):
@@ -76,6 +132,18 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
         """Run a CONSTRUCT or DESCRIBE query over the union graph."""
+
+    def values(self, query: str) -> list[tuple[tuple[str, str | None], ...]]:
+        """Run a SELECT query and return each row as (value, language) pairs in projection order.
+
+        For read models over many rows: plain strings cost a fraction of rdflib terms.
+        """
+        rows = self.select(query)
+        names = _projection(query)
+        return [
+            tuple((str(row[n]), getattr(row[n], "language", None)) if n in row else ("", None) for n in names)
+            for row in rows
+        ]
 
     @abc.abstractmethod
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
@@ -161,6 +229,12 @@ def from_ox(term: Any) -> Node:
 _GROUP = re.compile(r"\bWHERE\s*\{|\b(?:SELECT|ASK)\b[^{]*\{", re.IGNORECASE)
 
 
+def _projection(query: str) -> list[str]:
+    """Return the projected variable names of a simple ``SELECT ?a ?b WHERE`` query."""
+    head = re.search(r"SELECT\s+(?:DISTINCT\s+)?(.*?)\s*(?:WHERE|\{)", query, re.IGNORECASE | re.DOTALL)
+    return re.findall(r"\?(\w+)", head.group(1)) if head else []
+
+
 def with_bindings(query: str, bindings: Mapping[str, Node] | None) -> str:
     """Bind variables of *query* by a ``VALUES`` block opening its outermost WHERE group.
 
@@ -206,8 +280,70 @@ class OxigraphStore(Store):
         where = "memory" if self.path is None else f"oxigraph:{self.path}"
         return f"<OxigraphStore {where}>"
 
+    def _visible(self) -> list[Any]:
+        """The named graphs queries see: all but those staged by a load still in progress."""
+        return [g for g in self._store.named_graphs() if _STAGING not in g.value]
+
     def _query(self, query: str, bindings: Mapping[str, Node] | None) -> Any:
-        return self._store.query(with_bindings(query, bindings), use_default_graph_as_union=True)
+        graphs = list(self._store.named_graphs())
+        if not any(_STAGING in g.value for g in graphs):
+            return self._store.query(with_bindings(query, bindings), use_default_graph_as_union=True)
+        # A load is in progress: list the graphs explicitly so its staged graph stays out of sight.
+        visible = [g for g in graphs if _STAGING not in g.value]
+        return self._store.query(with_bindings(query, bindings), default_graph=visible, named_graphs=visible)
+
+    def stage_file(self, path: Path, rdf_format: Any, target: URIRef) -> URIRef:
+        """Parse an RDF file straight into the store and return the graph it went to (Oxigraph's fast path).
+
+        Oxigraph's load is one transaction, so a bad file stages nothing.  A file for a graph
+        the store does not have yet goes straight to *target*; a new version of an existing
+        graph goes to a staging graph that queries cannot see until :meth:`write` moves it in
+        with ``GraphWrite(target, StagedGraph(staging))``.  :meth:`discard` drops either.
+
+        Raises:
+            SyntaxError: with Oxigraph's line and column, and nothing staged.
+        """
+        name = target
+        if self._store.contains_named_graph(ox.NamedNode(str(target))):
+            name = URIRef(f"{self.minter.base}graph/{_STAGING}{uuid.uuid4().hex}")
+        self._store.load(path=str(path), format=rdf_format, to_graph=ox.NamedNode(str(name)), base_iri=path.resolve().as_uri())
+        return name
+
+    def staged_ids(self, staging: URIRef) -> tuple[set[str], set[str]]:
+        """Return the document ids and organisation ids a staged graph defines."""
+        graph = ox.NamedNode(str(staging))
+        query = (
+            "PREFIX dcterms: <http://purl.org/dc/terms/> SELECT ?s ?id ?doc WHERE { ?s dcterms:identifier ?id "
+            "OPTIONAL { ?s a ?doc FILTER (?doc = <https://w3id.org/retningsgraf/ontology#GuidingDocument>) } }"
+        )
+        documents, organisations = set(), set()
+        for row in self._store.query(query, default_graph=[graph]):
+            if row["doc"] is not None:
+                documents.add(row["id"].value)
+            elif row["s"].value.startswith(f"{self.minter.base}organisation/"):
+                organisations.add(row["id"].value)
+        return documents, organisations
+
+    def staged_size(self, staging: URIRef) -> int:
+        """Return the number of triples in a staged graph."""
+        rows = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=[ox.NamedNode(str(staging))])
+        return int(next(iter(rows))["n"].value)
+
+    def discard(self, staging: URIRef) -> None:
+        """Drop a staged graph that will not be written."""
+        self._store.remove_graph(ox.NamedNode(str(staging)))
+
+    def values(self, query: str) -> list[tuple[tuple[str, str | None], ...]]:
+        """Run a SELECT query and return each row as (value, language) pairs, without rdflib terms."""
+        solutions = self._query(query, None)
+        width = len(solutions.variables)
+        return [
+            tuple(
+                ("", None) if (term := solution[i]) is None else (term.value, getattr(term, "language", None))
+                for i in range(width)
+            )
+            for solution in solutions
+        ]
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
         """Run a SELECT query over the union graph and return its rows."""
@@ -229,16 +365,46 @@ class OxigraphStore(Store):
         return bool(self._query(query, bindings))
 
     def write(self, writes: Iterable[GraphWrite]) -> None:
-        """Replace each named graph in *writes*, all in one transaction."""
+        """Replace each named graph in *writes*, all in one transaction.
+
+        New graphs go in with one ``extend`` (one transaction).  Graphs that exist already are
+        first added under staging names, then one SPARQL update drops the old graphs and moves
+        the staged ones in (one transaction), so a reader never sees half a graph; for the
+        moment between the two, queries over the union can see the staged copy beside the old one.
+        """
         writes = list(writes)
-        statements = [f"DROP SILENT GRAPH <{write.name}>" for write in writes]
-        statements.extend(_insert_data(write) for write in writes if len(write.triples))
         with self._write_lock:
             try:
-                self._store.update(" ;\n".join(statements))
+                existing = [w for w in writes if self._store.contains_named_graph(ox.NamedNode(str(w.name)))]
+            except ValueError as error:
+                raise StoreError(f"the write was refused and nothing changed: {error}") from error
+            staged = {w.name: URIRef(f"{w.name}#{_STAGING}{uuid.uuid4().hex}") for w in existing if len(w.triples)}
+            # Graphs a fast load staged under another name are moved in like any other staged graph;
+            # one it loaded straight into its own name is already in place.
+            fast = [w for w in writes if isinstance(w.triples, StagedGraph)]
+            existing = [w for w in existing if not (isinstance(w.triples, StagedGraph) and w.triples.staging == w.name)]
+            staged |= {w.name: w.triples.staging for w in fast if w.triples.staging != w.name}
+            existing += [w for w in fast if w.triples.staging != w.name and w not in existing]
+            try:
+                quads = [
+                    ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(str(staged.get(w.name, w.name))))
+                    for w in writes
+                    for t in _ox_triples(w.triples)
+                ]
+                self._store.extend(quads)
+                if existing:
+                    moves = [
+                        f"MOVE SILENT GRAPH <{staged[w.name]}> TO <{w.name}>" if w.name in staged else f"DROP SILENT GRAPH <{w.name}>"
+                        for w in existing
+                    ]
+                    self._store.update(" ;\n".join(moves))
                 if self.path is not None:
                     self._store.flush()
-            except (OSError, SyntaxError, ValueError) as error:
+            except (OSError, SyntaxError, ValueError, RuntimeError) as error:
+                for name in staged.values():
+                    self._store.remove_graph(ox.NamedNode(str(name)))
+                for w in fast:
+                    self._store.remove_graph(ox.NamedNode(str(w.triples.staging)))
                 raise StoreError(f"the write was refused and nothing changed: {error}") from error
             self._written()
 
@@ -251,7 +417,7 @@ class OxigraphStore(Store):
 
     def graph_names(self) -> list[URIRef]:
         """Return the names of all non-empty named graphs."""
-        return sorted(URIRef(name.value) for name in self._store.named_graphs())
+        return sorted(URIRef(name.value) for name in self._visible())
 
     def triple_count(self) -> int:
         """Return the number of quads in the store."""
@@ -283,7 +449,10 @@ def serialise(graph: Graph, fmt: str) -> bytes:
 def _insert_data(write: GraphWrite) -> str:
     # N-Triples lines are valid SPARQL triple patterns, so the graph's own serialiser
     # escapes every literal correctly; no string formatting of user values here.
-    body = write.triples.serialize(format="nt", encoding="utf-8").decode("utf-8")
+    if isinstance(write.triples, TripleBatch):
+        body = write.triples.ntriples()
+    else:
+        body = write.triples.serialize(format="nt", encoding="utf-8").decode("utf-8")
     return f"INSERT DATA {{ GRAPH <{write.name}> {{\n{body}\n}} }}"
 
 

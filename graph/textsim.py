@@ -129,6 +129,7 @@ def _known(word: str, lexicon: frozenset[str]) -> bool:
     return word in lexicon or _stem(word) in lexicon
 
 
+@lru_cache(maxsize=262144)  # a frozenset caches its own hash, so the lexicon costs nothing as a key
 def _split(word: str, lexicon: frozenset[str], depth: int = 0) -> list[str]:
     """Split a compound into parts; return [word] if no split fits.
 

@@ -8,12 +8,13 @@ from pathlib import Path
 from rdflib import Graph
 
 from graph.namespaces import Minter
+from graph.store import TripleBatch
 from loaders import rdf_file, spreadsheet, yaml_registry
 from loaders.records import Context, LoadError, Problem
 
 __all__ = ["LOADERS", "MAX_BYTES", "Context", "LoadError", "Problem", "loader_for"]
 
-Loader = Callable[[Path, Minter, Context], Graph]
+Loader = Callable[[Path, Minter, Context], "Graph | TripleBatch"]
 
 LOADERS: dict[str, Loader] = {
     ".yaml": yaml_registry.load,

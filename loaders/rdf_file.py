@@ -9,13 +9,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph
-
 from graph.namespaces import Minter
-from graph.store import from_ox
+from graph.store import TripleBatch
 from loaders.records import Context, LoadError, Problem
 
-__all__ = ["FORMATS", "load"]
+__all__ = ["FORMATS", "STAGEABLE", "load", "refusal"]
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -27,6 +25,8 @@ FORMATS = {
     ".xml": ox.RdfFormat.RDF_XML,
 }
 SKIP: dict[str, str] = {}
+# Formats an Oxigraph store may parse straight into a staging graph (no DTDs, no contexts to police).
+STAGEABLE = (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES)
 
 
 def _refuse_dtd(path: Path, data: bytes) -> None:
@@ -39,8 +39,11 @@ def _refuse_dtd(path: Path, data: bytes) -> None:
         )
 
 
-def load(path: Path, minter: Minter, context: Context) -> Graph:
+def load(path: Path, minter: Minter, context: Context) -> TripleBatch:
     """Return the triples of one RDF file, without network access.
+
+    The triples stay Oxigraph terms (a :class:`TripleBatch`, not an rdflib Graph) so that a
+    large file goes from Oxigraph's parser to Oxigraph's store without conversion.
 
     Raises:
         LoadError: with the line and column of a syntax error; nothing is returned then.
@@ -50,16 +53,22 @@ def load(path: Path, minter: Minter, context: Context) -> Graph:
     data = path.read_bytes()
     if rdf_format == ox.RdfFormat.RDF_XML:
         _refuse_dtd(path, data)
-    graph = Graph()
+    triples = []
     try:
         for quad in ox.parse(data, format=rdf_format, base_iri=path.resolve().as_uri()):
             if not isinstance(quad.graph_name, ox.DefaultGraph):
                 raise LoadError(str(path), [Problem("file", None, "named graphs are not accepted in this file")])
-            graph.add((from_ox(quad.subject), from_ox(quad.predicate), from_ox(quad.object)))
-    except SyntaxError as error:
-        where = f"line {error.lineno}, column {error.offset}" if error.lineno else "file"
-        message = str(error.msg if error.lineno else error)
-        raise LoadError(str(path), [Problem(where, None, f"{rdf_format.name} syntax error: {message}")]) from error
-    except (ValueError, UnicodeDecodeError) as error:
-        raise LoadError(str(path), [Problem("file", None, f"unreadable {rdf_format.name}: {error}")]) from error
-    return graph
+            triples.append(quad.triple)
+    except (SyntaxError, ValueError, UnicodeDecodeError) as error:
+        raise refusal(path, rdf_format, error) from error
+    return TripleBatch(triples)
+
+
+def refusal(path: Path, rdf_format: ox.RdfFormat, error: Exception) -> LoadError:
+    """Turn an Oxigraph parse error into a refusal naming the file, line and column."""
+    if isinstance(error, SyntaxError) and error.lineno:
+        return LoadError(
+            str(path), [Problem(f"line {error.lineno}, column {error.offset}", None, f"{rdf_format.name} syntax error: {error.msg}")]
+        )
+    kind = "syntax error" if isinstance(error, SyntaxError) else "unreadable"
+    return LoadError(str(path), [Problem("file", None, f"{rdf_format.name} {kind}: {error}")])
