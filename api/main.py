@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
-from api.routers import coverage, documents, gaps, health, organisations, overlaps, sparql, validation
+from api.routers import (
+    coverage,
+    documents,
+    exports,
+    gaps,
+    health,
+    organisations,
+    overlaps,
+    planning,
+    sparql,
+    validation,
+)
 from graph.ingest import ensure_seeded
 from graph.landscape import landscape
 from graph.overlap import DraftError
+from graph.planning import warm
 from graph.store import open_store
 from graph.views import FilterError
 
@@ -26,6 +41,7 @@ class Settings:
     store: str = "memory"
     sparql_timeout: float = 10.0  # seconds a SPARQL query may run before its worker is killed
     sparql_max_rows: int = 100_000  # more result rows than this is an error, not a truncation
+    warm: bool = True  # compute gaps, pairs and the SHACL report in the background at start-up
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -36,8 +52,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = open_store(settings.store)
         ensure_seeded(store)
-        landscape(store)  # build the read model now, not on the first request
+        land = landscape(store)  # build the read model now, not on the first request
         app.state.store = store
+        # Gaps, pairs and the SHACL report take seconds: compute them behind the scenes so
+        # the planning page paints at once for its first visitor.
+        if settings.warm:
+            threading.Thread(target=warm, args=(store, land), name="warm", daemon=True).start()
         try:
             yield
         finally:
@@ -52,8 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    for module in (health, documents, organisations, coverage, gaps, overlaps, validation, sparql):
+    routers = (health, documents, organisations, coverage, gaps, overlaps, validation, sparql)
+    for module in (*routers, exports, planning):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.exception_handler(FilterError)
     @app.exception_handler(DraftError)

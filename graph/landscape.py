@@ -23,6 +23,7 @@ from graph.vocabulary import KINDS, Vocabulary, vocabulary
 __all__ = ["Document", "Landscape", "Organisation", "landscape", "period_end", "period_start"]
 
 QUERIES = Path(__file__).parent / "queries"
+CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
 LINK_NAMES = {
     str(DCTERMS.replaces): "replaces",
     str(GD.revises): "revises",
@@ -209,6 +210,22 @@ class Landscape:
                     index[str(node)].add(doc.id)
         return index
 
+    def covering(self, concept: str) -> set[str]:
+        """Return the ids of documents that cover *concept*, valid or not.
+
+        A document covers a concept when one of its codes is the concept, a narrower code, or
+        a broader code below the chapter (a block-level guideline covers its categories; a
+        document for all of chapter V does not count for each category).
+        """
+        cache: dict[str, set[str]] = self.__dict__.setdefault("_covering", {})
+        if concept not in cache:
+            found = set(self.by_area.get(concept, set()))
+            for ancestor in self.vocabulary.ancestors(URIRef(concept)):
+                if str(ancestor) != CHAPTER:
+                    found |= self.by_area_exact.get(str(ancestor), set())
+            cache[concept] = found
+        return cache[concept]
+
     @cached_property
     def by_term(self) -> dict[str, set[str]]:
         """Document ids per scope term."""
@@ -246,10 +263,22 @@ class Landscape:
             result[scheme] = entries
         return result
 
+    @cached_property
+    def _names_by_term(self) -> dict[str, dict[str, list[tuple[str, frozenset[str]]]]]:
+        """The concept names of each scheme, filed under each of their terms."""
+        index: dict[str, dict[str, list[tuple[str, frozenset[str]]]]] = {}
+        for scheme, entries in self.name_terms.items():
+            by_term: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+            for concept, names in entries:
+                by_term[min(names)].append((concept, names))
+            index[scheme] = by_term
+        return index
+
     def named_in(self, text: str, scheme: str) -> list[str]:
         """Return the concepts of *scheme* ("icd10" or "topic") whose name appears in *text*."""
         words = self.text.terms(text)
-        found = {concept for concept, names in self.name_terms[scheme] if names <= words}
+        by_term = self._names_by_term[scheme]
+        found = {concept for word in words for concept, names in by_term.get(word, ()) if names <= words}
         # "medicinsk behandling" names pharmacological; drop treatment, which it implies.
         return sorted(
             c
@@ -283,6 +312,16 @@ class Landscape:
                 return str(label)
         return concept.rsplit("/", 1)[-1]
 
+    def concept_label(self, scheme: str, notation: str, lang: str = "da") -> str:
+        """Return the label of a topic, population or status given by its notation."""
+        schemes = {"topic": self.vocabulary.topics, "population": self.vocabulary.populations, "status": self.vocabulary.statuses}
+        concept = schemes[scheme].concepts.get(notation)
+        if concept is not None:
+            for label in self.vocabulary.graph.objects(concept, SKOS.prefLabel):
+                if getattr(label, "language", None) == lang:
+                    return str(label)
+        return notation
+
     def notation(self, concept: str) -> str:
         """Return the ICD-10 notation (F20, F20-F29) of a disease-area concept."""
         return concept.rsplit("/", 1)[-1]
@@ -312,44 +351,49 @@ def _load(store: Store) -> Landscape:
     valid_statuses = {str(s) for s in vocab.valid_statuses}
     kinds = {str(GD[k]): k for k in KINDS}
     documents: dict[str, Document] = {}
-    for row in store.select(_read("document_facts.rq")):
-        iri, prop, value = str(row["doc"]), str(row["p"]), row["o"]
-        doc = documents.setdefault(iri, Document(id=iri.rsplit("/", 1)[-1], iri=iri))
-        text = str(value)
-        lang = getattr(value, "language", None)
-        if prop == str(DCTERMS.title):
+    title, kind_type, owned, area, population, topic = (
+        str(DCTERMS.title), str(RDF.type), str(GD.ownedBy), str(GD.diseaseArea), str(GD.population), str(GD.topic)
+    )
+    status_p, version, url, source = str(GD.status), str(SCHEMA.version), str(SCHEMA.url), str(DCTERMS.source)
+    verification, note, identifier = str(GD.verification), str(SKOS.note), str(DCTERMS.identifier)
+    for (iri, _), (prop, _), (text, lang) in store.values(_read("document_facts.rq")):
+        doc = documents.get(iri)
+        if doc is None:
+            doc = documents[iri] = Document(id=iri.rsplit("/", 1)[-1], iri=iri)
+        if prop == title:
             if lang == "en":
                 doc.title_en = text
             elif not doc.title or lang == "da":
                 doc.title = text
-        elif prop == str(RDF.type) and text in kinds:
-            doc.kind = kinds[text]
-        elif prop == str(GD.ownedBy):
+        elif prop == kind_type:
+            if text in kinds:
+                doc.kind = kinds[text]
+        elif prop == owned:
             doc.owners.append(text.rsplit("/", 1)[-1])
-        elif prop == str(GD.diseaseArea):
+        elif prop == area:
             doc.disease_areas.append(text)
-        elif prop == str(GD.population):
+        elif prop == population:
             doc.populations.append(text.rsplit("/", 1)[-1])
-        elif prop == str(GD.topic):
+        elif prop == topic:
             doc.topics.append(text.rsplit("/", 1)[-1])
-        elif prop == str(GD.status):
+        elif prop == status_p:
             doc.status = text.rsplit("/", 1)[-1]
             doc.valid = text in valid_statuses
         elif prop in _DATES:
             setattr(doc, _DATES[prop], text)
-        elif prop == str(SCHEMA.version):
+        elif prop == version:
             doc.version = text
-        elif prop == str(SCHEMA.url):
+        elif prop == url:
             doc.url = text
-        elif prop == str(DCTERMS.source):
+        elif prop == source:
             doc.sources.append(text)
         elif prop in LINK_NAMES:
             doc.links.append((LINK_NAMES[prop], text.rsplit("/", 1)[-1]))
-        elif prop == str(GD.verification):
+        elif prop == verification:
             doc.verification = text
-        elif prop == str(SKOS.note):
+        elif prop == note:
             doc.notes = text
-        elif prop == str(DCTERMS.identifier):
+        elif prop == identifier:
             doc.id = text
     for doc in documents.values():
         for values in (doc.owners, doc.disease_areas, doc.populations, doc.topics, doc.sources):

@@ -189,49 +189,44 @@ def _expand_topics(topics: Iterable[str]) -> set[str]:
     return {t for topic in topics for t in (topic, TOPIC_PARENT.get(topic)) if t}
 
 
-def _topic(a: Document, b: Document) -> tuple[float | None, float | None, list[Reason]]:
+def _topic(land: Landscape, a: Document, b: Document) -> tuple[float | None, float | None, list[Reason]]:
     """Return (relatedness, sameness, reasons): any shared topic, and how alike the topic sets are."""
     if not a.topics or not b.topics:
         return None, None, []
     ta, tb = set(a.topics), set(b.topics)
     sameness = len(ta & tb) / len(ta | tb)
+
+    def names(topics: Iterable[str], lang: str) -> str:
+        return ", ".join(land.concept_label("topic", t, lang) for t in sorted(topics))
+
     exact = ta & tb
     if exact:
-        names = ", ".join(sorted(exact))
-        return (
-            1.0,
-            sameness,
-            [Reason("shared_topic", f"samme emne: {names}", f"same topic: {names}")],
-        )
+        return 1.0, sameness, [Reason("shared_topic", f"samme emne: {names(exact, 'da')}", f"same topic: {names(exact, 'en')}")]
     broad = _expand_topics(ta) & _expand_topics(tb)
     if broad:
-        names = ", ".join(sorted(broad))
-        return (
-            0.7,
-            sameness,
-            [Reason("related_topic", f"beslægtet emne: {names}", f"related topic: {names}")],
-        )
+        return 0.7, sameness, [Reason("related_topic", f"beslægtet emne: {names(broad, 'da')}", f"related topic: {names(broad, 'en')}")]
     return (
         0.0,
         0.0,
         [
             Reason(
                 "different_topic",
-                "forskellige emner: " + ", ".join(sorted(ta)) + " / " + ", ".join(sorted(tb)),
-                "different topics",
+                f"forskellige emner: {names(ta, 'da')} / {names(tb, 'da')}",
+                f"different topics: {names(ta, 'en')} / {names(tb, 'en')}",
             )
         ],
     )
 
 
-def _population(a: Document, b: Document) -> tuple[float | None, list[Reason]]:
+def _population(land: Landscape, a: Document, b: Document) -> tuple[float | None, list[Reason]]:
     if not a.populations or not b.populations:
         return None, []
     pa, pb = set(a.populations), set(b.populations)
     shared = pa & pb or (pa if "all" in pb else set()) or (pb if "all" in pa else set())
     if shared:
-        names = ", ".join(sorted(shared))
-        return 1.0, [Reason("shared_population", f"samme målgruppe: {names}", f"same population: {names}")]
+        da = ", ".join(land.concept_label("population", p) for p in sorted(shared))
+        en = ", ".join(land.concept_label("population", p, "en") for p in sorted(shared))
+        return 1.0, [Reason("shared_population", f"samme målgruppe: {da}", f"same population: {en}")]
     return 0.0, [Reason("different_population", "forskellige målgrupper", "different populations")]
 
 
@@ -254,8 +249,8 @@ def compare(land: Landscape, a: Document, b: Document) -> Comparison:
         The comparison; for ``supersedes`` the newer document is ``a``.
     """
     area, reasons = _area(land, a, b)
-    topic, sameness, topic_reasons = _topic(a, b)
-    population, population_reasons = _population(a, b)
+    topic, sameness, topic_reasons = _topic(land, a, b)
+    population, population_reasons = _population(land, a, b)
     terms_a = land.doc_terms.get(a.id) or land.terms_of(a)
     terms_b = land.doc_terms.get(b.id) or land.terms_of(b)
     title, shared_terms = land.text.similarity(terms_a, terms_b)
@@ -527,8 +522,8 @@ def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparis
             comparison.reasons.append(
                 Reason(
                     "in_progress",
-                    f"dokumentet er {other.status}",
-                    f"the document is {other.status}",
+                    f"dokumentet er {land.concept_label('status', other.status)}",
+                    f"the document is {land.concept_label('status', other.status, 'en')}",
                 )
             )
         comparison.rank = round(rank, 3)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from rdflib import URIRef
 from graph.gaps import GapResult, run_rules
 from graph.landscape import QUERIES, Document, Landscape
 from graph.namespaces import GD, ORG, RDFS, SKOS
+from graph.overlap import RELATIONS, Comparison, pairs
 from graph.store import Store
 from graph.vocabulary import KINDS
 
@@ -29,6 +31,7 @@ __all__ = [
     "gaps",
     "organisation_detail",
     "organisations",
+    "overlaps_between",
 ]
 
 
@@ -270,14 +273,11 @@ def coverage(land: Landscape, filters: Filters = Filters()) -> list[dict[str, An
     A document counts for an area when one of its codes is the area, a narrower code,
     or a broader code below the chapter (a block-level guideline covers its categories).
     """
-    docs = [
-        d
-        for d in filter_documents(land, filters)
-        if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)
-    ]
+    docs = land.documents.values() if filters == Filters() else filter_documents(land, filters)
+    wanted = {d.id for d in docs if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)}
     rows = []
     for concept in _planning(land):
-        covering = [d for d in docs if _covers(land, d, concept)]
+        covering = sorted((land.documents[i] for i in land.covering(concept) & wanted), key=lambda d: d.id)
         by_kind: dict[str, list[str]] = defaultdict(list)
         for d in covering:
             by_kind[d.kind].append(d.id)
@@ -295,27 +295,17 @@ def coverage(land: Landscape, filters: Filters = Filters()) -> list[dict[str, An
     return rows
 
 
-def _covers(land: Landscape, doc: Document, concept: str) -> bool:
-    vocab = land.vocabulary
-    for area in doc.disease_areas:
-        if area == concept or URIRef(concept) in vocab.ancestors(URIRef(area)):
-            return True
-        if area != "https://w3id.org/retningsgraf/icd10/F00-F99" and URIRef(area) in vocab.ancestors(URIRef(concept)):
-            return True
-    return False
-
-
 def disease_area_tree(land: Landscape) -> list[dict[str, Any]]:
     """Return chapter V as a tree of blocks and categories with valid documents per kind."""
     vocab = land.vocabulary
     children: dict[str, list[str]] = defaultdict(list)
     for child, parent in vocab.broader.items():
         children[str(parent)].append(str(child))
-    valid = [d for d in land.documents.values() if d.valid]
+    valid = {d.id for d in land.documents.values() if d.valid}
     planning = set(_planning(land))
 
     def node(concept: str) -> dict[str, Any]:
-        covering = [d for d in valid if _covers(land, d, concept)]
+        covering = [land.documents[i] for i in land.covering(concept) & valid]
         counts = Counter(d.kind for d in covering)
         return {
             "notation": land.notation(concept),
@@ -330,6 +320,43 @@ def disease_area_tree(land: Landscape) -> list[dict[str, Any]]:
 
     roots = [str(c) for c in vocab.graph.subjects(SKOS.topConceptOf, None) if str(c) in children]
     return [node(r) for r in sorted(roots)]
+
+
+def overlaps_between(
+    land: Landscape,
+    owner: str | None = None,
+    other_owner: str | None = None,
+    relations: Iterable[str] = RELATIONS,
+    min_score: float = 0.0,
+) -> list[Comparison]:
+    """Return related pairs, best first; with two owners, only the pairs between them.
+
+    An owner includes its sub-organisations (DMPG.dk includes the seven DMPGs), as in
+    ``/documents?owner=``; with one owner, the pairs that involve it.
+
+    Raises:
+        FilterError: if an owner is unknown.
+    """
+    first = owner_family(land, resolve_owner(land, owner)) if owner else set()
+    second = owner_family(land, resolve_owner(land, other_owner)) if other_owner else set()
+    found = []
+    for c in pairs(land, relations, min_score):
+        owners_a, owners_b = set(land.documents[c.a].owners), set(land.documents[c.b].owners)
+        if first and second:
+            if not ((first & owners_a and second & owners_b) or (second & owners_a and first & owners_b)):
+                continue
+        elif (first or second) and not (first or second) & (owners_a | owners_b):
+            continue
+        found.append(c)
+    return found
+
+
+def covers(land: Landscape, doc: Document, concept: str) -> bool:
+    """Return True if *doc* covers *concept* (see ``Landscape.covering``)."""
+    return doc.id in land.covering(concept)
+
+
+_covers = covers  # the name the planning page first used
 
 
 # Gaps --------------------------------------------------------------------------------
@@ -352,7 +379,7 @@ def _gap_item(land: Landscape, result: GapResult) -> dict[str, Any]:
     organisation = None
     if result.rule in ("uncovered", "children", "treatment"):
         area = result.focus
-        in_area = [d for d in land.documents.values() if _covers(land, d, area)]
+        in_area = sorted((land.documents[i] for i in land.covering(area)), key=lambda d: d.id)
         if result.rule == "uncovered":
             documents = [d.id for d in in_area]  # what exists there is not valid
         elif result.rule == "children":

@@ -6,34 +6,48 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path as PathParam, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
+from rdflib import URIRef
 
 from api.deps import LandscapeDep, StoreDep
 from api.negotiation import RDF_TYPES, preferred
 from api.schemas import DocumentList, DocumentOut
-from graph import views
+from graph import document_page, views
 from graph.store import serialise
-from rdflib import URIRef
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
-DESCRIBE = (Path(__file__).resolve().parents[2] / "graph" / "queries" / "document_description.rq").read_text(encoding="utf-8")
-DocumentId = Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9-]{0,119}$", description="document id, e.g. nkr-bipolar")]
+DESCRIBE = (Path(__file__).resolve().parents[2] / "graph" / "queries" / "document_description.rq").read_text(
+    encoding="utf-8"
+)
+DocumentId = Annotated[
+    str, PathParam(pattern=r"^[a-z0-9][a-z0-9-]{0,119}$", description="document id, e.g. nkr-bipolar")
+]
 
 
 @router.get("")
 def list_documents(
     land: LandscapeDep,
-    disease_area: Annotated[str | None, Query(max_length=20, description="ICD-10 code, range or SKS code (F32, DF32, F30-F39); narrower codes included")] = None,
+    disease_area: Annotated[
+        str | None,
+        Query(
+            max_length=20, description="ICD-10 code, range or SKS code (F32, DF32, F30-F39); narrower codes included"
+        ),
+    ] = None,
     kind: Annotated[str | None, Query(max_length=100)] = None,
-    owner: Annotated[str | None, Query(max_length=200, description="organisation id or name; sub-organisations included")] = None,
+    owner: Annotated[
+        str | None, Query(max_length=200, description="organisation id or name; sub-organisations included")
+    ] = None,
     status: Annotated[str | None, Query(max_length=50)] = None,
     population: Annotated[str | None, Query(max_length=50)] = None,
     topic: Annotated[str | None, Query(max_length=50)] = None,
     valid_on: Annotated[dt.date | None, Query(description="only documents in force on this date")] = None,
-    q: Annotated[str | None, Query(max_length=200, description="words of the title (Danish inflections and compounds match)")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="words of the title (Danish inflections and compounds match)")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> DocumentList:
@@ -47,14 +61,18 @@ def list_documents(
 @router.get(
     "/{doc_id}",
     response_model=DocumentOut,
-    responses={200: {"content": {"text/turtle": {}, "application/ld+json": {}, "application/n-triples": {}, "text/html": {}}}},
+    responses={
+        200: {"content": {"text/turtle": {}, "application/ld+json": {}, "application/n-triples": {}, "text/html": {}}}
+    },
 )
 def read_document(
     doc_id: DocumentId,
     request: Request,
     store: StoreDep,
     land: LandscapeDep,
-    format: Annotated[str | None, Query(pattern="^(json|html|ttl|jsonld|nt)$", description="overrides the Accept header, for links")] = None,
+    format: Annotated[
+        str | None, Query(pattern="^(json|html|ttl|jsonld|nt)$", description="overrides the Accept header, for links")
+    ] = None,
 ) -> Response | DocumentOut:
     """One document: JSON by default, its RDF for Turtle/JSON-LD/N-Triples, a page for text/html."""
     doc = land.documents.get(doc_id)
@@ -67,5 +85,6 @@ def read_document(
         return Response(serialise(graph, RDF_TYPES[media]), media_type=media)
     data = views.document_json(land, doc)
     if media == "text/html":
-        return templates.TemplateResponse(request, "document.html", {"doc": data}, media_type="text/html")
+        context = {"doc": data, **document_page.document_context(store, land, doc.id)}
+        return templates.TemplateResponse(request, "document.html", context, media_type="text/html")
     return DocumentOut(**data)

@@ -33,18 +33,7 @@ def read_overlaps(
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> OverlapList:
     """Related pairs of documents, best first; with owner filters, pairs between those owners."""
-    # An owner includes its sub-organisations, as in /documents?owner=.
-    first = views.owner_family(land, views.resolve_owner(land, owner)) if owner else set()
-    second = views.owner_family(land, views.resolve_owner(land, other_owner)) if other_owner else set()
-    found = []
-    for c in overlap.pairs(land, [relation] if relation else overlap.RELATIONS, min_score):
-        owners_a, owners_b = set(land.documents[c.a].owners), set(land.documents[c.b].owners)
-        if first and second:
-            if not ((first & owners_a and second & owners_b) or (second & owners_a and first & owners_b)):
-                continue
-        elif (first or second) and not (first or second) & (owners_a | owners_b):
-            continue
-        found.append(c)
+    found = views.overlaps_between(land, owner, other_owner, [relation] if relation else overlap.RELATIONS, min_score)
     items = [
         OverlapOut(
             a=c.a,

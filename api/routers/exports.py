@@ -1,0 +1,121 @@
+"""Exports linked from the planning page: matrix, gaps, overlap network and the whole graph."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from api.deps import LandscapeDep, StoreDep
+from graph import exports, overlap, overlap_network, planning, views
+from graph.gaps import rules
+from graph.landscape import Landscape
+
+router = APIRouter(prefix="/exports", tags=["exports"])
+
+Text = Annotated[str | None, Query(max_length=200)]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+RULES = "|".join(rule.name for rule in rules())
+RDF = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json"}
+
+
+def _file(body: bytes, media_type: str, name: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _matrix(
+    land: Landscape,
+    population: str | None,
+    topic: str | None,
+    owner: str | None,
+    status: str | None,
+    valid_on: dt.date | None,
+) -> planning.Matrix:
+    filters = views.Filters(
+        owner=owner or None,
+        status=status or None,
+        population=population or None,
+        topic=topic or None,
+        valid_on=valid_on,
+    )
+    return planning.matrix(land, filters)
+
+
+def _notes(**given: object) -> list[tuple[str, str]]:
+    return [(key, str(value)) for key, value in given.items() if value]
+
+
+@router.get("/coverage.{fmt}")
+def export_coverage(
+    fmt: Literal["csv", "xlsx", "svg"],
+    land: LandscapeDep,
+    population: Text = None,
+    topic: Text = None,
+    owner: Text = None,
+    status: Text = None,
+    valid_on: Annotated[dt.date | None, Query()] = None,
+    categories: Annotated[bool, Query(description="SVG only: draw the categories under each block too")] = False,
+    lang: Annotated[str, Query(pattern="^(da|en)$")] = "da",
+) -> Response:
+    """The planning matrix: valid documents per area and kind, as on the page and in /coverage."""
+    matrix = _matrix(land, population, topic, owner, status, valid_on)
+    given = {"population": population, "topic": topic, "owner": owner, "status": status, "valid_on": valid_on}
+    shown = planning.filter_labels(land, {k: str(v) for k, v in given.items() if v})
+    notes = [(f"{name[0]} / {name[1]}", f"{value[0]} / {value[1]}") for name, value in shown]
+    if fmt == "svg":
+        en = lang == "en"
+        caption = ", ".join(f"{name[en]}: {value[en]}" for name, value in shown)
+        caption = (caption or ("all documents" if en else "alle dokumenter")) + f" · retningsgraf {dt.date.today()}"
+        return Response(exports.matrix_svg(matrix, lang, categories, caption), media_type="image/svg+xml")
+    table = exports.coverage_table(matrix)
+    if fmt == "csv":
+        return _file(exports.to_csv(table), "text/csv; charset=utf-8", "retningsgraf-daekning.csv")
+    states = [[c.state for c in [*r.cells, r.total]] for r in matrix.rows]
+    return _file(exports.to_xlsx(table, "Dækning", notes, states), XLSX, "retningsgraf-daekning.xlsx")
+
+
+@router.get("/gaps.{fmt}")
+def export_gaps(
+    fmt: Literal["csv", "xlsx"],
+    store: StoreDep,
+    land: LandscapeDep,
+    rule: Annotated[str | None, Query(pattern=f"^({RULES})$")] = None,
+) -> Response:
+    """The gaps found by the SHACL gap rules, as in GET /gaps."""
+    table = exports.gap_table(views.gaps(store, land, rule))
+    if fmt == "csv":
+        return _file(exports.to_csv(table), "text/csv; charset=utf-8", "retningsgraf-huller.csv")
+    return _file(exports.to_xlsx(table, "Huller", _notes(rule=rule)), XLSX, "retningsgraf-huller.xlsx")
+
+
+@router.get("/overlaps.graphml")
+def export_overlaps(
+    land: LandscapeDep,
+    owner: Text = None,
+    other_owner: Text = None,
+    relation: Literal["duplicate", "overlap", "complementary", "supersedes"] | None = None,
+    min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
+    cluster_score: Annotated[float, Query(ge=0, le=1, description="the clusters numbered on the nodes")] = 0.7,
+) -> Response:
+    """The overlap network as GraphML: the pairs of GET /overlaps, with the documents' owners."""
+    found = planning.overlaps_between(
+        land,
+        owner or None,
+        other_owner or None,
+        [relation] if relation else overlap.RELATIONS,
+        min_score,
+    )
+    graph = overlap_network.overlap_graph(land, found, cluster_score)
+    return _file(overlap_network.to_graphml(graph), "application/graphml+xml", "retningsgraf-overlap.graphml")
+
+
+@router.get("/graph.{fmt}")
+def export_graph(fmt: Literal["ttl", "nt", "jsonld"], store: StoreDep) -> Response:
+    """The whole graph (the union of every named graph) as Turtle, N-Triples or JSON-LD."""
+    return _file(store.dump(fmt), RDF[fmt], f"retningsgraf.{fmt}")

@@ -1,0 +1,264 @@
+"""The planning pages: matrix and gaps, cell lists, overlaps between owners, draft check, SPARQL.
+
+Each handler calls the same functions as the JSON routes (``graph.views``, ``graph.overlap``,
+``graph.planning``) and renders a template; the pages work without JavaScript, which only adds
+expanding rows, the cell dialog and sorting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.deps import LandscapeDep, StoreDep
+from graph import document_page, overlap, planning, views
+from graph.exports import STATE_LABELS
+from graph.gaps import rules
+from graph.overlap_network import cluster_network, network_svg
+from graph.sparql import examples
+
+__all__ = ["router", "templates"]
+
+router = APIRouter(tags=["planning"], include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
+templates.env.filters["apply"] = lambda values, function: [function(v) for v in values]
+templates.env.filters["reason"] = document_page.reason_text
+templates.env.globals.update(
+    state_labels=STATE_LABELS,
+    rule_labels=planning.RULE_LABELS,
+    states=planning.STATES,
+    labels=planning.labels,
+)
+
+Text = Annotated[str | None, Query(max_length=200)]
+Day = Annotated[str | None, Query(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
+FILTERS = ("population", "topic", "owner", "status", "valid_on")
+RULE_ORDER = {name: i for i, name in enumerate(planning.RULE_LABELS)}  # areas without guidance first
+
+
+def _filters(
+    population: str | None,
+    topic: str | None,
+    owner: str | None,
+    status: str | None,
+    valid_on: str | None,
+) -> tuple[views.Filters, dict[str, str]]:
+    """Turn form values (empty means all) into Filters and the query string that reproduces them."""
+    given = {
+        k: v.strip()
+        for k, v in zip(FILTERS, (population, topic, owner, status, valid_on), strict=True)
+        if v and v.strip()
+    }
+    day = dt.date.fromisoformat(given["valid_on"]) if "valid_on" in given else None
+    filters = views.Filters(
+        owner=given.get("owner"),
+        status=given.get("status"),
+        population=given.get("population"),
+        topic=given.get("topic"),
+        valid_on=day,
+    )
+    return filters, given
+
+
+def _page(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    return templates.TemplateResponse(request, name, context, status_code=status_code, media_type="text/html")
+
+
+@router.get("/")
+@router.get("/planning")
+def planning_page(
+    request: Request,
+    store: StoreDep,
+    land: LandscapeDep,
+    population: Text = None,
+    topic: Text = None,
+    owner: Text = None,
+    status: Text = None,
+    valid_on: Day = None,
+) -> Response:
+    """The coverage matrix by disease area and kind, with the gap list beside it."""
+    filters, given = _filters(population, topic, owner, status, valid_on)
+    error, code = None, 200
+    try:
+        matrix = planning.matrix(land, filters)
+    except views.FilterError as exc:
+        error, code, given = str(exc), 422, {}
+        matrix = planning.matrix(land)
+    gaps = sorted(
+        planning.gaps(store, land),
+        key=lambda g: (RULE_ORDER.get(g["rule"], 99), g["disease_area"] or "~", g["label"] or ""),
+    )
+    context = {
+        "matrix": matrix,
+        "gaps": gaps,
+        "gap_rules": sorted((rule.name for rule in rules()), key=lambda name: RULE_ORDER.get(name, 99)),
+        "rule_order": RULE_ORDER,
+        "choices": planning.choices(land),
+        "given": given,
+        "query": urlencode(given),
+        "error": error,
+        "documents": len(land.documents),
+        "planning_areas": {row.notation for row in matrix.rows},
+        "titles": {doc_id: doc.title for doc_id, doc in land.documents.items()},
+        "shown_filters": planning.filter_labels(land, given),
+    }
+    return _page(request, "planning.html", context, code)
+
+
+@router.get("/planning/cell")
+def cell_page(
+    request: Request,
+    land: LandscapeDep,
+    area: Annotated[str, Query(max_length=20, description="planning area, e.g. F32 or F30-F39")],
+    kind: Text = None,
+    population: Text = None,
+    topic: Text = None,
+    owner: Text = None,
+    status: Text = None,
+    valid_on: Day = None,
+    partial: bool = False,
+) -> Response:
+    """The documents of one matrix cell (a fragment for the dialog with ``partial=true``)."""
+    filters, given = _filters(population, topic, owner, status, valid_on)
+    try:
+        docs = planning.cell_documents(land, area, kind or None, filters)
+        row = next(r for r in planning.matrix(land, filters).rows if r.notation == area)
+    except views.FilterError as exc:
+        return _page(
+            request,
+            "cell.html",
+            {"error": str(exc), "partial": partial, "given": given, "query": urlencode(given)},
+            404,
+        )
+    kinds = {k["id"]: k for k in planning.kind_columns()}
+    context = {
+        "docs": docs,
+        "row": row,
+        "kind": kinds.get(kind or ""),
+        "partial": partial,
+        "given": given,
+        "query": urlencode(given),
+    }
+    return _page(request, "cell.html", context)
+
+
+@router.get("/planning/overlaps")
+def overlaps_page(
+    request: Request,
+    land: LandscapeDep,
+    owner: Text = None,
+    other_owner: Text = None,
+    relation: Annotated[str | None, Query(pattern="^(duplicate|overlap|complementary|supersedes)?$")] = None,
+    min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
+    cluster_score: Annotated[float, Query(ge=0.3, le=1)] = 0.7,
+) -> Response:
+    """Overlapping documents between two owners, and the picture of overlap clusters and owners."""
+    given = {k: v for k, v in (("owner", owner), ("other_owner", other_owner), ("relation", relation)) if v}
+    lang = _lang(request)
+    error, found, owners = None, [], []
+    try:
+        owners = [views.resolve_owner(land, o) for o in (owner, other_owner) if o]
+        if owners:
+            found = planning.overlaps_between(
+                land,
+                owner or None,
+                other_owner or None,
+                [relation] if relation else overlap.RELATIONS,
+                min_score,
+            )
+    except views.FilterError as exc:
+        error, owners = str(exc), []
+    planning.pairs(land)  # wait for the start-up thread rather than pairing twice
+    clusters = overlap.clusters(land, cluster_score)
+    network = cluster_network(land, cluster_score, owners)
+    context = {
+        "given": given,
+        "min_score": min_score,
+        "cluster_score": cluster_score,
+        "pairs": found[:300],
+        "total": len(found),
+        "summary": overlap.owner_summary(land, found)
+        if owners
+        else overlap.owner_summary(land, overlap.pairs(land, ("duplicate", "overlap", "supersedes")))[:15],
+        "clusters": list(enumerate(clusters, start=1)),
+        "shown_clusters": {int(n.split(":")[1]) + 1 for n in network if n.startswith("cluster:")},
+        "network": network_svg(network, owners, lang),
+        "choices": planning.choices(land),
+        "land": land,
+        "error": error,
+        "export_query": urlencode({**given, "min_score": min_score}),
+    }
+    return _page(request, "overlaps.html", context, 422 if error else 200)
+
+
+@router.get("/planning/check")
+def check_page(
+    request: Request,
+    land: LandscapeDep,
+    title: Annotated[str | None, Query(max_length=500)] = None,
+    kind: Text = None,
+    owner: Text = None,
+    disease_areas: Text = None,
+    population: Annotated[list[str] | None, Query(max_length=10)] = None,
+    topic: Annotated[list[str] | None, Query(max_length=20)] = None,
+) -> Response:
+    """The draft check as a form: the same ranking as ``POST /overlaps/check``."""
+    areas = [a.strip() for a in (disease_areas or "").replace(";", ",").split(",") if a.strip()]
+    draft = {
+        "title": (title or "").strip(),
+        "kind": kind or None,
+        "owner": owner or None,
+        "disease_areas": areas,
+        "populations": population or [],
+        "topics": topic or [],
+    }
+    candidates, error = None, None
+    if draft["title"]:
+        try:
+            found = overlap.check_draft(land, overlap.Draft(**draft), limit=10)  # type: ignore[arg-type]
+            candidates = [{"comparison": c, "document": views.document_json(land, land.documents[c.b])} for c in found]
+        except overlap.DraftError as exc:
+            error = str(exc)
+    context = {
+        "draft": draft,
+        "disease_areas": disease_areas or "",
+        "candidates": candidates,
+        "error": error,
+        "choices": planning.choices(land),
+    }
+    return _page(request, "check.html", context, 422 if error else 200)
+
+
+@router.get("/planning/sparql")
+def sparql_page(request: Request) -> Response:
+    """An editor for SPARQL users, with the shipped example queries loaded."""
+    return _page(request, "sparql.html", {"examples": examples()})
+
+
+@router.get("/lang")
+def switch_language(
+    to: Annotated[str, Query(alias="set", pattern="^(da|en)$")],
+    next: Annotated[str, Query(max_length=2000)] = "/",
+) -> Response:
+    """Remember the chosen language in a cookie and go back (only to a page of this service)."""
+    target = next if next.startswith("/") and not next.startswith("//") and "\\" not in next else "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie("lang", to, max_age=365 * 24 * 3600, samesite="lax", httponly=True)
+    return response
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for /favicon.ico whatever the page says; answer with the page's icon."""
+    return RedirectResponse("/static/favicon.svg", status_code=308)
+
+
+def _lang(request: Request) -> str:
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    return "en" if chosen == "en" else "da"

@@ -1,0 +1,387 @@
+"""The planning view model: the coverage matrix with cell states, cell lists and filter choices.
+
+Counts come from :func:`graph.views.coverage` and gaps from :func:`graph.views.gaps`, so the
+page, its exports and the JSON API answer with one definition.  This module adds only what a
+picture needs on top: a state per cell, the block each category belongs to, labels in both
+languages, and the documents behind a cell.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import Any
+
+from rdflib import URIRef
+
+from graph import overlap, views
+from graph.landscape import Document, Landscape
+from graph.namespaces import GD, RDFS, SKOS
+from graph.store import Store
+from graph.validate import ValidationResult, validate_store
+from graph.vocabulary import KINDS, vocabulary
+
+__all__ = [
+    "CHAPTER",
+    "RULE_LABELS",
+    "STATES",
+    "Cell",
+    "Matrix",
+    "Row",
+    "cell_documents",
+    "choices",
+    "filter_labels",
+    "gaps",
+    "matrix",
+    "overlaps_between",
+    "pairs",
+    "planning_concepts",
+    "validation",
+    "warm",
+]
+
+CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
+# Cell states, worst first.  "stale": documents exist but none is valid (not valid, superseded,
+# withdrawn or not yet published); "partial": valid documents address only a narrower part of
+# the area (only F50.0 within F50; within F30-F39 only F32 and F33, while F30, F31 or F34 of
+# the planning categories has no valid document of that kind).
+STATES = ("none", "stale", "partial", "covered")
+# Short column heads for the matrix (the full labels come from the ontology).
+KIND_SHORT = {
+    "DMPGGuideline": ("DMPG", "DMPG"),
+    "NationalClinicalRecommendation": ("NKA", "NKA"),
+    "NationalClinicalGuideline": ("NKR", "NKR"),
+    "CourseDescription": ("Forløbs\u00adbeskrivelse", "Course descr."),
+    "PackagePathway": ("Pakke\u00adforløb", "Package pathway"),
+    "ChooseWiselyRecommendation": ("Vælg Klogt", "Choosing Wisely"),
+    "Guidance": ("Vejledning", "Guidance"),
+    "RegionalGuideline": ("Regional", "Regional"),
+    "Other": ("Andet", "Other"),
+}
+
+# What each gap rule means, as a heading in the gap list (the rule's own message says the rest),
+# most pressing first: the gap list is sorted in this order.
+RULE_LABELS = {
+    "uncovered": ("Intet gældende dokument", "No valid document"),
+    "orphanedNKR": ("Efterladt NKR", "Orphaned NKR"),
+    "treatment": ("Mangler om behandling", "Missing on treatment"),
+    "children": ("Mangler for børn og unge", "Missing for children"),
+    "idleDMPG": ("DMPG uden retningslinje", "DMPG without guideline"),
+    "reviewHorizon": ("Over revisionshorisont", "Past review horizon"),
+}
+
+
+@dataclass
+class Cell:
+    """One disease area by one kind (or by all kinds, for the row total)."""
+
+    kind: str | None
+    count: int  # valid documents, as GET /coverage counts them
+    state: str
+    documents: list[str] = field(default_factory=list)  # every matching document, valid or not
+
+
+@dataclass
+class Row:
+    """One planning disease area: an ICD-10 block or a category inside one."""
+
+    notation: str
+    label: str
+    label_en: str
+    level: str  # "block" or "category"
+    block: str  # the notation of the block (itself, for a block)
+    cells: list[Cell]
+    total: Cell
+
+
+@dataclass
+class Matrix:
+    """Planning areas by kind, blocks first with their categories after each."""
+
+    kinds: list[dict[str, str]]
+    rows: list[Row]
+
+    def blocks(self) -> list[tuple[Row, list[Row]]]:
+        """Return each block row with the category rows inside it."""
+        return [
+            (row, [r for r in self.rows if r.level == "category" and r.block == row.notation])
+            for row in self.rows
+            if row.level == "block"
+        ]
+
+    def summary(self) -> dict[str, int]:
+        """Count the block rows per state of their total."""
+        counts = dict.fromkeys(STATES, 0)
+        for row in self.rows:
+            if row.level == "block":
+                counts[row.total.state] += 1
+        return counts
+
+
+# Indexes over the vocabulary ------------------------------------------------------------
+
+
+def planning_concepts(land: Landscape) -> list[str]:
+    """Return the planning disease areas (ontology/planning.ttl), sorted."""
+    return sorted(str(c) for c in land.vocabulary.graph.subjects(GD.planningLevel, None))
+
+
+def _block_of(land: Landscape, concept: str, blocks: set[str]) -> str:
+    if concept in blocks:
+        return concept
+    for ancestor in land.vocabulary.ancestors(URIRef(concept)):
+        if str(ancestor) in blocks:
+            return str(ancestor)
+    return concept
+
+
+def _indexes(land: Landscape) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Per planning concept: documents covering it (as views.coverage counts) and naming it whole."""
+    cached: tuple[dict[str, set[str]], dict[str, set[str]]] | None = land.__dict__.get("_planning_indexes")
+    if cached is None:
+        vocab = land.vocabulary
+        covers: dict[str, set[str]] = {}
+        whole: dict[str, set[str]] = {}
+        for concept in planning_concepts(land):
+            ancestors = {str(a) for a in vocab.ancestors(URIRef(concept))} - {CHAPTER}
+            covers[concept] = {d.id for d in land.documents.values() if views._covers(land, d, concept)}
+            whole[concept] = {d.id for d in land.documents.values() if set(d.disease_areas) & (ancestors | {concept})}
+        cached = land.__dict__["_planning_indexes"] = (covers, whole)
+    return cached
+
+
+# The matrix -----------------------------------------------------------------------------
+
+
+def _state(docs: list[Document], valid: set[str], whole: set[str]) -> str:
+    if not docs:
+        return "none"
+    live = [d for d in docs if d.id in valid]
+    if not live:
+        return "stale"
+    if not any(d.id in whole for d in live):
+        return "partial"
+    return "covered"
+
+
+def matrix(land: Landscape, filters: views.Filters | None = None) -> Matrix:
+    """Return the planning matrix for *filters*, cached per filter set on the landscape.
+
+    Raises:
+        FilterError: naming the first unknown filter value.
+    """
+    filters = filters or views.Filters()
+    cache_ = land.__dict__.setdefault("_planning_matrices", {})
+    if filters in cache_:
+        found: Matrix = cache_[filters]
+        return found
+    counted = {row["notation"]: row for row in views.coverage(land, filters)}
+    pool = views.filter_documents(land, replace(filters, valid_on=None))
+    valid = {d.id for d in pool if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)}
+    covers, whole = _indexes(land)
+    planning = planning_concepts(land)
+    blocks = {c for c in planning if "-" in land.notation(c)}
+    block_of = {c: _block_of(land, c, blocks) for c in planning}
+    rows = []
+    # Categories first: a block whose every planning category is covered is covered too.
+    covered: set[tuple[str, str | None]] = set()
+    for concept in sorted(planning, key=lambda c: c in blocks):
+        data = counted[land.notation(concept)]
+        in_area = [d for d in pool if d.id in covers[concept]]
+        parts = [c for c in planning if c not in blocks and block_of[c] == concept]
+        cells = []
+        for kind in (*KINDS, None):
+            docs = [d for d in in_area if kind is None or d.kind == kind]
+            state = _state(docs, valid, whole[concept])
+            if state == "partial" and parts and all((part, kind) in covered for part in parts):
+                state = "covered"
+            if state == "covered":
+                covered.add((concept, kind))
+            count = data["counts"][kind] if kind else data["total"]
+            cells.append(Cell(kind, count, state, [d.id for d in _ordered(docs, valid)]))
+        total = cells.pop()
+        rows.append(
+            Row(
+                notation=data["notation"],
+                label=data["label"],
+                label_en=data["label_en"],
+                level=data["level"],
+                block=land.notation(block_of[concept]),
+                cells=cells,
+                total=total,
+            )
+        )
+    rows.sort(key=lambda r: (r.block, r.level != "block", r.notation))
+    result = Matrix(kinds=kind_columns(), rows=rows)
+    if len(cache_) > 64:  # filters come from users: keep the cache bounded
+        cache_.clear()
+    cache_[filters] = result
+    return result
+
+
+def _ordered(docs: Iterable[Document], valid: set[str]) -> list[Document]:
+    return sorted(docs, key=lambda d: (d.id not in valid, d.title.casefold(), d.id))
+
+
+def cell_documents(
+    land: Landscape, notation: str, kind: str | None, filters: views.Filters | None = None
+) -> list[dict[str, Any]]:
+    """Return the documents of one matrix cell, valid first, each with ``valid_on_date``.
+
+    Raises:
+        FilterError: if *notation* is not a planning area or *kind* is unknown.
+    """
+    filters = filters or views.Filters()
+    row = next((r for r in matrix(land, filters).rows if r.notation == notation), None)
+    if row is None:
+        raise views.FilterError("area", notation, f"not a planning disease area: {notation!r}")
+    if kind is None:
+        cell = row.total
+    else:
+        cell = next((c for c in row.cells if c.kind == kind), None)  # type: ignore[assignment]
+        if cell is None:
+            raise views.FilterError("kind", kind, f"unknown kind: {kind!r} (use one of {', '.join(KINDS)})")
+    result = []
+    for doc_id in cell.documents:
+        doc = land.documents[doc_id]
+        valid = land.is_valid(doc, filters.valid_on) if filters.valid_on else doc.valid
+        result.append({**views.document_json(land, doc), "valid_on_date": valid})
+    return result
+
+
+# Labels ---------------------------------------------------------------------------------
+
+
+def _label(subject: URIRef, prop: URIRef, lang: str) -> str:
+    for label in vocabulary().graph.objects(subject, prop):
+        if getattr(label, "language", None) == lang:
+            return str(label)
+    return str(subject).rsplit("/", 1)[-1].split("#")[-1]
+
+
+def kind_columns() -> list[dict[str, str]]:
+    """Return the kinds as matrix columns: id, Danish and English label and short head."""
+    return [
+        {
+            "id": kind,
+            "label": _label(GD[kind], RDFS.label, "da"),
+            "label_en": _label(GD[kind], RDFS.label, "en"),
+            "short": KIND_SHORT[kind][0],
+            "short_en": KIND_SHORT[kind][1],
+        }
+        for kind in KINDS
+    ]
+
+
+@cache
+def labels() -> dict[str, dict[str, tuple[str, str]]]:
+    """Return (Danish, English) labels per notation for populations, topics, statuses and kinds."""
+    vocab = vocabulary()
+    result: dict[str, dict[str, tuple[str, str]]] = {}
+    for name, scheme in (
+        ("population", vocab.populations),
+        ("topic", vocab.topics),
+        ("status", vocab.statuses),
+    ):
+        result[name] = {
+            n: (_label(c, SKOS.prefLabel, "da"), _label(c, SKOS.prefLabel, "en")) for n, c in scheme.concepts.items()
+        }
+    result["kind"] = {k["id"]: (k["label"], k["label_en"]) for k in kind_columns()}
+    return result
+
+
+def choices(land: Landscape) -> dict[str, list[dict[str, str]]]:
+    """Return the values the filter and draft forms offer, with labels in both languages."""
+    found: dict[str, list[dict[str, str]]] = {
+        name: [{"value": n, "label": da, "label_en": en} for n, (da, en) in values.items()]
+        for name, values in labels().items()
+    }
+    found["owner"] = sorted(
+        ({"value": o.id, "label": o.name, "label_en": o.name_en or o.name} for o in land.organisations.values()),
+        key=lambda o: o["label"].casefold(),
+    )
+    return found
+
+
+_FILTER_NAMES = {
+    "population": ("Målgruppe", "Population"),
+    "topic": ("Emne", "Topic"),
+    "owner": ("Ejer", "Owner"),
+    "status": ("Status", "Status"),
+    "valid_on": ("Gældende på", "Valid on"),
+}
+Labelled = tuple[tuple[str, str], tuple[str, str]]
+
+
+def filter_labels(land: Landscape, given: dict[str, str]) -> list[Labelled]:
+    """Return the filters in force as (name, value) pairs, each as (Danish, English) labels."""
+    values = {
+        name: {o["value"]: (o["label"], o["label_en"]) for o in options} for name, options in choices(land).items()
+    }
+    return [(_FILTER_NAMES.get(k, (k, k)), values.get(k, {}).get(v, (v, v))) for k, v in given.items()]
+
+
+# Overlaps between owners ----------------------------------------------------------------
+
+
+def overlaps_between(
+    land: Landscape,
+    owner: str | None = None,
+    other_owner: str | None = None,
+    relations: Iterable[str] = overlap.RELATIONS,
+    min_score: float = 0.0,
+) -> list[overlap.Comparison]:
+    """Return related pairs, best first; with two owners, the pairs between them (as GET /overlaps).
+
+    An owner includes its sub-organisations (DMPG.dk includes the seven DMPGs), as in the
+    JSON route; tests/web/test_exports.py holds the two to the same answer.
+
+    Raises:
+        FilterError: if an owner is unknown.
+    """
+    pairs(land)  # computed once (and waited for), then filtered
+    return views.overlaps_between(land, owner, other_owner, relations, min_score)
+
+
+# Slow read models, computed once ----------------------------------------------------------
+
+# One lock per read model: a request that arrives while the start-up thread computes the gaps
+# waits for that result instead of computing it a second time.
+_locks = {name: threading.Lock() for name in ("matrix", "pairs", "gaps", "validation")}
+
+
+def gaps(store: Store, land: Landscape) -> list[dict[str, Any]]:
+    """Return :func:`graph.views.gaps` (all rules), computing it at most once at a time."""
+    with _locks["gaps"]:
+        return views.gaps(store, land)
+
+
+def pairs(land: Landscape) -> list[overlap.Comparison]:
+    """Return :func:`graph.overlap.pairs` (all relations), computing it at most once at a time."""
+    with _locks["pairs"]:
+        return overlap.pairs(land)
+
+
+def validation(store: Store) -> list[ValidationResult]:
+    """Return the SHACL results of :func:`graph.validate.validate_store`, computed once at a time."""
+    with _locks["validation"]:
+        return validate_store(store).results
+
+
+def warm(store: Store, land: Landscape) -> None:
+    """Compute the slow read models once: default matrix, gaps, pairs, SHACL report.
+
+    The app runs this in a background thread at start-up, so the first visitor of the
+    planning page does not wait for the gap rules or the SHACL run.
+    """
+    try:
+        with _locks["matrix"]:
+            matrix(land)
+        gaps(store, land)
+        pairs(land)
+        validation(store)
+    except Exception:  # the app may have closed the store meanwhile; requests compute on demand
+        logging.getLogger(__name__).warning("warming the read models stopped", exc_info=True)
