@@ -100,6 +100,9 @@ class Document:
     links: list[tuple[str, str]] = field(default_factory=list)  # (type, target id)
     verification: str | None = None
     notes: str | None = None
+    # Derived once for a draft, so ranking it against thousands of documents does not redo it.
+    terms: set[str] | None = field(default=None, repr=False, compare=False)
+    named_areas: list[str] | None = field(default=None, repr=False, compare=False)
 
     def valid_on(self, day: dt.date, replaced_on: dt.date | None = None) -> bool:
         """Return True if the document was in force on *day*, as far as its dates tell.
@@ -164,6 +167,8 @@ class Landscape:
 
     def title_areas(self, doc: Document) -> list[str]:
         """Return the disease areas the document's title names (cached for registry documents)."""
+        if doc.named_areas is not None:
+            return doc.named_areas
         cache = self.__dict__.setdefault("_title_areas", {})
         if doc.id not in cache or doc.id == "draft":
             cache[doc.id] = self.named_in(self.scope_text(doc), "icd10")
@@ -177,7 +182,10 @@ class Landscape:
         name the topic non-pharmacological, so both get the term ``@topic/non-pharmacological``.
         """
         text = self.scope_text(doc)
-        named = self.named_in(text, "icd10") + self.named_in(text, "topic")
+        areas = self.named_in(text, "icd10")
+        if doc.id != "draft":
+            self.__dict__.setdefault("_title_areas", {})[doc.id] = areas
+        named = areas + self.named_in(text, "topic")
         return self.text.terms(text) | {"@" + concept.split("retningsgraf/", 1)[-1] for concept in named}
 
     @cached_property
@@ -307,20 +315,17 @@ class Landscape:
 
     def area_label(self, concept: str, lang: str = "da") -> str:
         """Return the label of a disease-area concept."""
-        for label in self.vocabulary.graph.objects(URIRef(concept), SKOS.prefLabel):
-            if getattr(label, "language", None) == lang:
-                return str(label)
-        return concept.rsplit("/", 1)[-1]
+        return self.vocabulary.label(concept, lang) or concept.rsplit("/", 1)[-1]
 
     def concept_label(self, scheme: str, notation: str, lang: str = "da") -> str:
         """Return the label of a topic, population or status given by its notation."""
-        schemes = {"topic": self.vocabulary.topics, "population": self.vocabulary.populations, "status": self.vocabulary.statuses}
+        schemes = {
+            "topic": self.vocabulary.topics,
+            "population": self.vocabulary.populations,
+            "status": self.vocabulary.statuses,
+        }
         concept = schemes[scheme].concepts.get(notation)
-        if concept is not None:
-            for label in self.vocabulary.graph.objects(concept, SKOS.prefLabel):
-                if getattr(label, "language", None) == lang:
-                    return str(label)
-        return notation
+        return (self.vocabulary.label(str(concept), lang) if concept is not None else None) or notation
 
     def notation(self, concept: str) -> str:
         """Return the ICD-10 notation (F20, F20-F29) of a disease-area concept."""
@@ -352,7 +357,12 @@ def _load(store: Store) -> Landscape:
     kinds = {str(GD[k]): k for k in KINDS}
     documents: dict[str, Document] = {}
     title, kind_type, owned, area, population, topic = (
-        str(DCTERMS.title), str(RDF.type), str(GD.ownedBy), str(GD.diseaseArea), str(GD.population), str(GD.topic)
+        str(DCTERMS.title),
+        str(RDF.type),
+        str(GD.ownedBy),
+        str(GD.diseaseArea),
+        str(GD.population),
+        str(GD.topic),
     )
     status_p, version, url, source = str(GD.status), str(SCHEMA.version), str(SCHEMA.url), str(DCTERMS.source)
     verification, note, identifier = str(GD.verification), str(SKOS.note), str(DCTERMS.identifier)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from typing import Any
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 
@@ -47,6 +48,7 @@ FAMILY = {
     "CourseDescription": "organisational",
     "PackagePathway": "organisational",
 }
+CHAPTER_SCORE = 0.3  # a whole-chapter document shares every area, but only generically
 TOPIC_PARENT = {
     "pharmacological": "treatment",
     "non-pharmacological": "treatment",
@@ -102,15 +104,28 @@ class DraftError(ValueError):
 
 
 def _block(vocab: Vocabulary, concept: str) -> str | None:
-    chain = [concept, *(str(c) for c in vocab.ancestors(URIRef(concept)))]
-    for node, parent in pairwise(chain):
-        if parent == CHAPTER:
-            return node
-    return None
+    key = ("block", concept)
+    if key not in _HIERARCHY:
+        chain = [concept, *_ancestor_set(vocab, concept, ordered=True)]
+        _HIERARCHY[key] = next((node for node, parent in pairwise(chain) if parent == CHAPTER), None)
+    block: str | None = _HIERARCHY[key]
+    return block
 
 
-def _area(land: Landscape, a: Document, b: Document) -> tuple[float, list[Reason]]:
-    best, reasons = _area_of(land, a.disease_areas, b.disease_areas)
+def _ancestor_set(vocab: Vocabulary, concept: str, ordered: bool = False):  # type: ignore[no-untyped-def]
+    """The broader concepts of *concept* as strings, cached (the ICD-10 scheme never changes at run time)."""
+    key = ("ancestors", concept)
+    if key not in _HIERARCHY:
+        _HIERARCHY[key] = tuple(str(c) for c in vocab.ancestors(URIRef(concept)))
+    return _HIERARCHY[key] if ordered else frozenset(_HIERARCHY[key])
+
+
+_HIERARCHY: dict[tuple[str, str], Any] = {}
+
+
+def _area(land: Landscape, a: Document, b: Document, explain: bool = True) -> tuple[float, list[Reason]]:
+    best, matches = _area_of(land, a.disease_areas, b.disease_areas)
+    in_title = False
     if best < 0.8:
         # A title may name an area its codes do not ("beroligende lægemidler" in an anxiety NKA):
         # such a match counts, but for less than a shared code.
@@ -119,92 +134,92 @@ def _area(land: Landscape, a: Document, b: Document) -> tuple[float, list[Reason
         for left, right in ((named_a, b.disease_areas), (a.disease_areas, named_b)):
             score, found = _area_of(land, left, right)
             if score * 0.75 > best:
-                best = score * 0.75
-                reasons = [
-                    Reason(
-                        r.type + "_in_title",
-                        r.text + " (nævnt i titlen)",
-                        r.text_en + " (named in the title)",
-                    )
-                    for r in found
-                ]
-    return best, reasons
+                best, matches, in_title = score * 0.75, found, True
+    return best, [_area_reason(land, match, in_title) for match in matches] if explain else []
 
 
-def _area_of(land: Landscape, areas_a: list[str], areas_b: list[str]) -> tuple[float, list[Reason]]:
+def _area_of(land: Landscape, areas_a: list[str], areas_b: list[str]) -> tuple[float, list[tuple[str, str, str]]]:
+    """Return the best area match of two code lists and the (kind, x, y) matches that reach it."""
     vocab = land.vocabulary
-    best, reasons = 0.0, []
+    best, matches = 0.0, []
     for x in areas_a:
-        ancestors_x = {str(c) for c in vocab.ancestors(URIRef(x))}
+        ancestors_x = _ancestor_set(vocab, x)
         for y in areas_b:
-            ancestors_y = {str(c) for c in vocab.ancestors(URIRef(y))}
-            nx_, ny_ = land.notation(x), land.notation(y)
             if x == y and x != CHAPTER:
-                score, reason = (
-                    1.0,
-                    Reason(
-                        "shared_code",
-                        f"samme sygdomsområde: {nx_} {land.area_label(x)}",
-                        f"same disease area: {nx_}",
-                    ),
-                )
-            elif (x in ancestors_y or y in ancestors_x) and CHAPTER not in (x, y):
-                score, reason = (
-                    0.8,
-                    Reason(
-                        "hierarchy",
-                        f"sygdomsområder i samme hierarki: {nx_} og {ny_}",
-                        f"disease areas in one hierarchy: {nx_} and {ny_}",
-                    ),
-                )
+                score, kind = 1.0, "shared_code"
             elif CHAPTER in (x, y):
-                score, reason = (
-                    0.3,
-                    Reason(
-                        "chapter",
-                        "det ene dokument dækker hele psykiatrien (F00-F99)",
-                        "one document covers all of psychiatry (F00-F99)",
-                    ),
-                )
+                score, kind = CHAPTER_SCORE, "chapter"
+            elif x in _ancestor_set(vocab, y) or y in ancestors_x:
+                score, kind = 0.8, "hierarchy"
             elif _block(vocab, x) is not None and _block(vocab, x) == _block(vocab, y):
-                block = land.notation(_block(vocab, x) or "")
-                score, reason = (
-                    0.4,
-                    Reason(
-                        "same_block",
-                        f"samme ICD-10-blok {block}: {nx_} og {ny_}",
-                        f"same ICD-10 block {block}: {nx_} and {ny_}",
-                    ),
-                )
+                score, kind = 0.4, "same_block"
             else:
                 continue
             if score > best:
-                best, reasons = score, [reason]
-            elif score == best and reason not in reasons and len(reasons) < 3:
-                reasons.append(reason)
-    return best, reasons
+                best, matches = score, [(kind, x, y)]
+            elif score == best and len(matches) < 3 and (kind != "chapter" or not matches):
+                matches.append((kind, x, y))
+    return best, matches
+
+
+def _area_reason(land: Landscape, match: tuple[str, str, str], in_title: bool) -> Reason:
+    kind, x, y = match
+    nx_, ny_ = land.notation(x), land.notation(y)
+    if kind == "shared_code":
+        reason = Reason(kind, f"samme sygdomsområde: {nx_} {land.area_label(x)}", f"same disease area: {nx_}")
+    elif kind == "hierarchy":
+        reason = Reason(
+            kind, f"sygdomsområder i samme hierarki: {nx_} og {ny_}", f"disease areas in one hierarchy: {nx_} and {ny_}"
+        )
+    elif kind == "chapter":
+        reason = Reason(
+            kind,
+            "det ene dokument dækker hele psykiatrien (F00-F99)",
+            "one document covers all of psychiatry (F00-F99)",
+        )
+    else:
+        block = land.notation(_block(land.vocabulary, x) or "")
+        reason = Reason(
+            kind, f"samme ICD-10-blok {block}: {nx_} og {ny_}", f"same ICD-10 block {block}: {nx_} and {ny_}"
+        )
+    if in_title:
+        return Reason(kind + "_in_title", reason.text + " (nævnt i titlen)", reason.text_en + " (named in the title)")
+    return reason
 
 
 def _expand_topics(topics: Iterable[str]) -> set[str]:
     return {t for topic in topics for t in (topic, TOPIC_PARENT.get(topic)) if t}
 
 
-def _topic(land: Landscape, a: Document, b: Document) -> tuple[float | None, float | None, list[Reason]]:
+def _topic(
+    land: Landscape, a: Document, b: Document, explain: bool = True
+) -> tuple[float | None, float | None, list[Reason]]:
     """Return (relatedness, sameness, reasons): any shared topic, and how alike the topic sets are."""
     if not a.topics or not b.topics:
         return None, None, []
     ta, tb = set(a.topics), set(b.topics)
     sameness = len(ta & tb) / len(ta | tb)
+    if not explain:
+        related = 1.0 if ta & tb else 0.7 if _expand_topics(ta) & _expand_topics(tb) else 0.0
+        return related, sameness if related else 0.0, []
 
     def names(topics: Iterable[str], lang: str) -> str:
         return ", ".join(land.concept_label("topic", t, lang) for t in sorted(topics))
 
     exact = ta & tb
     if exact:
-        return 1.0, sameness, [Reason("shared_topic", f"samme emne: {names(exact, 'da')}", f"same topic: {names(exact, 'en')}")]
+        return (
+            1.0,
+            sameness,
+            [Reason("shared_topic", f"samme emne: {names(exact, 'da')}", f"same topic: {names(exact, 'en')}")],
+        )
     broad = _expand_topics(ta) & _expand_topics(tb)
     if broad:
-        return 0.7, sameness, [Reason("related_topic", f"beslægtet emne: {names(broad, 'da')}", f"related topic: {names(broad, 'en')}")]
+        return (
+            0.7,
+            sameness,
+            [Reason("related_topic", f"beslægtet emne: {names(broad, 'da')}", f"related topic: {names(broad, 'en')}")],
+        )
     return (
         0.0,
         0.0,
@@ -218,11 +233,13 @@ def _topic(land: Landscape, a: Document, b: Document) -> tuple[float | None, flo
     )
 
 
-def _population(land: Landscape, a: Document, b: Document) -> tuple[float | None, list[Reason]]:
+def _population(land: Landscape, a: Document, b: Document, explain: bool = True) -> tuple[float | None, list[Reason]]:
     if not a.populations or not b.populations:
         return None, []
     pa, pb = set(a.populations), set(b.populations)
     shared = pa & pb or (pa if "all" in pb else set()) or (pb if "all" in pa else set())
+    if not explain:
+        return (1.0 if shared else 0.0), []
     if shared:
         da = ", ".join(land.concept_label("population", p) for p in sorted(shared))
         en = ", ".join(land.concept_label("population", p, "en") for p in sorted(shared))
@@ -237,31 +254,33 @@ def _newer(a: Document, b: Document) -> bool:
     return True
 
 
-def compare(land: Landscape, a: Document, b: Document) -> Comparison:
+def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> Comparison:
     """Classify the relation between *a* and *b* with a score in [0, 1] and reasons.
 
     Args:
         land: the landscape (for the ICD-10 hierarchy and title-term weights).
         a: a document or a draft turned into a document.
         b: another document.
+        explain: build the reasons; ranking thousands of candidates skips them and explains
+            only the ones it returns (the relation and score are the same either way).
 
     Returns:
         The comparison; for ``supersedes`` the newer document is ``a``.
     """
-    area, reasons = _area(land, a, b)
-    topic, sameness, topic_reasons = _topic(land, a, b)
-    population, population_reasons = _population(land, a, b)
-    terms_a = land.doc_terms.get(a.id) or land.terms_of(a)
-    terms_b = land.doc_terms.get(b.id) or land.terms_of(b)
+    area, reasons = _area(land, a, b, explain)
+    topic, sameness, topic_reasons = _topic(land, a, b, explain)
+    population, population_reasons = _population(land, a, b, explain)
+    terms_a = a.terms if a.terms is not None else land.doc_terms.get(a.id) or land.terms_of(a)
+    terms_b = b.terms if b.terms is not None else land.doc_terms.get(b.id) or land.terms_of(b)
     title, shared_terms = land.text.similarity(terms_a, terms_b)
     reasons += topic_reasons + population_reasons
-    if shared_terms:
+    if explain and shared_terms:
         words = ", ".join(shared_terms[:5])
         reasons.append(Reason("title_terms", f"fælles ord i titlen: {words}", f"shared title terms: {words}"))
     links = [(t, a, b) for t, target in a.links if target == b.id] + [
         (t, b, a) for t, target in b.links if target == a.id
     ]
-    for link_type, source, target in links:
+    for link_type, source, target in links if explain else []:
         reasons.append(
             Reason(
                 "link",
@@ -502,34 +521,41 @@ def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparis
         DraftError: if the draft names an unknown code or value.
     """
     doc = draft_document(land, draft)
+    doc.terms = land.terms_of(doc)  # computed once, not once per candidate
+    doc.named_areas = land.named_in(land.scope_text(doc), "icd10")
     candidates = _candidates(land, doc)
     if not candidates:
         candidates = set(land.documents)  # a bare title with rare words: compare with everything
     ranked = []
     for other_id in candidates:
         other = land.documents[other_id]
-        comparison = compare(land, doc, other)
-        if comparison.relation is None:
-            continue
-        # Keep the draft on the left, whatever the direction of a supersedes.
-        comparison = replace(comparison, a="draft", b=other_id)
-        rank = comparison.score
-        if set(doc.owners) & set(other.owners) and comparison.relation != "complementary":
-            rank += 0.1
-            comparison.reasons.append(Reason("same_owner", "samme ejer som udkastet", "same owner as the draft"))
-        if other.status in _UNBORN:
-            rank += 0.05  # work already under way is what double work is made of
-            comparison.reasons.append(
-                Reason(
-                    "in_progress",
-                    f"dokumentet er {land.concept_label('status', other.status)}",
-                    f"the document is {land.concept_label('status', other.status, 'en')}",
-                )
+        quick = compare(land, doc, other, explain=False)
+        if quick.relation is not None:
+            ranked.append((quick.score + _bonus(doc, other, quick.relation), other_id))
+    ranked.sort(key=lambda item: (-item[0], item[1]))
+    return [_explained(land, doc, land.documents[other_id], rank) for rank, other_id in ranked[:limit]]
+
+
+def _bonus(draft: Document, other: Document, relation: str | None) -> float:
+    """Rank above score: the draft's own owner's work, and work already under way."""
+    bonus = 0.1 if set(draft.owners) & set(other.owners) and relation != "complementary" else 0.0
+    return bonus + (0.05 if other.status in _UNBORN else 0.0)
+
+
+def _explained(land: Landscape, draft: Document, other: Document, rank: float) -> Comparison:
+    comparison = replace(compare(land, draft, other), a="draft", b=other.id)  # the draft stays on the left
+    if set(draft.owners) & set(other.owners) and comparison.relation != "complementary":
+        comparison.reasons.append(Reason("same_owner", "samme ejer som udkastet", "same owner as the draft"))
+    if other.status in _UNBORN:
+        comparison.reasons.append(
+            Reason(
+                "in_progress",
+                f"dokumentet er {land.concept_label('status', other.status)}",
+                f"the document is {land.concept_label('status', other.status, 'en')}",
             )
-        comparison.rank = round(rank, 3)
-        ranked.append((rank, comparison))
-    ranked.sort(key=lambda item: (-item[0], item[1].b))
-    return [comparison for _, comparison in ranked[:limit]]
+        )
+    comparison.rank = round(rank, 3)
+    return comparison
 
 
 def today() -> dt.date:

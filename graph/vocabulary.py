@@ -91,6 +91,8 @@ class Vocabulary:
     icd10: dict[str, URIRef]  # notation (F20, DF20, F20-F29) -> concept
     broader: dict[URIRef, URIRef]
     valid_statuses: frozenset[URIRef]
+    _ancestors: dict[URIRef, list[URIRef]] = field(default_factory=dict, repr=False)
+    _labels: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
 
     def kind(self, text: str) -> URIRef | None:
         """Return the kind class named by its local name or Danish/English label."""
@@ -130,12 +132,31 @@ class Vocabulary:
         return found if low in self.icd10 and high in self.icd10 else []
 
     def ancestors(self, concept: URIRef) -> list[URIRef]:
-        """Return the broader concepts of *concept*, nearest first."""
-        chain: list[URIRef] = []
-        while concept in self.broader and len(chain) < 10:
-            concept = self.broader[concept]
-            chain.append(concept)
-        return chain
+        """Return the broader concepts of *concept*, nearest first (cached: the scheme never changes)."""
+        cached = self._ancestors.get(concept)
+        if cached is None:
+            chain: list[URIRef] = []
+            node = concept
+            while node in self.broader and len(chain) < 10:
+                node = self.broader[node]
+                chain.append(node)
+            cached = self._ancestors[concept] = chain
+        return cached
+
+    def label(self, concept: str, lang: str = "da") -> str | None:
+        """Return the preferred label of any concept or class in *lang* (cached)."""
+        key = (concept, lang)
+        if key not in self._labels:
+            self._labels[key] = next(
+                (
+                    str(label)
+                    for prop in (SKOS.prefLabel, RDFS.label)
+                    for label in self.graph.objects(URIRef(concept), prop)
+                    if getattr(label, "language", None) == lang
+                ),
+                None,
+            )
+        return self._labels[key]
 
 
 def _scheme(graph: Graph, name: str, scheme: URIRef) -> Scheme:
