@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from typing import Any
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
+from typing import Any
 
 import networkx as nx
 from rdflib import URIRef
