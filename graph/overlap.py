@@ -275,8 +275,11 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
     title, shared_terms = land.text.similarity(terms_a, terms_b)
     reasons += topic_reasons + population_reasons
     if explain and shared_terms:
-        words = ", ".join(shared_terms[:5])
-        reasons.append(Reason("title_terms", f"fælles ord i titlen: {words}", f"shared title terms: {words}"))
+        words = list(dict.fromkeys(_term_name(land, t, "da") for t in shared_terms[:6]))
+        words_en = list(dict.fromkeys(_term_name(land, t, "en") for t in shared_terms[:6]))
+        reasons.append(
+            Reason("title_terms", f"fælles ord i titlen: {', '.join(words)}", f"shared title terms: {', '.join(words_en)}")
+        )
     links = [(t, a, b) for t, target in a.links if target == b.id] + [
         (t, b, a) for t, target in b.links if target == a.id
     ]
@@ -300,6 +303,15 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
     if relation == "supersedes" and _older_first(a, b, links):
         a, b = b, a
     return Comparison(a.id, b.id, relation, round(min(score, 1.0), 3), reasons)
+
+
+def _term_name(land: Landscape, term: str, lang: str) -> str:
+    """A title term as a coordinator reads it: a named concept by its code or label, a stem as it is."""
+    if term.startswith("@icd10/"):
+        return term.removeprefix("@icd10/")
+    if term.startswith("@topic/"):
+        return land.concept_label("topic", term.removeprefix("@topic/"), lang)
+    return term
 
 
 def _older_first(a: Document, b: Document, links: list[tuple[str, Document, Document]]) -> bool:
