@@ -10,6 +10,8 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.routers import (
@@ -70,12 +72,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "guiding documents in Danish psychiatry: coverage, gaps and overlaps.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served below from local files: FastAPI's default page loads Swagger UI from a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     routers = (health, documents, organisations, coverage, gaps, overlaps, validation, sparql)
     for module in (*routers, exports, planning):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        """The OpenAPI documentation, with every asset served by this service."""
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="retningsgraf – API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
 
     @app.exception_handler(FilterError)
     @app.exception_handler(DraftError)

@@ -260,3 +260,11 @@ def test_the_planning_page_works_without_javascript(browser: Any, web_server: st
         assert page.locator("table.docs tbody tr").count() > 0
     finally:
         context.close()
+
+
+def test_api_documentation_works_offline(page: Any, web_server: str, requests_made: Recorder) -> None:
+    visit(page, "/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=15000)
+    assert page.locator(".swagger-ui .opblock").count() > 10, "the OpenAPI operations are listed"
+    assert any("/static/vendor/swagger-ui/swagger-ui-bundle.js" in url for url in requests_made.urls)
+    assert requests_made.outside(web_server) == []
