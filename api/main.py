@@ -14,6 +14,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.auth import TokenTable, tokens_from_env
 from api.routers import (
     coverage,
     documents,
@@ -25,6 +26,7 @@ from api.routers import (
     planning,
     sparql,
     validation,
+    writes,
 )
 from graph.ingest import ensure_seeded
 from graph.landscape import landscape
@@ -41,6 +43,8 @@ class Settings:
     """What the operator configures: which store to serve."""
 
     store: str = "memory"
+    tokens: tuple[tuple[str, str, str], ...] = ()  # (name, role, token); see api.auth
+    closed_reads: bool = False  # True: reads need a token with the read role too
     sparql_timeout: float = 10.0  # seconds a SPARQL query may run before its worker is killed
     sparql_max_rows: int = 100_000  # more result rows than this is an error, not a truncation
     warm: bool = True  # compute gaps, pairs and the SHACL report in the background at start-up
@@ -76,7 +80,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    routers = (health, documents, organisations, coverage, gaps, overlaps, validation, sparql)
+    app.state.tokens = TokenTable(list(settings.tokens))
+    routers = (health, writes, documents, organisations, coverage, gaps, overlaps, validation, sparql)
     for module in (*routers, exports, planning):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -106,8 +111,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def create_app_from_env() -> FastAPI:
-    """Return the app configured by ``RETNINGSGRAF_STORE`` (for ``uvicorn --factory --workers N``)."""
+def operator_settings(**given: object) -> Settings:
+    """Return settings with the operator's environment: tokens and whether reads are closed.
+
+    ``RETNINGSGRAF_TOKENS`` holds comma-separated ``name:role:token`` entries and
+    ``RETNINGSGRAF_TOKENS_FILE`` names a file of them; ``RETNINGSGRAF_CLOSED_READS=1`` makes
+    reads need a token too.  Other fields come from *given* (the CLI's options).
+    """
     import os
 
-    return create_app(Settings(store=os.environ.get("RETNINGSGRAF_STORE", "memory")))
+    closed = os.environ.get("RETNINGSGRAF_CLOSED_READS", "").lower() in ("1", "true", "yes")
+    return Settings(tokens=tuple(tokens_from_env()), closed_reads=closed, **given)  # type: ignore[arg-type]
+
+
+def create_app_from_env() -> FastAPI:
+    """Return the app configured by the environment (for ``uvicorn --factory --workers N``)."""
+    import os
+
+    return create_app(operator_settings(store=os.environ.get("RETNINGSGRAF_STORE", "memory")))

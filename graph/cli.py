@@ -191,9 +191,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the API with uvicorn."""
     import uvicorn
 
-    from api.main import Settings, create_app
+    from api.main import create_app, operator_settings
 
-    settings = Settings(store=args.store, sparql_timeout=args.sparql_timeout, sparql_max_rows=args.sparql_max_rows)
+    settings = operator_settings(store=args.store, sparql_timeout=args.sparql_timeout, sparql_max_rows=args.sparql_max_rows)
     app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0

@@ -15,7 +15,7 @@ from rdflib import URIRef
 from api.deps import LandscapeDep, StoreDep
 from api.negotiation import RDF_TYPES, preferred
 from api.schemas import DocumentList, DocumentOut
-from graph import document_page, views
+from graph import edits, document_page, views
 from graph.store import serialise
 
 router = APIRouter(prefix="/documents", tags=["documents"])
@@ -68,6 +68,7 @@ def list_documents(
 def read_document(
     doc_id: DocumentId,
     request: Request,
+    response: Response,
     store: StoreDep,
     land: LandscapeDep,
     format: Annotated[
@@ -87,4 +88,7 @@ def read_document(
     if media == "text/html":
         context = {"doc": data, **document_page.document_context(store, land, doc.id)}
         return templates.TemplateResponse(request, "document.html", context, media_type="text/html")
+    etag = edits.current_etag(store, "document", doc_id)
+    if etag:
+        response.headers["ETag"] = etag  # send it back in If-Match to PUT or DELETE this version
     return DocumentOut(**data)

@@ -7,6 +7,7 @@ remote-store mode against a real Oxigraph SPARQL server (the ``oxigraph`` packag
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -24,8 +25,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(*args: str) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `retningsgraf serve` and wait until /health answers."""
+def start_server(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `retningsgraf serve` and wait until /health answers (*env* adds environment variables)."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -41,6 +42,7 @@ def start_server(*args: str) -> tuple[subprocess.Popen[bytes], str]:
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
