@@ -28,6 +28,7 @@ from api.routers import (
     validation,
     writes,
 )
+from api.security import cors_origins_from_env, install_security
 from graph.ingest import ensure_seeded
 from graph.landscape import landscape
 from graph.overlap import DraftError
@@ -48,6 +49,7 @@ class Settings:
     sparql_timeout: float = 10.0  # seconds a SPARQL query may run before its worker is killed
     sparql_max_rows: int = 100_000  # more result rows than this is an error, not a truncation
     warm: bool = True  # compute gaps, pairs and the SHACL report in the background at start-up
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; none: CORS off
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.tokens = TokenTable(list(settings.tokens))
+    install_security(app, settings.cors_origins)
     routers = (health, writes, documents, organisations, coverage, gaps, overlaps, validation, sparql)
     for module in (*routers, exports, planning):
         app.include_router(module.router)
@@ -116,11 +119,13 @@ def operator_settings(**given: object) -> Settings:
 
     ``RETNINGSGRAF_TOKENS`` holds comma-separated ``name:role:token`` entries and
     ``RETNINGSGRAF_TOKENS_FILE`` names a file of them; ``RETNINGSGRAF_CLOSED_READS=1`` makes
-    reads need a token too.  Other fields come from *given* (the CLI's options).
+    reads need a token too; ``RETNINGSGRAF_CORS_ORIGINS`` lists the browser origins allowed to
+    call the API.  Other fields come from *given* (the CLI's options).
     """
     import os
 
     closed = os.environ.get("RETNINGSGRAF_CLOSED_READS", "").lower() in ("1", "true", "yes")
+    given.setdefault("cors_origins", cors_origins_from_env())
     return Settings(tokens=tuple(tokens_from_env()), closed_reads=closed, **given)  # type: ignore[arg-type]
 
 

@@ -69,7 +69,8 @@ def _emit(rows: list[dict[str, object]], columns: list[str], fmt: str) -> None:
         return
     flat = [{c: _cell(row.get(c)) for c in columns} for row in rows]
     if fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        # Every cell quoted: Excel with Danish settings splits on ';', so "x;=cmd" must stay one text cell.
+        writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n", quoting=csv.QUOTE_ALL)
         writer.writeheader()
         writer.writerows(flat)
         return
@@ -84,9 +85,9 @@ def _cell(value: object) -> str:
         return "; ".join(_cell(v) for v in value)
     if isinstance(value, dict):
         return str(value.get("text") or value.get("id") or value)
-    text = "" if value is None else str(value)
-    # A cell starting with = + - @ would run as a formula when the CSV is opened in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    from graph.exports import safe_cell  # one rule for formula-like cells, shared with the exports
+
+    return str(safe_cell(value))
 
 
 def cmd_gaps(args: argparse.Namespace) -> int:
@@ -193,7 +194,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from api.main import create_app, operator_settings
 
-    settings = operator_settings(store=args.store, sparql_timeout=args.sparql_timeout, sparql_max_rows=args.sparql_max_rows)
+    given = {"cors_origins": tuple(args.cors_origin)} if args.cors_origin else {}
+    settings = operator_settings(
+        store=args.store, sparql_timeout=args.sparql_timeout, sparql_max_rows=args.sparql_max_rows, **given
+    )
     app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
@@ -268,6 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--sparql-timeout", type=float, default=10.0, help="seconds per query")
     serve.add_argument("--sparql-max-rows", type=int, default=100_000, help="rows per result")
+    serve.add_argument(
+        "--cors-origin",
+        action="append",
+        metavar="ORIGIN",
+        help="a browser origin allowed to call the API (repeatable; default: RETNINGSGRAF_CORS_ORIGINS, else none)",
+    )
     serve.set_defaults(func=cmd_serve)
     return parser
 

@@ -102,7 +102,8 @@ def to_csv(table: Table) -> bytes:
     """Return *table* as UTF-8 CSV with a byte-order mark (spreadsheets then read æ, ø, å)."""
     columns, rows = table
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    # Every cell quoted: Excel with Danish settings splits on ';', so "x;=cmd" must stay one text cell.
+    writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(columns)
     writer.writerows([safe_cell(v) for v in row] for row in rows)
     return out.getvalue().encode("utf-8-sig")

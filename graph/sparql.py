@@ -91,7 +91,7 @@ class QuerySyntaxError(QueryError):
 
 
 class QueryTooLarge(QueryError):
-    """The result has more rows (or triples) than the row limit."""
+    """The result has more rows (or triples) than the row limit, or the query is too big or deep."""
 
 
 class QueryTimeout(QueryError):
@@ -146,6 +146,8 @@ def examples() -> tuple[Example, ...]:
 # Everything that may hide a keyword: escapes of local names (``ex:a\#``), comments,
 # strings, IRIs and prefixed names or blank node labels.  Scanning left to right with
 # one alternation makes a ``#`` inside an IRI or a quote inside a comment harmless.
+# A prefixed name starts only where no name character precedes it: trying every position
+# inside a long word took time growing with the square of its length (a 1 MB query, hours).
 _HIDING = re.compile(
     r"""\\.
     | \#[^\n\r]*
@@ -154,23 +156,31 @@ _HIDING = re.compile(
     | "(?:[^"\\\n\r]|\\.)*"
     | '(?:[^'\\\n\r]|\\.)*'
     | <[^<>"{}|^`\\\x00-\x20]*>
-    | [\w.\-]*:(?:[\w.\-:%]|\\.)*
+    | (?<![\w.\-])[\w.\-]*+:(?:[\w.\-:%]|\\.)*
     """,
     re.VERBOSE | re.DOTALL,
 )
 _UPDATE = re.compile(r"(?<![\w?$@])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY|WITH)(?!\w)", re.IGNORECASE)
 _SERVICE = re.compile(r"(?<![\w?$@])SERVICE(?!\w)", re.IGNORECASE)
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_BRACKETS = re.compile(r"[^(){}\[\]]+")
+# Oxigraph's parser recurses per bracket and a few thousand levels overflow its stack,
+# killing the worker; no real query comes near this.
+MAX_NESTING = 200
 
 
 def check_read_only(query: str) -> None:
     r"""Refuse SPARQL Update operations and ``SERVICE``, outside comments, strings and IRIs.
+
+    Brackets nested deeper than ``MAX_NESTING`` are refused too (as too large), before they
+    reach the parser.
 
     SPARQL lets ``\\uXXXX`` escapes stand for any character of the query, so the text is
     checked both as written and with them decoded.
 
     Raises:
         QueryRefused: naming the keyword found.
+        QueryTooLarge: brackets nested past ``MAX_NESTING``.
     """
     decoded = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
     for text in {query, decoded}:
@@ -181,6 +191,17 @@ def check_read_only(query: str) -> None:
             )
         if _SERVICE.search(code):
             raise QueryRefused("SERVICE is refused: this endpoint never queries other servers.")
+        _check_nesting(code)
+
+
+def _check_nesting(code: str) -> None:
+    """Refuse brackets nested deeper than MAX_NESTING (in *code*, strings and IRIs blanked)."""
+    depth = deepest = 0
+    for char in _BRACKETS.sub("", code):
+        depth += 1 if char in "({[" else -1
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise QueryTooLarge(f"The query nests brackets {deepest} deep, more than the limit of {MAX_NESTING}.")
 
 
 def negotiate(accept: str | None, offered: Sequence[str]) -> str:
@@ -408,12 +429,19 @@ class SparqlService:
 
         Raises:
             QueryRefused: an update or SERVICE.
-            QuerySyntaxError: the query does not parse.
-            QueryTooLarge: more than ``max_rows`` rows or triples.
+            QuerySyntaxError: the query does not parse, or a graph name is not an IRI.
+            QueryTooLarge: more than ``max_rows`` rows or triples, or brackets nested too deep.
             QueryTimeout: past ``timeout`` seconds, or every worker busy that long.
             QueryFailed: the engine or the worker failed.
         """
         check_read_only(query)
+        for iri in (*default_graphs, *named_graphs):
+            try:
+                ox.NamedNode(iri)
+            except ValueError:
+                # Caught here, not in the worker, so a typo is the client's 400 and not a 500.
+                message = f"Not an IRI: {iri!r} (default-graph-uri and named-graph-uri take IRIs)."
+                raise QuerySyntaxError(message) from None
         job = {
             "query": query,
             "result_type": negotiate(accept, RESULT_TYPES),

@@ -10,9 +10,9 @@ from rdflib import Graph
 from graph.namespaces import Minter
 from graph.store import TripleBatch
 from loaders import rdf_file, spreadsheet, yaml_registry
-from loaders.records import Context, LoadError, Problem
+from loaders.records import RECORD_MAX_BYTES, Context, LoadError, Problem, check_file
 
-__all__ = ["LOADERS", "MAX_BYTES", "Context", "LoadError", "Problem", "loader_for"]
+__all__ = ["LIMITS", "LOADERS", "MAX_BYTES", "RECORD_MAX_BYTES", "Context", "LoadError", "Problem", "loader_for"]
 
 Loader = Callable[[Path, Minter, Context], "Graph | TripleBatch"]
 
@@ -26,6 +26,8 @@ LOADERS: dict[str, Loader] = {
 
 # A registry of tens of thousands of documents is a few megabytes; more is a mistake or an attack.
 MAX_BYTES = 64 * 1024 * 1024
+# Record files cost far more memory per byte than RDF (see RECORD_MAX_BYTES), so they get less.
+LIMITS = {suffix: RECORD_MAX_BYTES for suffix in (".yaml", ".yml", ".csv", ".xlsx")}
 
 
 def loader_for(path: Path) -> Loader:
@@ -34,10 +36,7 @@ def loader_for(path: Path) -> Loader:
     Raises:
         LoadError: if the file is missing, too large or of an unknown format.
     """
-    if not path.is_file():
-        raise LoadError(str(path), [Problem("file", None, "no such file")])
-    if path.stat().st_size > MAX_BYTES:
-        raise LoadError(str(path), [Problem("file", None, f"larger than the limit of {MAX_BYTES} bytes")])
+    check_file(path, LIMITS.get(path.suffix.lower(), MAX_BYTES))
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise LoadError(

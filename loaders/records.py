@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,10 +20,12 @@ __all__ = [
     "EVENT_FIELDS",
     "LINK_TYPES",
     "ORGANISATION_FIELDS",
+    "RECORD_MAX_BYTES",
     "Context",
     "LoadError",
     "Problem",
     "RecordConverter",
+    "check_file",
 ]
 
 DOCUMENT_FIELDS = (
@@ -53,7 +56,13 @@ DATE_FIELDS = {
     "not_valid_since": GD.notValidSince,
 }
 
+# Records (YAML, CSV, XLSX) become rdflib triples at some 200 bytes of memory per byte of file,
+# and PyYAML reads about 0.3 MB a second: 4 MiB is tens of thousands of documents already.
+RECORD_MAX_BYTES = 4 * 1024 * 1024
+
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# Characters XML 1.0 forbids (tab, newline and carriage return are allowed).
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 # Characters that cannot stand in an IRI (RFC 3987) and would break N-Triples.
 _BAD_IRI = re.compile(r'[\s<>"{}|\\^`]')
 
@@ -80,6 +89,18 @@ class LoadError(ValueError):
         shown = "\n".join(f"  {path}:{p}" for p in problems[:50])
         more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
         super().__init__(f"{path}: refused, nothing was loaded ({len(problems)} problem(s)):\n{shown}{more}")
+
+
+def check_file(path: Path, limit: int) -> None:
+    """Refuse *path* if it is missing or larger than *limit* bytes, before anything reads it.
+
+    Raises:
+        LoadError: saying which.
+    """
+    if not path.is_file():
+        raise LoadError(str(path), [Problem("file", None, "no such file")])
+    if path.stat().st_size > limit:
+        raise LoadError(str(path), [Problem("file", None, f"larger than the limit of {limit} bytes")])
 
 
 @dataclass
@@ -115,7 +136,12 @@ class RecordConverter:
         if isinstance(value, (list, dict)):
             self._problem(at, name, "expected text, got a list or mapping")
             return None
-        return str(value).strip() or None
+        text = str(value).strip()
+        if control := _CONTROL.search(text):
+            # XML cannot hold them, so an XLSX export of the text would fail; no title needs one.
+            self._problem(at, name, f"control character U+{ord(control.group()):04X} in the text")
+            return None
+        return text or None
 
     def _list(self, record: Mapping[str, Any], name: str, at: Locator) -> list[Any]:
         value = record.get(name)

@@ -21,10 +21,18 @@ from graph.namespaces import Minter
 from graph.vocabulary import vocabulary
 from loaders.records import DOCUMENT_FIELDS, Context, LoadError, Problem, RecordConverter
 
-__all__ = ["COLUMNS", "REQUIRED", "load", "rows"]
+__all__ = ["COLUMNS", "MAX_ROWS", "MAX_SHEET_TAGS", "MAX_UNPACKED_BYTES", "REQUIRED", "load", "rows"]
 
 COLUMNS = tuple(name for name in DOCUMENT_FIELDS)
 REQUIRED = ("id", "title", "kind", "owners", "disease_areas", "status")
+# A coordinator's list has hundreds of rows.  Empty rows count too: a few kilobytes of
+# compressed XLSX can hold millions of them and take minutes and gigabytes to read.
+MAX_ROWS = 20_000
+# An XLSX file is a zip archive; a small one may unpack to gigabytes ("zip bomb").  A real
+# list of 20 000 rows and a dozen columns unpacks to 15 MB holding 1.5 million tags; at the
+# tag limit openpyxl needs at worst some 8 s and 300 MB.
+MAX_UNPACKED_BYTES = 32 * 1024 * 1024
+MAX_SHEET_TAGS = 150 * MAX_ROWS
 SKIP: dict[str, str] = {}
 
 Record = dict[str, Any]
@@ -47,17 +55,64 @@ def _csv_rows(path: Path) -> Iterator[list[Any]]:
         raise LoadError(str(path), [Problem("file", None, f"malformed CSV: {error}")]) from error
 
 
+def _check_archive(path: Path) -> None:
+    """Refuse a zip bomb before openpyxl opens it: too much unpacked, or too many XML tags in a sheet.
+
+    openpyxl reads a sheet that does not state its size through once, keeping every element
+    (16 MB of empty rows: 7 s and 300 MB; 120 MB: minutes and gigabytes), so the tags are
+    counted first, by streaming.
+    """
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        unpacked = sum(member.file_size for member in members)
+        if unpacked > MAX_UNPACKED_BYTES:
+            problem = f"unpacks to {unpacked} bytes, more than the limit of {MAX_UNPACKED_BYTES}"
+            raise LoadError(str(path), [Problem("file", None, problem)])
+        for member in members:
+            if not member.filename.startswith("xl/worksheets/"):
+                continue
+            tags = 0
+            with archive.open(member) as stream:  # stops at the size the archive states
+                while chunk := stream.read(1 << 20):
+                    tags += chunk.count(b"<")
+            if tags > MAX_SHEET_TAGS:
+                problem = f"{member.filename} has {tags} XML tags, more than the limit of {MAX_SHEET_TAGS}"
+                raise LoadError(str(path), [Problem("file", None, problem)])
+
+
+def _unreadable(path: Path, error: Exception) -> LoadError:
+    return LoadError(str(path), [Problem("file", None, f"not a readable XLSX workbook: {error!r}")])
+
+
 def _xlsx_rows(path: Path) -> Iterator[list[Any]]:
     from openpyxl import load_workbook  # imported here: only XLSX needs it
-    from openpyxl.utils.exceptions import InvalidFileException
 
+    # openpyxl raises whatever a crafted file provokes (AttributeError for a chart sheet,
+    # KeyError, zipfile errors...), so any failure of it is the file's, reported as such.
     try:
+        _check_archive(path)
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise LoadError(str(path), [Problem("file", None, f"not a readable XLSX workbook: {error}")]) from error
+    except LoadError:
+        raise
+    except Exception as error:
+        raise _unreadable(path, error) from error
     try:
         sheet = workbook["documents"] if "documents" in workbook.sheetnames else workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
+        # Read-only mode trusts the sheet's stored dimensions and would silently drop rows
+        # and cells outside them; forgetting them makes it read what is really there.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True)
+    except Exception as error:
+        workbook.close()
+        raise _unreadable(path, error) from error
+    try:
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as error:
+                raise _unreadable(path, error) from error
             yield list(row)
     finally:
         workbook.close()
@@ -85,6 +140,8 @@ def rows(path: Path) -> list[tuple[int, Record]]:
     header: list[str] | None = None
     records: list[tuple[int, Record]] = []
     for number, raw in enumerate(reader, start=1):
+        if number > MAX_ROWS:
+            raise LoadError(str(path), [Problem(f"row {number}", None, f"more than the limit of {MAX_ROWS} rows")])
         cells = [_cell(value) for value in raw]
         if header is None:
             header = [str(name).strip().casefold() for name in cells]

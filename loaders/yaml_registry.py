@@ -10,7 +10,7 @@ import yaml
 
 from graph.namespaces import Minter
 from graph.vocabulary import vocabulary
-from loaders.records import Context, LoadError, Problem, RecordConverter
+from loaders.records import RECORD_MAX_BYTES, Context, LoadError, Problem, RecordConverter, check_file
 
 __all__ = ["REGISTRY_DIR", "declared_ids", "load", "read"]
 
@@ -27,7 +27,15 @@ class _LineDict(dict[str, Any]):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, keeping line numbers so errors can point at them."""
+    """PyYAML's safe loader, keeping line numbers so errors can point at them, without aliases."""
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        # A registry never needs anchors and aliases; refusing them stops "billion laughs"
+        # alias bombs, whose few lines expand to billions of values once anything reads them.
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not accepted in a registry file", mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
 def _construct_map(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[_LineDict]:
@@ -52,6 +60,7 @@ def read(path: Path) -> dict[str, Any]:
     Raises:
         LoadError: with the line of the syntax error or of the unknown section.
     """
+    check_file(path, RECORD_MAX_BYTES)
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except UnicodeDecodeError as error:
@@ -60,7 +69,9 @@ def read(path: Path) -> dict[str, Any]:
         mark = error.problem_mark or error.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
         raise LoadError(str(path), [Problem(where, None, f"YAML syntax error: {error.problem}")]) from error
-    except (yaml.YAMLError, ValueError, TypeError, RecursionError) as error:
+    except RecursionError as error:
+        raise LoadError(str(path), [Problem("file", None, "YAML nested too deeply")]) from error
+    except (yaml.YAMLError, ValueError, TypeError) as error:
         raise LoadError(str(path), [Problem("file", None, f"YAML error: {error}")]) from error
     if data is None:
         data = _LineDict()

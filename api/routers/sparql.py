@@ -37,9 +37,12 @@ answer Turtle (default), N-Triples, JSON-LD or RDF/XML, chosen by `Accept`.
 
 Refused with 403: SPARQL Update (`update=`, `application/sparql-update`, INSERT, DELETE,
 LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY, WITH) and `SERVICE`. A malformed query is 400
-with the line and column; a result over the row limit is 400; a query over the time limit
-is stopped and answered 503."""
+with the line and column; a result over the row limit or brackets nested over 200 deep is
+400; a body over 1 MiB is 413; a query over the time limit is stopped and answered 503."""
 _lock = threading.Lock()
+# A query is text a person wrote or a program built; a megabyte is far more than either needs,
+# and reading an unbounded body would let one request take the server's memory.
+MAX_BODY_BYTES = 1024 * 1024
 
 
 class Example(BaseModel):
@@ -125,7 +128,7 @@ async def sparql_post(request: Request, service: ServiceDep) -> Response:
     """Answer a query sent as a form field or as an ``application/sparql-query`` body."""
     params = parse_qs(request.url.query, keep_blank_values=True)
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = (await request.body()).decode("utf-8", errors="replace")
+    body = (await _body(request)).decode("utf-8", errors="replace")
     if media_type == "application/x-www-form-urlencoded":
         for key, values in parse_qs(body, keep_blank_values=True).items():
             params.setdefault(key, []).extend(values)
@@ -136,6 +139,17 @@ async def sparql_post(request: Request, service: ServiceDep) -> Response:
     else:
         raise HTTPException(415, "Send the query as application/x-www-form-urlencoded or application/sparql-query.")
     return await _answer(service, request, params)
+
+
+async def _body(request: Request) -> bytes:
+    """Return the request body, refusing (413) one over MAX_BODY_BYTES without reading it all."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise HTTPException(413, f"The request body is larger than the limit of {MAX_BODY_BYTES} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @router.get("/examples", summary="List the example queries")
