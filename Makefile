@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install serve test evaluate lint clean
+.PHONY: install serve test evaluate bench lint clean
 
 install: $(STAMP)
 
@@ -24,6 +24,11 @@ test: install
 # Precision/recall of the overlap classifier and recall@5 of the draft check on tests/data/evaluation/.
 evaluate: install
 	$(BIN)/retningsgraf evaluate
+
+# Issue 5's figures against rdflib, pyoxigraph, pySHACL, Oxigraph and Virtuoso (slow; never part of `make test`).
+# Choose sizes with `make bench BENCH_ARGS="--sizes 1000,10000"`; see benchmarks/README.md.
+bench: install
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check graph loaders api tests

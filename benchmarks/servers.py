@@ -1,0 +1,236 @@
+"""The three HTTP servers of the latency figure, each on 127.0.0.1 with a free port and always stopped.
+
+* the project's API (``benchmarks.serve_app``) on an Oxigraph directory restored from the load step's dump;
+* an Oxigraph server (``oxigraph serve``, the PyPI package) loaded with the same data;
+* Virtuoso (Debian's ``virtuoso-opensource``, installed with apt-get when missing) with a
+  temporary ``virtuoso.ini`` and database directory, bulk-loaded with ``ld_dir``/``rdf_loader_run``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.harness import REPO, free_port, stop_process, wait_for_http
+
+__all__ = ["Server", "ServerError", "oxigraph_server", "project_server", "virtuoso_server"]
+
+OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+VIRTUOSO_PACKAGE = "virtuoso-opensource"
+
+
+class ServerError(RuntimeError):
+    """A server could not be installed, loaded or started; the message says why."""
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running server: where to send requests, and how its data got there."""
+
+    name: str
+    base_url: str
+    query_path: str  # the SPARQL endpoint, or "" for the project's API
+    load_s: float
+    version: str = ""
+
+
+def _run(command: list[str], timeout: float, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False, **kwargs)  # type: ignore[call-overload]
+    except subprocess.TimeoutExpired as error:
+        raise ServerError(f"{command[0]} timed out after {timeout:.0f} s") from error
+    if done.returncode != 0:
+        raise ServerError(f"{' '.join(command[:3])} failed: {(done.stderr or done.stdout).strip()[-500:]}")
+    return done
+
+
+def _start(command: list[str], log: Path, cwd: Path = REPO) -> subprocess.Popen[bytes]:
+    with log.open("wb") as handle:
+        return subprocess.Popen(command, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _oxigraph_load(location: Path, files: list[Path], timeout: float) -> float:
+    started = time.perf_counter()
+    for path in files:  # one file at a time: both cores parsing at once only adds memory
+        _run([str(OXIGRAPH), "load", "--location", str(location), "--file", str(path)], timeout)
+    return time.perf_counter() - started
+
+
+@contextmanager
+def project_server(project_nq: Path, workdir: Path, timeout: float) -> Iterator[Server]:
+    """Serve the project's API on an Oxigraph directory holding the load step's dump."""
+    location = workdir / "project-store"
+    shutil.rmtree(location, ignore_errors=True)
+    load_s = _oxigraph_load(location, [project_nq], timeout)
+    port = free_port()
+    command = [sys.executable, "-m", "benchmarks.serve_app", f"oxigraph:{location}", str(port)]
+    process = _start(command, workdir / "project-server.log")
+    try:
+        if not wait_for_http(f"http://127.0.0.1:{port}/health", timeout, process):
+            log = (workdir / "project-server.log").read_text(errors="replace")[-500:]
+            raise ServerError(f"the project's API did not start within {timeout:.0f} s: {log}")
+        yield Server("project", f"http://127.0.0.1:{port}", "", load_s)
+    finally:
+        stop_process(process)
+        shutil.rmtree(location, ignore_errors=True)
+
+
+@contextmanager
+def oxigraph_server(files: list[Path], workdir: Path, timeout: float) -> Iterator[Server]:
+    """Serve *files* from an Oxigraph server whose default graph is the union of all graphs."""
+    location = workdir / "oxigraph-server"
+    shutil.rmtree(location, ignore_errors=True)
+    load_s = _oxigraph_load(location, files, timeout)
+    port = free_port()
+    command = [
+        str(OXIGRAPH),
+        "serve-read-only",
+        "--location",
+        str(location),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--union-default-graph",
+    ]
+    process = _start(command, workdir / "oxigraph-server.log")
+    try:
+        if not wait_for_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout, process):
+            raise ServerError(f"oxigraph serve did not start within {timeout:.0f} s")
+        version = _run([str(OXIGRAPH), "--version"], 30).stdout.strip()
+        yield Server("oxigraph", f"http://127.0.0.1:{port}", "/query", load_s, version)
+    finally:
+        stop_process(process)
+        shutil.rmtree(location, ignore_errors=True)
+
+
+# Virtuoso ----------------------------------------------------------------------------------
+
+
+def ensure_virtuoso(timeout: float) -> str:
+    """Return the path of ``virtuoso-t``, installing Debian's package with apt-get if it is missing."""
+    found = shutil.which("virtuoso-t")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        raise ServerError("virtuoso-t is missing and installing it needs root")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    _run(["apt-get", "update"], timeout, env=env)
+    _run(["apt-get", "install", "-y", "--no-install-recommends", VIRTUOSO_PACKAGE], timeout, env=env)
+    found = shutil.which("virtuoso-t")
+    if not found:
+        raise ServerError(f"apt-get installed {VIRTUOSO_PACKAGE} but virtuoso-t is not on PATH")
+    return found
+
+
+def _virtuoso_ini(directory: Path, data: Path, isql_port: int, http_port: int) -> str:
+    # Buffers sized for about 4 GB of the machine's 24 GiB (Virtuoso's own sizing table).
+    return f"""[Database]
+DatabaseFile = {directory}/virtuoso.db
+ErrorLogFile = {directory}/virtuoso.log
+LockFile = {directory}/virtuoso.lck
+TransactionFile = {directory}/virtuoso.trx
+xa_persistent_file = {directory}/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {directory}/virtuoso-temp.db
+TransactionFile = {directory}/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{isql_port}
+DisableUnixSocket = 1
+ServerThreads = 32
+CheckpointInterval = 60
+NumberOfBuffers = 340000
+MaxDirtyBuffers = 250000
+DirsAllowed = ., {directory}, {data}
+VADInstallDir = /usr/share/virtuoso-opensource-7/vad/
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = /var/lib/virtuoso-opensource-7/vsp
+ServerThreads = 32
+MaxClientConnections = 32
+MaxKeepAlives = 32
+KeepAliveTimeout = 10
+
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 120
+MaxQueryCostEstimationTime = 0
+DefaultQuery = ASK {{}}
+"""
+
+
+def _isql(binary: str, port: int, statement: str, timeout: float) -> str:
+    return _run([binary, f"127.0.0.1:{port}", "dba", "dba", f"exec={statement}"], timeout).stdout
+
+
+@contextmanager
+def virtuoso_server(files: list[Path], workdir: Path, timeout: float) -> Iterator[Server]:
+    """Install if needed, start Virtuoso on loopback with a temporary database, bulk-load *files*, and stop it."""
+    binary = ensure_virtuoso(timeout)
+    isql = shutil.which("isql-vt") or shutil.which("isql")
+    if isql is None:
+        raise ServerError("virtuoso is installed but its isql client (isql-vt) is not")
+    directory = workdir / "virtuoso"
+    data = workdir / "virtuoso-data"
+    shutil.rmtree(directory, ignore_errors=True)
+    shutil.rmtree(data, ignore_errors=True)
+    directory.mkdir()
+    data.mkdir()
+    for path in files:  # ld_dir loads whole directories by extension, and only from DirsAllowed
+        target = data / (path.stem + (".nt" if path.suffix == ".nt" else ".ttl"))
+        try:
+            os.link(path, target)
+        except OSError:
+            shutil.copyfile(path, target)
+    isql_port, http_port = free_port(), free_port()
+    ini = directory / "virtuoso.ini"
+    ini.write_text(_virtuoso_ini(directory, data, isql_port, http_port), encoding="utf-8")
+    process = _start([binary, "+foreground", "+configfile", str(ini)], directory / "stdout.log", cwd=directory)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                log = (directory / "virtuoso.log").read_text(errors="replace")[-500:]
+                raise ServerError(f"virtuoso-t exited with {process.returncode}: {log}")
+            try:
+                version = _isql(isql, isql_port, "SELECT sys_stat('st_dbms_ver');", 30)
+                break
+            except ServerError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+        started = time.perf_counter()
+        _isql(isql, isql_port, f"ld_dir('{data}', '*.nt', 'urn:bench:data');", 60)
+        _isql(isql, isql_port, f"ld_dir('{data}', '*.ttl', 'urn:bench:data');", 60)
+        _isql(isql, isql_port, "rdf_loader_run();", timeout)
+        _isql(isql, isql_port, "checkpoint;", timeout)
+        load_s = time.perf_counter() - started
+        failed = "SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL;"
+        errors = _isql(isql, isql_port, failed, 60)
+        if "urn:" in errors or ".ttl" in errors or ".nt" in errors:
+            raise ServerError(f"virtuoso's bulk loader reported errors: {errors.strip()[-500:]}")
+        url = f"http://127.0.0.1:{http_port}"
+        if not wait_for_http(f"{url}/sparql?query=ASK%7B%7D", timeout, process):
+            raise ServerError("virtuoso's SPARQL endpoint did not answer")
+        release = re.search(r"\d+\.\d+\.\d+", version)
+        yield Server("virtuoso", url, "/sparql", load_s, release.group(0) if release else "")
+    finally:
+        stop_process(process, grace=30)
+        shutil.rmtree(directory, ignore_errors=True)
+        shutil.rmtree(data, ignore_errors=True)
