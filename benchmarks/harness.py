@@ -110,8 +110,9 @@ def run_step(name: str, args: Mapping[str, Any], timeout: float, workdir: Path) 
     try:
         _, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        peak = _peak_mb(process.pid)
         stop_process(process, grace=2)
-        return {"status": "timed out", "timeout_s": timeout}
+        return {"status": "timed out", "timeout_s": timeout, "maxrss_mb_at_timeout": peak}
     wall = time.perf_counter() - started
     if process.returncode != 0 or not out.exists():
         tail = "\n".join(stderr.strip().splitlines()[-6:])
@@ -121,6 +122,18 @@ def run_step(name: str, args: Mapping[str, Any], timeout: float, workdir: Path) 
     result.setdefault("status", "ok")
     result["wall_s"] = wall
     return result
+
+
+def _peak_mb(pid: int) -> float | None:
+    """Return the peak resident memory of a running process (VmHWM), in MiB."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
 
 
 def stop_process(process: subprocess.Popen[Any], grace: float = 10.0) -> None:

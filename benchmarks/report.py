@@ -47,7 +47,13 @@ def _get(step: str, *path: str) -> Getter:
 
 
 def _peak(results: Results) -> Any:
-    found = [results[s]["maxrss_mb"] for s in PROJECT_STEPS if isinstance(results.get(s, {}).get("maxrss_mb"), float)]
+    """Largest peak memory of the project's steps; a step stopped by its timeout counts with its peak so far."""
+    found = [
+        value
+        for step in PROJECT_STEPS
+        for key in ("maxrss_mb", "maxrss_mb_at_timeout")
+        if isinstance(value := results.get(step, {}).get(key), float)
+    ]
     return max(found) if found else "n/a"
 
 
@@ -59,9 +65,11 @@ def _api(server: str, scenario: str, key: str) -> Getter:
         if entry.get("status") != "ok":
             return entry.get("status", "n/a")
         figures = entry.get(scenario, {})
-        if key == "throughput_rps":
-            return figures.get(key, figures.get("status", "n/a"))
-        return figures.get("latency", {}).get(key, figures.get("status", "n/a"))
+        if key == "throughput_rps" and figures.get("status") == "ok":
+            return figures.get(key, "n/a")
+        if figures.get("status") != "ok":
+            return figures.get("status", "n/a")
+        return figures.get("latency", {}).get(key, "n/a")
 
     return get
 
@@ -193,6 +201,8 @@ def _cell(value: Any, unit: str) -> str:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return str(value)
     if unit == "s":
+        if value < 0.001:
+            return f"{value * 1e6:.1f} µs"
         return f"{value * 1000:.1f} ms" if value < 1 else f"{value:.2f} s"
     return f"{value:.0f} {unit}"
 
@@ -220,6 +230,8 @@ def format_table(rows: list[dict[str, Any]]) -> str:
 
 
 def _check(value: Any, limit: float) -> tuple[str, Any]:
+    if isinstance(value, str) and value.startswith("no answer"):
+        return "not met", value
     if not isinstance(value, (int, float)):
         return f"not measured ({value})", value
     return ("met" if value <= limit else "not met"), value

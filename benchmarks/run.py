@@ -105,6 +105,8 @@ def _measure_size(size: int, options: argparse.Namespace, tmp: Path, timed_out: 
     if results["synth"]["status"] != "ok":
         return results
     only = set(options.only.split(",")) if options.only else None
+    if only is not None and "api" in only:
+        only.add("project_load")  # the project's server starts from the load step's dump
     for name in STEP_ORDER:
         if only is not None and name not in only:
             continue

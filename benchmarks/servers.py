@@ -14,9 +14,9 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.harness import REPO, free_port, stop_process, wait_for_http
@@ -31,15 +31,33 @@ class ServerError(RuntimeError):
     """A server could not be installed, loaded or started; the message says why."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Server:
-    """A running server: where to send requests, and how its data got there."""
+    """A running server: where to send requests, how its data got there, and how to restart it.
+
+    Each scenario starts on a freshly restarted process: requests a slow scenario left queued
+    (their clients gave up, the server did not) must not slow the next one down.
+    """
 
     name: str
     base_url: str
     query_path: str  # the SPARQL endpoint, or "" for the project's API
     load_s: float
-    version: str = ""
+    version: str
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    launch: Callable[[], subprocess.Popen[bytes]] | None = field(default=None, repr=False)
+
+    def restart(self) -> None:
+        """Stop the process and start it again on the same data and port."""
+        assert self.launch is not None
+        self.stop()
+        self.process = self.launch()
+
+    def stop(self) -> None:
+        """Stop the process, if it runs."""
+        if self.process is not None:
+            stop_process(self.process, grace=30)
+            self.process = None
 
 
 def _run(command: list[str], timeout: float, **kwargs: object) -> subprocess.CompletedProcess[str]:
@@ -53,8 +71,23 @@ def _run(command: list[str], timeout: float, **kwargs: object) -> subprocess.Com
 
 
 def _start(command: list[str], log: Path, cwd: Path = REPO) -> subprocess.Popen[bytes]:
-    with log.open("wb") as handle:
+    with log.open("ab") as handle:
         return subprocess.Popen(command, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def _started(
+    command: list[str], log: Path, ready_url: str, timeout: float, cwd: Path = REPO
+) -> subprocess.Popen[bytes]:
+    """Start *command* and return it once *ready_url* answers; stop it and raise if it does not in time."""
+    process = _start(command, log, cwd)
+    if not wait_for_http(ready_url, timeout, process):
+        stop_process(process)
+        raise ServerError(f"{Path(command[0]).name} did not answer within {timeout:.0f} s: {_tail(log)}")
+    return process
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-500:] if log.exists() else ""
 
 
 def _oxigraph_load(location: Path, files: list[Path], timeout: float) -> float:
@@ -72,14 +105,14 @@ def project_server(project_nq: Path, workdir: Path, timeout: float) -> Iterator[
     load_s = _oxigraph_load(location, [project_nq], timeout)
     port = free_port()
     command = [sys.executable, "-m", "benchmarks.serve_app", f"oxigraph:{location}", str(port)]
-    process = _start(command, workdir / "project-server.log")
+    log = workdir / "project-server.log"
+    server = Server("project", f"http://127.0.0.1:{port}", "", load_s, "")
+    server.launch = lambda: _started(command, log, f"{server.base_url}/health", timeout)
     try:
-        if not wait_for_http(f"http://127.0.0.1:{port}/health", timeout, process):
-            log = (workdir / "project-server.log").read_text(errors="replace")[-500:]
-            raise ServerError(f"the project's API did not start within {timeout:.0f} s: {log}")
-        yield Server("project", f"http://127.0.0.1:{port}", "", load_s)
+        server.restart()
+        yield server
     finally:
-        stop_process(process)
+        server.stop()
         shutil.rmtree(location, ignore_errors=True)
 
 
@@ -90,23 +123,17 @@ def oxigraph_server(files: list[Path], workdir: Path, timeout: float) -> Iterato
     shutil.rmtree(location, ignore_errors=True)
     load_s = _oxigraph_load(location, files, timeout)
     port = free_port()
-    command = [
-        str(OXIGRAPH),
-        "serve-read-only",
-        "--location",
-        str(location),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--union-default-graph",
-    ]
-    process = _start(command, workdir / "oxigraph-server.log")
+    bind = f"127.0.0.1:{port}"
+    command = [str(OXIGRAPH), "serve-read-only", "--location", str(location), "--bind", bind, "--union-default-graph"]
+    version = _run([str(OXIGRAPH), "--version"], 30).stdout.strip()
+    server = Server("oxigraph", f"http://{bind}", "/query", load_s, version)
+    log = workdir / "oxigraph-server.log"
+    server.launch = lambda: _started(command, log, f"{server.base_url}/query?query=ASK%7B%7D", timeout)
     try:
-        if not wait_for_http(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", timeout, process):
-            raise ServerError(f"oxigraph serve did not start within {timeout:.0f} s")
-        version = _run([str(OXIGRAPH), "--version"], 30).stdout.strip()
-        yield Server("oxigraph", f"http://127.0.0.1:{port}", "/query", load_s, version)
+        server.restart()
+        yield server
     finally:
-        stop_process(process)
+        server.stop()
         shutil.rmtree(location, ignore_errors=True)
 
 
@@ -201,36 +228,29 @@ def virtuoso_server(files: list[Path], workdir: Path, timeout: float) -> Iterato
     isql_port, http_port = free_port(), free_port()
     ini = directory / "virtuoso.ini"
     ini.write_text(_virtuoso_ini(directory, data, isql_port, http_port), encoding="utf-8")
-    process = _start([binary, "+foreground", "+configfile", str(ini)], directory / "stdout.log", cwd=directory)
+    url = f"http://127.0.0.1:{http_port}"
+    log = directory / "stdout.log"
+    server = Server("virtuoso", url, "/sparql", 0.0, "")
+    server.launch = lambda: _started(
+        [binary, "+foreground", "+configfile", str(ini)], log, f"{url}/sparql?query=ASK%7B%7D", timeout, directory
+    )
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                log = (directory / "virtuoso.log").read_text(errors="replace")[-500:]
-                raise ServerError(f"virtuoso-t exited with {process.returncode}: {log}")
-            try:
-                version = _isql(isql, isql_port, "SELECT sys_stat('st_dbms_ver');", 30)
-                break
-            except ServerError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(1)
+        server.restart()
+        version = _isql(isql, isql_port, "SELECT sys_stat('st_dbms_ver');", 60)
+        release = re.search(r"\d+\.\d+\.\d+", version)
+        server.version = release.group(0) if release else ""
         started = time.perf_counter()
         _isql(isql, isql_port, f"ld_dir('{data}', '*.nt', 'urn:bench:data');", 60)
         _isql(isql, isql_port, f"ld_dir('{data}', '*.ttl', 'urn:bench:data');", 60)
         _isql(isql, isql_port, "rdf_loader_run();", timeout)
         _isql(isql, isql_port, "checkpoint;", timeout)
-        load_s = time.perf_counter() - started
+        server.load_s = time.perf_counter() - started
         failed = "SELECT ll_file, ll_error FROM DB.DBA.LOAD_LIST WHERE ll_error IS NOT NULL;"
         errors = _isql(isql, isql_port, failed, 60)
         if "urn:" in errors or ".ttl" in errors or ".nt" in errors:
             raise ServerError(f"virtuoso's bulk loader reported errors: {errors.strip()[-500:]}")
-        url = f"http://127.0.0.1:{http_port}"
-        if not wait_for_http(f"{url}/sparql?query=ASK%7B%7D", timeout, process):
-            raise ServerError("virtuoso's SPARQL endpoint did not answer")
-        release = re.search(r"\d+\.\d+\.\d+", version)
-        yield Server("virtuoso", url, "/sparql", load_s, release.group(0) if release else "")
+        yield server
     finally:
-        stop_process(process, grace=30)
+        server.stop()
         shutil.rmtree(directory, ignore_errors=True)
         shutil.rmtree(data, ignore_errors=True)
