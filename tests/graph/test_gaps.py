@@ -166,6 +166,16 @@ def test_a_store_with_only_the_vocabulary_has_every_planning_area_uncovered(stor
                 ("children", "F10-F19", None),
             },
         ),
+        (
+            "orphanedNKR-scopes.yaml",
+            {
+                ("orphanedNKR", "gap-nkr-depression", "F32"),
+                ("orphanedNKR", "gap-nkr-eating", "F50"),
+                ("reviewHorizon", "gap-depression-old-assessment", None),
+                ("children", "F32", None),
+                ("children", "F30-F39", None),
+            },
+        ),
         ("reviewHorizon.yaml", {("reviewHorizon", "gap-old", None)}),
         (
             "idleDMPG.yaml",
