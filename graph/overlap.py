@@ -9,15 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from bisect import insort
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any
 
 import networkx as nx
+import numpy as np
 from rdflib import URIRef
 
 from graph.landscape import Document, Landscape, period_end
+from graph.scope_index import (
+    CHAPTER,
+    CHAPTER_SCORE,
+    SLACK,
+    TOPIC_PARENT,
+    W_AREA,
+    W_POPULATION,
+    W_TITLE,
+    W_TOPIC,
+    ScopeIndex,
+    scope_index,
+)
 from graph.vocabulary import Vocabulary
 
 __all__ = [
@@ -34,7 +48,6 @@ __all__ = [
 ]
 
 RELATIONS = ("duplicate", "overlap", "complementary", "supersedes")
-CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
 # Kinds that answer clinical questions and kinds that organise care: across the two,
 # shared scope is complementary by design (the forløbsbeskrivelse organises what the guideline recommends).
 FAMILY = {
@@ -48,14 +61,6 @@ FAMILY = {
     "CourseDescription": "organisational",
     "PackagePathway": "organisational",
 }
-CHAPTER_SCORE = 0.3  # a whole-chapter document shares every area, but only generically
-TOPIC_PARENT = {
-    "pharmacological": "treatment",
-    "non-pharmacological": "treatment",
-    "cross-sector": "organisation",
-}
-# Weights of the score: the disease area and the title say most about scope.
-W_AREA, W_TOPIC, W_POPULATION, W_TITLE = 0.35, 0.2, 0.1, 0.35
 
 
 @dataclass(frozen=True)
@@ -529,23 +534,58 @@ def draft_document(land: Landscape, draft: Draft) -> Document:
 def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparison]:
     """Rank the documents that a draft would duplicate, overlap or complement, best first.
 
+    Every candidate gets ``compare``'s score from the scope index at once; the full comparison
+    (which decides the relation) runs only on candidates whose bound can still reach the top
+    *limit*, best bound first, so the answer equals comparing every candidate.
+
     Raises:
         DraftError: if the draft names an unknown code or value.
     """
     doc = draft_document(land, draft)
     doc.terms = land.terms_of(doc)  # computed once, not once per candidate
     doc.named_areas = land.named_in(land.scope_text(doc), "icd10")
-    candidates = _candidates(land, doc)
-    if not candidates:
-        candidates = set(land.documents)  # a bare title with rare words: compare with everything
-    ranked = []
-    for other_id in candidates:
-        other = land.documents[other_id]
+    index = scope_index(land)
+    mask = candidate_mask(index, doc)
+    if not mask.any():
+        mask[:] = True  # a bare title with rare words: compare with everything
+    bound = index.scores(doc, doc.terms, doc.named_areas) + SLACK + np.where(index.unborn, 0.05, 0.0)
+    for owner in doc.owners:
+        bound[index.postings(index.owner_postings, owner)] += 0.1
+    slots = np.flatnonzero(mask)
+    ranked: list[tuple[float, str]] = []
+    for slot in slots[np.argsort(-bound[slots], kind="stable")]:
+        if len(ranked) >= limit and bound[slot] < ranked[limit - 1][0]:
+            break  # sorted by bound: no later candidate can reach the top
+        other = land.documents[index.ids[slot]]
         quick = compare(land, doc, other, explain=False)
         if quick.relation is not None:
-            ranked.append((quick.score + _bonus(doc, other, quick.relation), other_id))
-    ranked.sort(key=lambda item: (-item[0], item[1]))
+            insort(ranked, (quick.score + _bonus(doc, other, quick.relation), other.id), key=lambda r: (-r[0], r[1]))
     return [_explained(land, doc, land.documents[other_id], rank) for rank, other_id in ranked[:limit]]
+
+
+def candidate_mask(index: ScopeIndex, doc: Document) -> np.ndarray:
+    """Return, per slot, whether *doc* is compared with that document (as :func:`_candidates`)."""
+    land = index.land
+    vocab = land.vocabulary
+    mask = np.zeros(index.size, dtype=bool)
+    for concept in [*doc.disease_areas, *land.title_areas(doc)]:
+        block = _block(vocab, concept)
+        if block is not None:
+            mask[index.postings(index.area_below, block)] = True
+    weights = land.text
+    for term in doc.terms if doc.terms is not None else land.doc_terms.get(doc.id) or land.terms_of(doc):
+        postings = index.postings(index.term_postings, term)
+        if weights.weight(term) > 1.6 and len(postings) <= max(5, len(land.documents) // 5):
+            mask[postings] = True
+    for concept in doc.disease_areas:
+        block = _block(vocab, concept)
+        if block is not None:
+            mask[index.postings(index.title_block, block)] = True
+    mask[index.slots(target for _, target in doc.links)] = True
+    mask[index.postings(index.area_exact, CHAPTER)] = True  # whole-psychiatry documents apply to every area
+    if doc.id in index.slot:
+        mask[index.slot[doc.id]] = False
+    return mask
 
 
 def _bonus(draft: Document, other: Document, relation: str | None) -> float:

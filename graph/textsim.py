@@ -109,6 +109,7 @@ STOPWORDS = frozenset(
 _LINKS = ("", "s", "e")
 _MIN_PART = 4
 _WORD = re.compile(r"-?[a-zæøåäöü0-9]+(?:-[a-zæøåäöü0-9]+)*-?", re.IGNORECASE)
+_TERM_CACHE = 500_000  # titles whose terms one index keeps
 _STEMMER = snowballstemmer.stemmer("danish")
 
 
@@ -202,9 +203,11 @@ class TermIndex:
         texts = list(texts)
         words = {w.strip("-") for text in texts for w in _tokens(text)}
         self.lexicon = frozenset(words | {_stem(w) for w in words if len(w) >= _MIN_PART})
+        # A title is split once: the landscape asks for the same title's terms several times.
+        self._terms: dict[str, frozenset[str]] = {}
         self._frequency: Counter[str] = Counter()
         self._size = 1
-        self.fit(set(terms(text, self.lexicon)) for text in texts)
+        self.fit(set(self.terms(text)) for text in texts)
 
     def fit(self, term_sets: Iterable[set[str]]) -> None:
         """Count term frequencies over the final term sets of the corpus (one set per document)."""
@@ -217,7 +220,12 @@ class TermIndex:
 
     def terms(self, text: str) -> set[str]:
         """Return the distinct scope terms of *text*, splitting compounds with this corpus."""
-        return set(terms(text, self.lexicon))
+        found = self._terms.get(text)
+        if found is None:
+            found = frozenset(terms(text, self.lexicon))
+            if len(self._terms) < _TERM_CACHE:  # bounded: drafts and searches are user text
+                self._terms[text] = found
+        return set(found)
 
     def weight(self, term: str) -> float:
         """Return the inverse document frequency of *term* (rare terms weigh more)."""
