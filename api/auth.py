@@ -28,7 +28,9 @@ class TokenTable:
     """Token hashes with their names and roles; a presented token is checked in constant time."""
 
     def __init__(self, entries: list[tuple[str, str, str]]) -> None:
-        self._entries = [(hashlib.sha256(token.encode()).digest(), Principal(name, role)) for name, role, token in entries]
+        self._entries = [
+            (hashlib.sha256(token.encode()).digest(), Principal(name, role)) for name, role, token in entries
+        ]
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -57,7 +59,9 @@ def parse_tokens(text: str) -> list[tuple[str, str, str]]:
         name, _, rest = line.partition(":")
         role, _, token = rest.partition(":")
         if not name or role not in ROLES or len(token) < 16:
-            raise ValueError(f"token entry {number} ({name or '?'}): use name:role:token with role in {ROLES} and a token of 16+ characters")
+            raise ValueError(
+                f"token entry {number} ({name or '?'}): use name:role:token with role in {ROLES} and a token of 16+ characters"
+            )
         entries.append((name, role, token))
     return entries
 

@@ -8,13 +8,12 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from api.auth import TokenTable, tokens_from_env
+from api.auth import TokenTable, require, tokens_from_env
 from api.routers import (
     coverage,
     documents,
@@ -28,6 +27,7 @@ from api.routers import (
     validation,
     writes,
 )
+from api.schemas import refusals
 from api.security import cors_origins_from_env, install_security
 from graph.ingest import ensure_seeded
 from graph.landscape import landscape
@@ -84,9 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.tokens = TokenTable(list(settings.tokens))
     install_security(app, settings.cors_origins)
-    routers = (health, writes, documents, organisations, coverage, gaps, overlaps, validation, sparql)
-    for module in (*routers, exports, planning):
-        app.include_router(module.router)
+    app.include_router(health.router)  # liveness stays open for the operator's probes
+    # Every other route reads data: open unless the operator closed reads (then 401/403 without a read token).
+    readers = (writes, documents, organisations, coverage, gaps, overlaps, validation, sparql, exports, planning)
+    for module in readers:
+        app.include_router(module.router, dependencies=[Depends(require("read"))], responses=refusals(401, 403))
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
     @app.get("/docs", include_in_schema=False)

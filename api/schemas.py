@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, Field
 
 __all__ = [
@@ -12,12 +14,14 @@ __all__ = [
     "DocumentList",
     "DocumentOut",
     "DraftIn",
+    "ErrorOut",
     "GapList",
     "Health",
     "OrganisationDetail",
     "OrganisationList",
     "OverlapList",
     "ValidationReport",
+    "refusals",
 ]
 
 
@@ -285,3 +289,32 @@ class ValidationReport(BaseModel):
     results: list[ValidationResultOut]
     counts_by_severity: dict[str, int]
     counts_by_owner: dict[str, dict[str, int]]
+
+
+class ErrorOut(BaseModel):
+    """Why a request was refused: one message, or FastAPI's list of problems (loc, msg, type)."""
+
+    detail: str | list[dict[str, Any]]
+    results: list[ValidationResultOut] | None = Field(default=None, description="SHACL violations of a refused write")
+    file: str | None = Field(default=None, description="the file an import refused")
+
+
+# What each refusal means for the client; every router declares the ones it can answer.
+REFUSALS = {
+    400: "The request could not be read (a body that is not JSON, a malformed query).",
+    401: "No valid bearer token (writes, and reads when the operator closed them).",
+    403: "The token's role is not enough for this, or the query is refused (SPARQL Update, SERVICE).",
+    404: "No record with this id.",
+    409: "The id exists already, or other records still refer to this one.",
+    412: "If-Match is not the current version's ETag: someone changed it since you read it.",
+    413: "The body is larger than the limit.",
+    415: "The body's media type is not one this operation reads.",
+    422: "A value is invalid, or the write would add a SHACL violation (see results).",
+    428: "If-Match is missing: send the ETag of the version you changed.",
+    503: "The query ran past the time limit and was stopped.",
+}
+
+
+def refusals(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """Return OpenAPI ``responses`` declaring *codes* with the error body and their meaning."""
+    return {code: {"model": ErrorOut, "description": REFUSALS[code]} for code in codes}

@@ -14,7 +14,7 @@ from rdflib import URIRef
 
 from api.deps import LandscapeDep, StoreDep
 from api.negotiation import RDF_TYPES, preferred
-from api.schemas import DocumentList, DocumentOut
+from api.schemas import DocumentList, DocumentOut, refusals
 from graph import edits, document_page, views
 from graph.store import serialise
 
@@ -62,7 +62,8 @@ def list_documents(
     "/{doc_id}",
     response_model=DocumentOut,
     responses={
-        200: {"content": {"text/turtle": {}, "application/ld+json": {}, "application/n-triples": {}, "text/html": {}}}
+        200: {"content": {"text/turtle": {}, "application/ld+json": {}, "application/n-triples": {}, "text/html": {}}},
+        **refusals(404),
     },
 )
 def read_document(

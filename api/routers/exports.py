@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import LandscapeDep, StoreDep
+from api.schemas import refusals
 from graph import exports, overlap, overlap_network, planning, views
 from graph.gaps import rules
 from graph.landscape import Landscape
@@ -19,6 +20,11 @@ Text = Annotated[str | None, Query(max_length=200)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RULES = "|".join(rule.name for rule in rules())
 RDF = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json"}
+
+
+def _answers(*media_types: str) -> dict[int | str, dict[str, object]]:
+    """Declare the file types an export answers with (not JSON), and its refusals."""
+    return {200: {"content": {media: {} for media in media_types}}, **refusals(422)}
 
 
 def _file(body: bytes, media_type: str, name: str) -> Response:
@@ -51,7 +57,7 @@ def _notes(**given: object) -> list[tuple[str, str]]:
     return [(key, str(value)) for key, value in given.items() if value]
 
 
-@router.get("/coverage.{fmt}")
+@router.get("/coverage.{fmt}", response_class=Response, responses=_answers("text/csv", XLSX, "image/svg+xml"))
 def export_coverage(
     fmt: Literal["csv", "xlsx", "svg"],
     land: LandscapeDep,
@@ -80,7 +86,7 @@ def export_coverage(
     return _file(exports.to_xlsx(table, "Dækning", notes, states), XLSX, "retningsgraf-daekning.xlsx")
 
 
-@router.get("/gaps.{fmt}")
+@router.get("/gaps.{fmt}", response_class=Response, responses=_answers("text/csv", XLSX))
 def export_gaps(
     fmt: Literal["csv", "xlsx"],
     store: StoreDep,
@@ -94,7 +100,7 @@ def export_gaps(
     return _file(exports.to_xlsx(table, "Huller", _notes(rule=rule)), XLSX, "retningsgraf-huller.xlsx")
 
 
-@router.get("/overlaps.graphml")
+@router.get("/overlaps.graphml", response_class=Response, responses=_answers("application/graphml+xml"))
 def export_overlaps(
     land: LandscapeDep,
     owner: Text = None,
@@ -115,7 +121,7 @@ def export_overlaps(
     return _file(overlap_network.to_graphml(graph), "application/graphml+xml", "retningsgraf-overlap.graphml")
 
 
-@router.get("/graph.{fmt}")
+@router.get("/graph.{fmt}", response_class=Response, responses=_answers(*RDF.values()))
 def export_graph(fmt: Literal["ttl", "nt", "jsonld"], store: StoreDep) -> Response:
     """The whole graph (the union of every named graph) as Turtle, N-Triples or JSON-LD."""
     return _file(store.dump(fmt), RDF[fmt], f"retningsgraf.{fmt}")

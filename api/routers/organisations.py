@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path
 
 from api.deps import LandscapeDep, StoreDep
-from api.schemas import OrganisationDetail, OrganisationList, OrganisationOut
+from api.schemas import OrganisationDetail, OrganisationList, OrganisationOut, refusals
 from graph import views
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
@@ -19,7 +19,7 @@ def list_organisations(land: LandscapeDep) -> OrganisationList:
     return OrganisationList(items=[OrganisationOut(**item) for item in views.organisations(land)])
 
 
-@router.get("/{org_id}")
+@router.get("/{org_id}", responses=refusals(404))
 def read_organisation(
     org_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")],
     store: StoreDep,

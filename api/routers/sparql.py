@@ -11,6 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from api.deps import StoreDep
+from api.schemas import refusals
 from graph import sparql
 from graph.sparql import SparqlService
 
@@ -39,6 +40,11 @@ Refused with 403: SPARQL Update (`update=`, `application/sparql-update`, INSERT,
 LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY, WITH) and `SERVICE`. A malformed query is 400
 with the line and column; a result over the row limit or brackets nested over 200 deep is
 400; a body over 1 MiB is 413; a query over the time limit is stopped and answered 503."""
+# Results by the Accept header: SELECT/ASK result formats, CONSTRUCT/DESCRIBE RDF formats.
+_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {media: {} for media in (*sparql.RESULT_TYPES, *sparql.GRAPH_TYPES)}},
+    **refusals(400, 403, 503),
+}
 _lock = threading.Lock()
 # A query is text a person wrote or a program built; a megabyte is far more than either needs,
 # and reading an unbounded body would let one request take the server's memory.
@@ -101,11 +107,15 @@ async def _answer(service: SparqlService, request: Request, params: dict[str, li
     return Response(answer.body, media_type=answer.media_type)
 
 
-@router.get("", summary="Run a SPARQL query (GET)", description=_DESCRIPTION)
+@router.get(
+    "", summary="Run a SPARQL query (GET)", description=_DESCRIPTION, response_class=Response, responses=_ANSWERS
+)
 async def sparql_get(
     request: Request,
     service: ServiceDep,
-    query: Annotated[str | None, Query(description="The SPARQL query.")] = None,
+    query: Annotated[
+        str | None, Query(description="The SPARQL query.", examples=["SELECT ?s WHERE { ?s a ?type } LIMIT 5"])
+    ] = None,
 ) -> Response:
     """Answer a query given in the query string."""
     return await _answer(service, request, parse_qs(request.url.query, keep_blank_values=True))
@@ -123,7 +133,14 @@ _BODY: dict[str, Any] = {
 }
 
 
-@router.post("", summary="Run a SPARQL query (POST)", description=_DESCRIPTION, openapi_extra=_BODY)
+@router.post(
+    "",
+    summary="Run a SPARQL query (POST)",
+    description=_DESCRIPTION,
+    openapi_extra=_BODY,
+    response_class=Response,
+    responses={**_ANSWERS, **refusals(413, 415)},
+)
 async def sparql_post(request: Request, service: ServiceDep) -> Response:
     """Answer a query sent as a form field or as an ``application/sparql-query`` body."""
     params = parse_qs(request.url.query, keep_blank_values=True)

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
 from api.deps import StoreDep
-from api.schemas import DocumentOut, LinkOut, OrganisationOut
+from api.schemas import DocumentOut, LinkOut, OrganisationOut, refusals
 from graph import edits, views
 from graph.ingest import load_files
 from graph.landscape import landscape
@@ -45,7 +45,22 @@ class Ref(BaseModel):
 class DocumentIn(BaseModel):
     """A document to store: the read JSON's field names, owners as ids, disease areas as codes."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "ptsd-plan",
+                    "title": "Behandling af PTSD hos voksne",
+                    "kind": "DMPGGuideline",
+                    "owners": ["dmpg-dep"],
+                    "disease_areas": ["F43.1"],
+                    "status": "planned",
+                    "sources": ["https://example.org/plan"],
+                }
+            ]
+        },
+    )
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")
     title: str = Field(min_length=1, max_length=1000)
     title_en: str | None = Field(default=None, max_length=1000)
@@ -78,7 +93,10 @@ class DocumentIn(BaseModel):
 class OrganisationIn(BaseModel):
     """An organisation to store, with the registry's field names."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"id": "region-test", "name": "Region Test", "type": "Region"}]},
+    )
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")
     name: str = Field(min_length=1, max_length=500)
     name_en: str | None = Field(default=None, max_length=500)
@@ -147,12 +165,21 @@ class ImportReport(BaseModel):
 
 def _refused(error: LoadError | edits.EditError) -> JSONResponse:
     if isinstance(error, LoadError):
-        detail = [{"loc": ["body", p.field], "msg": p.message, "type": "invalid_value"} for p in error.problems]
+        detail = [
+            {"loc": ["body", p.field or p.where], "msg": p.message, "type": "invalid_value"} for p in error.problems
+        ]
         return JSONResponse(status_code=422, content={"detail": detail})
     content: dict[str, Any] = {"detail": str(error)}
     if error.results:
         content["results"] = [
-            {"focus": r.focus, "path": r.path, "severity": r.severity, "message": r.message, "message_en": r.message_en, "shape": r.shape}
+            {
+                "focus": r.focus,
+                "path": r.path,
+                "severity": r.severity,
+                "message": r.message,
+                "message_en": r.message_en,
+                "shape": r.shape,
+            }
             for r in error.results
         ]
     return JSONResponse(status_code=error.status, content=content)
@@ -169,13 +196,26 @@ def _warnings(store: StoreDep, doc_id: str | None, result: edits.WriteResult) ->
                     continue
                 c = compare(land, doc, other, explain=False)
                 if c.relation in ("duplicate", "overlap", "supersedes") and c.relation in RELATIONS:
-                    found.append(Warning_(type="overlap", message=f"{c.relation} med {other.id}", document=other.id, relation=c.relation, score=c.score))
+                    found.append(
+                        Warning_(
+                            type="overlap",
+                            message=f"{c.relation} med {other.id}",
+                            document=other.id,
+                            relation=c.relation,
+                            score=c.score,
+                        )
+                    )
     return found
 
 
 def _write_response(store: StoreDep, kind: str, record_id: str, result: edits.WriteResult, status: int) -> JSONResponse:
     land = landscape(store)
-    body = WriteOut(id=record_id, etag=result.etag, version=result.version, warnings=_warnings(store, record_id if kind == "document" else None, result))
+    body = WriteOut(
+        id=record_id,
+        etag=result.etag,
+        version=result.version,
+        warnings=_warnings(store, record_id if kind == "document" else None, result),
+    )
     if kind == "document" and record_id in land.documents:
         body.document = DocumentOut(**views.document_json(land, land.documents[record_id]))
     if kind == "organisation":
@@ -186,7 +226,9 @@ def _write_response(store: StoreDep, kind: str, record_id: str, result: edits.Wr
     return JSONResponse(status_code=status, content=body.model_dump(mode="json"), headers=headers)
 
 
-def _save(store: StoreDep, kind: str, record: dict[str, Any], who: Principal, creating: bool, if_match: str | None) -> JSONResponse:
+def _save(
+    store: StoreDep, kind: str, record: dict[str, Any], who: Principal, creating: bool, if_match: str | None
+) -> JSONResponse:
     try:
         result = edits.save_record(store, kind, record, who.name, creating=creating, if_match=if_match)
     except (LoadError, edits.EditError) as error:
@@ -194,21 +236,23 @@ def _save(store: StoreDep, kind: str, record: dict[str, Any], who: Principal, cr
     return _write_response(store, kind, record["id"], result, 201 if creating else 200)
 
 
-@router.post("/documents", status_code=201, response_model=WriteOut, responses={409: {}, 422: {}})
+@router.post("/documents", status_code=201, response_model=WriteOut, responses=refusals(400, 409, 422))
 def create_document(body: DocumentIn, store: StoreDep, who: Editor) -> JSONResponse:
     """Add a document; 409 if the id exists."""
     return _save(store, "document", body.record(), who, True, None)
 
 
-@router.put("/documents/{doc_id}", response_model=WriteOut, responses={404: {}, 412: {}, 422: {}, 428: {}})
-def replace_document(doc_id: RecordId, body: DocumentIn, store: StoreDep, who: Editor, if_match: IfMatch = None) -> JSONResponse:
+@router.put("/documents/{doc_id}", response_model=WriteOut, responses=refusals(400, 404, 412, 422, 428))
+def replace_document(
+    doc_id: RecordId, body: DocumentIn, store: StoreDep, who: Editor, if_match: IfMatch = None
+) -> JSONResponse:
     """Replace a document; needs the ETag of the version you changed in If-Match."""
     if body.id != doc_id:
         raise HTTPException(422, f"the body's id {body.id!r} is not the id in the URL {doc_id!r}")
     return _save(store, "document", body.record(), who, False, if_match)
 
 
-@router.delete("/documents/{doc_id}", status_code=204, responses={404: {}, 409: {}, 412: {}, 428: {}})
+@router.delete("/documents/{doc_id}", status_code=204, responses=refusals(404, 409, 412, 422, 428))
 def delete_document(doc_id: RecordId, store: StoreDep, who: Editor, if_match: IfMatch = None) -> Response:
     """Delete a document (kept in its history); 409 while other documents link to it."""
     try:
@@ -218,21 +262,23 @@ def delete_document(doc_id: RecordId, store: StoreDep, who: Editor, if_match: If
     return Response(status_code=204)
 
 
-@router.post("/organisations", status_code=201, response_model=WriteOut, responses={409: {}, 422: {}})
+@router.post("/organisations", status_code=201, response_model=WriteOut, responses=refusals(400, 409, 422))
 def create_organisation(body: OrganisationIn, store: StoreDep, who: Editor) -> JSONResponse:
     """Add an organisation; 409 if the id exists."""
     return _save(store, "organisation", body.record(), who, True, None)
 
 
-@router.put("/organisations/{org_id}", response_model=WriteOut, responses={404: {}, 412: {}, 422: {}, 428: {}})
-def replace_organisation(org_id: RecordId, body: OrganisationIn, store: StoreDep, who: Editor, if_match: IfMatch = None) -> JSONResponse:
+@router.put("/organisations/{org_id}", response_model=WriteOut, responses=refusals(400, 404, 412, 422, 428))
+def replace_organisation(
+    org_id: RecordId, body: OrganisationIn, store: StoreDep, who: Editor, if_match: IfMatch = None
+) -> JSONResponse:
     """Replace an organisation; needs the ETag of the version you changed in If-Match."""
     if body.id != org_id:
         raise HTTPException(422, f"the body's id {body.id!r} is not the id in the URL {org_id!r}")
     return _save(store, "organisation", body.record(), who, False, if_match)
 
 
-@router.delete("/organisations/{org_id}", status_code=204, responses={404: {}, 409: {}, 412: {}, 428: {}})
+@router.delete("/organisations/{org_id}", status_code=204, responses=refusals(404, 409, 412, 422, 428))
 def delete_organisation(org_id: RecordId, store: StoreDep, who: Admin, if_match: IfMatch = None) -> Response:
     """Delete an organisation (admin); 409 while documents or sub-organisations refer to it."""
     try:
@@ -242,11 +288,18 @@ def delete_organisation(org_id: RecordId, store: StoreDep, who: Admin, if_match:
     return Response(status_code=204)
 
 
-@router.get("/documents/{doc_id}/history", response_model=HistoryOut)
+@router.get("/documents/{doc_id}/history", response_model=HistoryOut, responses=refusals(404, 422))
 def read_history(doc_id: RecordId, store: StoreDep) -> HistoryOut:
     """Every write of a document, oldest first: who, when, what, and whether the replaced version is kept."""
     items = [
-        VersionOut(number=v.number, action=v.action, author=v.author, time=v.time, previous_etag=v.etag, has_previous_version=bool(v.content))
+        VersionOut(
+            number=v.number,
+            action=v.action,
+            author=v.author,
+            time=v.time,
+            previous_etag=v.etag,
+            has_previous_version=bool(v.content),
+        )
         for v in edits.history(store, "document", doc_id)
     ]
     if not items and doc_id not in landscape(store).documents:
@@ -254,22 +307,42 @@ def read_history(doc_id: RecordId, store: StoreDep) -> HistoryOut:
     return HistoryOut(id=doc_id, items=items)
 
 
-@router.get("/documents/{doc_id}/history/{number}", responses={200: {"content": {"text/turtle": {}, "application/ld+json": {}}}})
-def read_version(doc_id: RecordId, number: Annotated[int, Path(ge=1, le=1_000_000)], store: StoreDep, request: Request) -> Response:
+@router.get(
+    "/documents/{doc_id}/history/{number}",
+    response_class=Response,
+    responses={200: {"content": {"text/turtle": {}, "application/ld+json": {}}}, **refusals(404, 422)},
+)
+def read_version(
+    doc_id: RecordId, number: Annotated[int, Path(ge=1, le=1_000_000)], store: StoreDep, request: Request
+) -> Response:
     """The version of a document that write *number* replaced, as Turtle (or JSON-LD by Accept)."""
     triples = edits.version_triples(store, "document", doc_id, number)
     if triples is None:
         raise HTTPException(404, f"write {number} of {doc_id!r} replaced no earlier version")
     jsonld = "application/ld+json" in request.headers.get("accept", "")
-    return Response(serialise(triples, "jsonld" if jsonld else "ttl"), media_type="application/ld+json" if jsonld else "text/turtle")
+    return Response(
+        serialise(triples, "jsonld" if jsonld else "ttl"), media_type="application/ld+json" if jsonld else "text/turtle"
+    )
 
 
-@router.post("/import", response_model=list[ImportReport], responses={413: {}, 422: {}})
+# The file is the raw request body; its name (the query parameter) says which loader reads it.
+_IMPORT_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": f"the file itself, at most {MAX_BYTES} bytes (YAML, CSV and XLSX: 4 MiB)",
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.post("/import", response_model=list[ImportReport], responses=refusals(413, 422), openapi_extra=_IMPORT_BODY)
 async def import_file(
     request: Request,
     store: StoreDep,
     who: Editor,
-    name: Annotated[str, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$", description="file name; its suffix picks the format")],
+    name: Annotated[
+        str, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$", description="file name; its suffix picks the format")
+    ],
 ) -> Any:
     """Load one YAML, CSV, XLSX or RDF file (the request body) into its own named graph, whole or not at all."""
     suffix = FilePath(name).suffix.lower()
@@ -286,7 +359,12 @@ async def import_file(
         try:
             reports = load_files(store, [path], progress=False)
         except LoadError as error:
-            detail = [{"loc": [p.where, p.field], "msg": p.message, "type": "invalid_file"} for p in error.problems]
+            detail = [
+                {"loc": [p.where, p.field] if p.field else [p.where], "msg": p.message, "type": "invalid_file"}
+                for p in error.problems
+            ]
             return JSONResponse(status_code=422, content={"detail": detail, "file": name})
     del who
-    return [ImportReport(source=r.source, graph=str(r.graph), documents=r.documents, triples=r.triples) for r in reports]
+    return [
+        ImportReport(source=r.source, graph=str(r.graph), documents=r.documents, triples=r.triples) for r in reports
+    ]

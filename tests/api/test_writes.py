@@ -64,7 +64,9 @@ def test_create_read_update_delete_with_etags_and_history(writable: tuple[str, s
     assert created.status_code == 201, created.text
     etag = created.headers["etag"]
     assert created.json()["document"]["title"] == "Behandling af PTSD hos voksne"
-    assert any(w["type"] == "overlap" for w in created.json()["warnings"]), "the coordinator sees what the plan overlaps"
+    assert any(w["type"] == "overlap" for w in created.json()["warnings"]), (
+        "the coordinator sees what the plan overlaps"
+    )
     read = httpx.get(f"{url}/documents/ptsd-plan")
     assert read.headers["etag"] == etag
 
@@ -78,9 +80,12 @@ def test_create_read_update_delete_with_etags_and_history(writable: tuple[str, s
     assert again.status_code == 412, "a second editor holding the old ETag cannot overwrite the first"
 
     history = httpx.get(f"{url}/documents/ptsd-plan/history").json()["items"]
-    assert [(v["number"], v["action"], v["author"]) for v in history] == [(1, "create", "alice"), (2, "update", "alice")]
+    assert [(v["number"], v["action"], v["author"]) for v in history] == [
+        (1, "create", "alice"),
+        (2, "update", "alice"),
+    ]
     earlier = httpx.get(f"{url}/documents/ptsd-plan/history/2")
-    assert earlier.status_code == 200 and "Behandling af PTSD hos voksne\"@da" in earlier.text
+    assert earlier.status_code == 200 and 'Behandling af PTSD hos voksne"@da' in earlier.text
 
     deleted = httpx.delete(f"{url}/documents/ptsd-plan", headers={**AS_EDITOR, "If-Match": updated.headers["etag"]})
     assert deleted.status_code == 204
@@ -142,6 +147,7 @@ def test_acknowledged_writes_survive_kill_9_and_no_partial_import_is_visible(tmp
         f"bulk-{i:05d},Dokument {i},NKA,sst,F32,planned,https://example.org/{i}\n" for i in range(2000)
     )
     try:
+
         def writer() -> None:
             for i in range(200):
                 try:
@@ -153,7 +159,9 @@ def test_acknowledged_writes_survive_kill_9_and_no_partial_import_is_visible(tmp
 
         def importer() -> None:
             try:
-                httpx.post(f"{url}/import", params={"name": "bulk.csv"}, content=big.encode(), headers=AS_EDITOR, timeout=60)
+                httpx.post(
+                    f"{url}/import", params={"name": "bulk.csv"}, content=big.encode(), headers=AS_EDITOR, timeout=60
+                )
             except httpx.TransportError:
                 pass
 
@@ -174,9 +182,24 @@ def test_acknowledged_writes_survive_kill_9_and_no_partial_import_is_visible(tmp
     assert acknowledged, "some writes were acknowledged before the kill"
     restarted, url = start_server("--store", spec, env=env)
     try:
+        # Generous timeouts: the restarted server computes its read model while these arrive.
         for doc_id in acknowledged:
-            assert httpx.get(f"{url}/documents/{doc_id}").status_code == 200, doc_id
-        first, last = (httpx.get(f"{url}/documents/bulk-{i:05d}").status_code for i in (0, 1999))
+            assert httpx.get(f"{url}/documents/{doc_id}", timeout=60).status_code == 200, doc_id
+        first, last = (httpx.get(f"{url}/documents/bulk-{i:05d}", timeout=60).status_code for i in (0, 1999))
         assert first == last, "the import is there whole or not at all"
     finally:
         stop(restarted)
+
+
+def test_closed_reads_need_a_read_token_and_health_stays_open() -> None:
+    env = {"RETNINGSGRAF_TOKENS": TOKENS, "RETNINGSGRAF_CLOSED_READS": "1"}
+    process, url = start_server(env=env)  # start_server itself waits on /health without a token
+    try:
+        assert httpx.get(f"{url}/documents?limit=1").status_code == 401
+        assert httpx.get(f"{url}/sparql", params={"query": "ASK {}"}).status_code == 401
+        assert httpx.get(f"{url}/exports/graph.ttl").status_code == 401
+        reader = {"Authorization": f"Bearer {READER}"}
+        assert httpx.get(f"{url}/documents?limit=1", headers=reader).status_code == 200
+        assert httpx.post(f"{url}/documents", json=draft("closed"), headers=reader).status_code == 403
+    finally:
+        stop(process)

@@ -28,6 +28,7 @@ from tests.hostile.corpus import CORPUS, FileCase, materialise
 
 Answer = Callable[[str, str, str], None]
 _ANSWERS: list[tuple[str, str, str]] = []
+_FUZZED: list[tuple[str, int, int, dict[int, int]]] = []
 
 
 @dataclass
@@ -158,10 +159,13 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
         if name == "hostile":
             cls, case, how = value  # type: ignore[misc]
             _ANSWERS.append((cls, case, how if report.passed else f"FAILED: {how}"))
+        elif name == "schemathesis":
+            _FUZZED.append(value)  # type: ignore[arg-type]
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Print, per class, how many hostile inputs were tried and how they were answered."""
+    _fuzz_summary(terminalreporter)
     if not _ANSWERS:
         return
     cases: dict[str, set[str]] = defaultdict(set)
@@ -175,3 +179,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"{cls:<12} {len(cases[cls]):>3} inputs")
         for how, count in answers[cls].most_common():
             terminalreporter.write_line(f"{'':<12} {count:>3} x {how}")
+
+
+def _fuzz_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the schemathesis cases per operation, their failures and the statuses answered."""
+    if not _FUZZED:
+        return
+    cases = sum(run[1] for run in _FUZZED)
+    failed = sum(run[2] for run in _FUZZED)
+    terminalreporter.section(f"schemathesis: {cases} cases on {len(_FUZZED)} operations, {failed} failed")
+    for label, count, failures, statuses in sorted(_FUZZED):
+        answered = " ".join(f"{status}x{n}" for status, n in statuses.items())
+        terminalreporter.write_line(f"{label:<42} {count:>4} cases {failures:>3} failed   {answered}")
