@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from graph.landscape import Document, Landscape
-from graph.planning import labels, pairs, planning_concepts, validation
+from graph.overlap import related
+from graph.planning import labels, planning_concepts, validation
 from graph.store import Store
 
 __all__ = ["document_context", "reason_text", "schema_org"]
@@ -25,20 +26,19 @@ def document_context(store: Store, land: Landscape, doc_id: str) -> dict[str, An
         and ``schema_org`` (a schema.org MedicalGuideline as JSON-LD).
     """
     doc = land.documents[doc_id]
-    related = []
-    for c in pairs(land):
-        if doc_id in (c.a, c.b):
-            other = c.b if c.a == doc_id else c.a
-            reasons = [{"text": reason_text(r.text), "text_en": reason_text(r.text_en)} for r in c.reasons]
-            related.append(
-                {
-                    "other": _brief(land, land.documents[other]),
-                    "relation": c.relation,
-                    "score": c.score,
-                    "newer": c.a == doc_id,
-                    "reasons": reasons,
-                }
-            )
+    pairs = []
+    for c in related(land, doc_id):  # this document's pairs only: pairing everything takes minutes at scale
+        other = c.b if c.a == doc_id else c.a
+        reasons = [{"text": reason_text(r.text), "text_en": reason_text(r.text_en)} for r in c.reasons]
+        pairs.append(
+            {
+                "other": _brief(land, land.documents[other]),
+                "relation": c.relation,
+                "score": c.score,
+                "newer": c.a == doc_id,
+                "reasons": reasons,
+            }
+        )
     linked_from = [
         {"type": link_type, "source": _brief(land, d)}
         for d in land.documents.values()
@@ -47,7 +47,7 @@ def document_context(store: Store, land: Landscape, doc_id: str) -> dict[str, An
     ]
     results = [r for r in validation(store) if r.focus == doc.iri]
     return {
-        "overlaps": related,
+        "overlaps": pairs,
         "linked_from": linked_from,
         "validation": results,
         "labels": labels(),

@@ -7,6 +7,7 @@ so every request works on plain objects and indexes instead of re-running joins.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -432,10 +433,20 @@ def _load(store: Store) -> Landscape:
     return Landscape(documents.values(), organisations.values(), vocab)
 
 
+_BUILDING = threading.Lock()
+
+
 def landscape(store: Store) -> Landscape:
-    """Return the landscape of *store*, rebuilt only when the store has been written since."""
+    """Return the landscape of *store*, rebuilt only when the store has been written since.
+
+    One build at a time: 32 requests arriving together after a write wait for one build
+    instead of each running its own (which, under the GIL, made every one of them slow).
+    """
     built = store.cache.get("landscape")
     if built is None:
-        built = store.cache["landscape"] = _load(store)
+        with _BUILDING:
+            built = store.cache.get("landscape")
+            if built is None:
+                built = store.cache["landscape"] = _load(store)
     assert isinstance(built, Landscape)
     return built

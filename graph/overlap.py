@@ -8,8 +8,8 @@ reasons a coordinator can check.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter, defaultdict
 from bisect import insort
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
@@ -45,6 +45,7 @@ __all__ = [
     "compare",
     "owner_summary",
     "pairs",
+    "related",
 ]
 
 RELATIONS = ("duplicate", "overlap", "complementary", "supersedes")
@@ -283,7 +284,9 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
         words = list(dict.fromkeys(_term_name(land, t, "da") for t in shared_terms[:6]))
         words_en = list(dict.fromkeys(_term_name(land, t, "en") for t in shared_terms[:6]))
         reasons.append(
-            Reason("title_terms", f"fælles ord i titlen: {', '.join(words)}", f"shared title terms: {', '.join(words_en)}")
+            Reason(
+                "title_terms", f"fælles ord i titlen: {', '.join(words)}", f"shared title terms: {', '.join(words_en)}"
+            )
         )
     links = [(t, a, b) for t, target in a.links if target == b.id] + [
         (t, b, a) for t, target in b.links if target == a.id
@@ -424,6 +427,32 @@ def pairs(land: Landscape, relations: Iterable[str] = RELATIONS, min_score: floa
         land.__dict__["pairs"] = found
     wanted = set(relations)
     return [c for c in land.__dict__["pairs"] if c.relation in wanted and c.score >= min_score]
+
+
+def related(land: Landscape, doc_id: str) -> list[Comparison]:
+    """Return the pairs of :func:`pairs` that involve *doc_id*, best first, without pairing everything.
+
+    A pair is in :func:`pairs` when either document has the other among its candidates; the
+    document's own candidates, the documents linking to it and (for a whole-psychiatry
+    document, which every document counts as a candidate) all documents give the same set.
+    """
+    if "pairs" in land.__dict__:
+        return [c for c in land.__dict__["pairs"] if doc_id in (c.a, c.b)]
+    doc = land.documents[doc_id]
+    others = _candidates(land, doc) | {d.id for d in land.documents.values() if any(t == doc_id for _, t in d.links)}
+    if CHAPTER in doc.disease_areas:
+        others |= set(land.documents)
+    others.discard(doc_id)
+    found = []
+    for other_id in others:
+        if other_id not in land.documents:
+            continue
+        key = (min(doc_id, other_id), max(doc_id, other_id))
+        result = compare(land, land.documents[key[0]], land.documents[key[1]])
+        if result.relation is not None:
+            found.append(result)
+    found.sort(key=lambda c: (-c.score, c.a, c.b))
+    return found
 
 
 def clusters(land: Landscape, min_score: float = 0.0) -> list[dict[str, object]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from itertools import pairwise
 
 import numpy as np
 from rdflib import URIRef
@@ -212,7 +213,7 @@ def _popcount(values: np.ndarray) -> np.ndarray:
 
 def _block_of(concept: str, ancestors: list[str]) -> str | None:
     chain = [concept, *ancestors]
-    return next((node for node, parent in zip(chain, chain[1:], strict=False) if parent == CHAPTER), None)
+    return next((node for node, parent in pairwise(chain) if parent == CHAPTER), None)
 
 
 def _by_owner(docs: list[Document]) -> dict[str, set[str]]:

@@ -91,3 +91,16 @@ def test_index_scores_every_document_as_compare_does(registry_store: Store) -> N
                 continue  # a link lifts compare's score; the index bounds drafts, which have none
             expected = compare(land, doc, other, explain=False).score
             assert abs(round(float(scores[index.slot[other.id]]), 3) - expected) <= 0.0011, (doc.id, other.id)
+
+
+def test_one_documents_pairs_are_its_pairs_in_the_whole_landscape(registry_store: Store) -> None:
+    from graph.landscape import _load
+    from graph.overlap import pairs, related
+
+    everything = pairs(_load(registry_store))
+    fresh = _load(registry_store)  # no pairs cached: related() must find them from the document's side
+    chapter = [d.id for d in fresh.documents.values() if "F00-F99" in " ".join(d.disease_areas)]
+    assert chapter  # whole-psychiatry documents are everyone's candidates: the hard case
+    for doc_id in fresh.documents:
+        expected = [(c.a, c.b, c.relation, c.score) for c in everything if doc_id in (c.a, c.b)]
+        assert [(c.a, c.b, c.relation, c.score) for c in related(fresh, doc_id)] == expected, doc_id
