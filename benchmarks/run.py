@@ -39,6 +39,7 @@ STEP_ORDER = (
     "rdflib_gaps",
     "project_draft",
     "ox_draft",
+    "project_screen",
     "project_pairs",
     "ox_pairs",
     "ox_pairs_flat",

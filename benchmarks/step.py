@@ -16,13 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from benchmarks import baseline_steps, project_steps
+from benchmarks import baseline_steps, project_steps, screen_steps
 
 __all__ = ["STEPS", "main"]
 
 STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     **{f"project_{name}": fn for name, fn in project_steps.STEPS.items()},
     **{name: fn for name, fn in baseline_steps.STEPS.items()},
+    "project_screen": screen_steps.screen,
 }
 
 

@@ -23,7 +23,7 @@ from rdflib import URIRef
 
 from graph.landscape import Document, Landscape
 
-__all__ = ["CHAPTER", "CHAPTER_SCORE", "SLACK", "TOPIC_PARENT", "ScopeIndex", "scope_index"]
+__all__ = ["CHAPTER", "CHAPTER_SCORE", "SLACK", "TOPIC_PARENT", "ScopeIndex", "scope_index", "shared_scope_pairs"]
 
 CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
 CHAPTER_SCORE = 0.3  # a whole-chapter document shares every area, but only generically
@@ -200,6 +200,50 @@ class ScopeIndex:
     def postings(self, index: dict[str, np.ndarray], key: str) -> np.ndarray:
         """Return the slots filed under *key* in one of the index's postings, or none."""
         return index.get(key, _EMPTY)
+
+
+def shared_scope_pairs(index: ScopeIndex) -> np.ndarray:
+    """Return the pairs of documents with different owners that share an ICD-10 block, a topic and a population.
+
+    The coarse overlap screen, the same pairs as ``benchmarks/queries/pairs_subselect.rq``
+    (tested): documents are grouped by (block, topic, population) and each group's pairs
+    are taken at once, so the cost follows the number of pairs, not a self-join's plan.
+
+    Returns:
+        An array of shape (n, 2) of slots ``(a, b)`` with ``a < b``, sorted.
+    """
+    land, vocab = index.land, index.land.vocabulary
+    groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
+    owner_ids: dict[str, int] = {}
+    single_owner = np.full(index.size, -1, dtype=np.int64)
+    for slot, doc_id in enumerate(index.ids):
+        doc = land.documents[doc_id]
+        if not (doc.owners and doc.topics and doc.populations and doc.kind):
+            continue
+        if len(set(doc.owners)) == 1:
+            single_owner[slot] = owner_ids.setdefault(doc.owners[0], len(owner_ids))
+        blocks = {
+            block
+            for area in doc.disease_areas
+            if (block := _block_of(area, [str(a) for a in vocab.ancestors(URIRef(area))])) is not None
+        }
+        for key in {(b, t, p) for b in blocks for t in doc.topics for p in doc.populations}:
+            groups[key].append(slot)
+    chunks = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        slots = np.array(sorted(members), dtype=np.int64)
+        left, right = np.triu_indices(len(slots), 1)
+        a, b = slots[left], slots[right]
+        keep = (single_owner[a] != single_owner[b]) | (single_owner[a] < 0)
+        chunks.append(a[keep] * index.size + b[keep])
+    if not chunks:
+        return np.zeros((0, 2), dtype=np.int64)
+    codes = np.concatenate(chunks)
+    codes.sort()  # then drop repeats; np.unique's hashing is several times slower at millions of pairs
+    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
+    return np.stack([codes // index.size, codes % index.size], axis=1)
 
 
 def _popcount(values: np.ndarray) -> np.ndarray:

@@ -104,3 +104,19 @@ def test_one_documents_pairs_are_its_pairs_in_the_whole_landscape(registry_store
     for doc_id in fresh.documents:
         expected = [(c.a, c.b, c.relation, c.score) for c in everything if doc_id in (c.a, c.b)]
         assert [(c.a, c.b, c.relation, c.score) for c in related(fresh, doc_id)] == expected, doc_id
+
+
+@pytest.mark.parametrize("which", ["registry", "synthetic"])
+def test_overlap_screen_finds_the_pairs_the_sparql_self_join_finds(
+    which: str, registry_store: Store, synthetic_store: Store
+) -> None:
+    from graph.scope_index import shared_scope_pairs
+
+    store = registry_store if which == "registry" else synthetic_store
+    index = scope_index(landscape(store))
+    query = (Path(__file__).parents[2] / "benchmarks" / "queries" / "pairs_subselect.rq").read_text(encoding="utf-8")
+    expected = {(a.rsplit("/", 1)[-1], b.rsplit("/", 1)[-1]) for (a, _), (b, _) in store.values(query)}
+    found = [(index.ids[a], index.ids[b]) for a, b in shared_scope_pairs(index)]
+    assert len(found) == len(set(found))  # each pair once
+    assert set(found) == expected
+    assert expected  # the landscape has such pairs: an empty answer would prove nothing
