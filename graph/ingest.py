@@ -133,6 +133,7 @@ def load_files(store: Store, paths: list[Path], *, progress: bool = True) -> lis
             triples: Graph | TripleBatch | StagedGraph
             if isinstance(store, OxigraphStore) and rdf_format in rdf_file.STAGEABLE:
                 # The fast path: Oxigraph parses the file straight into a staging graph.
+                rdf_file.check_literals(path, rdf_format)  # the field checks, before anything is stored
                 try:
                     staging = store.stage_file(path, rdf_format, name)
                 except (SyntaxError, ValueError, UnicodeDecodeError) as error:

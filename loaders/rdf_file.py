@@ -3,12 +3,15 @@
 Oxigraph's parsers never fetch anything: a JSON-LD remote ``@context`` is an error, and
 RDF/XML with a DTD is refused here before parsing, so no entity is ever expanded.  JSON-LD
 and RDF/XML are checked for nesting depth (and JSON-LD for extra contexts) first, as those
-make Oxigraph's parsers take memory or time far beyond the file's size.
+make Oxigraph's parsers take memory or time far beyond the file's size.  Every literal gets
+the registry loaders' field checks: no XML-illegal control character, and no more characters
+than the field it fills allows (a title 1 000, any literal 20 000).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import xml.sax
 import xml.sax.handler
 from pathlib import Path
@@ -17,11 +20,11 @@ import defusedxml
 import defusedxml.sax
 import pyoxigraph as ox
 
-from graph.namespaces import Minter
+from graph.namespaces import DCTERMS, PREFIXES, RDFS, SCHEMA, SKOS, Minter
 from graph.store import TripleBatch
-from loaders.records import Context, LoadError, Problem
+from loaders.records import CONTROL, TEXT_LIMITS, Context, LoadError, Problem
 
-__all__ = ["FORMATS", "STAGEABLE", "load", "refusal"]
+__all__ = ["FORMATS", "LITERAL_MAX", "STAGEABLE", "check_literals", "load", "refusal"]
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -38,6 +41,25 @@ STAGEABLE = (ox.RdfFormat.TURTLE, ox.RdfFormat.N_TRIPLES)
 # Real files nest a few levels; Oxigraph's JSON-LD and RDF/XML parsers slow down or grow
 # badly with depth (see _check_json_ld and _check_rdf_xml).
 MAX_DEPTH = 100
+# The registry field each property fills, so an RDF title has the limit a YAML or CSV title has.
+FIELDS = {
+    str(DCTERMS.title): "title",
+    str(SKOS.prefLabel): "name",
+    str(RDFS.label): "label",
+    str(SCHEMA.version): "version",
+    str(SKOS.note): "notes",
+}
+# Any other literal: ontology comments and SHACL's SPARQL are a few thousand characters at most.
+LITERAL_MAX = 20_000
+# Below this no literal can break a limit; a file whose lines are all shorter (and that has no
+# multi-line strings) needs no second parse (see check_literals).
+_SHORTEST = min(TEXT_LIMITS[field] for field in FIELDS.values())
+_LONG_LINE = re.compile(rb"[^\n]{%d}" % (_SHORTEST + 1))
+NEWLINE = b"\n"
+# Control characters as raw bytes, as U+FFFE/U+FFFF in UTF-8, or as \u, \U, \b and \f escapes.
+_CONTROL_BYTES = re.compile(
+    rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]|\\[bf]|\\u(?:00[01][0-9a-fA-F]|[fF]{3}[eEfF])|\\U0000(?:00[01]|[fF]{3})"
+)
 
 
 class _Nesting(xml.sax.handler.ContentHandler):
@@ -145,14 +167,81 @@ def load(path: Path, minter: Minter, context: Context) -> TripleBatch:
             triples.append(quad.triple)
     except (SyntaxError, ValueError, UnicodeDecodeError) as error:
         raise refusal(path, rdf_format, error) from error
+    _refuse_literals(path, data, triples)
     return TripleBatch(triples)
+
+
+def check_literals(path: Path, rdf_format: ox.RdfFormat) -> None:
+    """Refuse a Turtle or N-Triples file whose literals break the field checks, before it is stored.
+
+    For the fast path, which parses the file straight into the store: a file whose every line
+    is shorter than the shortest limit, with no multi-line string and no control character
+    (raw or escaped), cannot break a check, so only other files are parsed a second time.
+
+    Raises:
+        LoadError: naming the file, the line (where the literal's text is found), the property
+            and the subject of each literal refused.
+    """
+    data = path.read_bytes()
+    if not (_LONG_LINE.search(data) or b'"""' in data or b"'''" in data or _CONTROL_BYTES.search(data)):
+        return
+    try:
+        triples = [quad.triple for quad in ox.parse(data, format=rdf_format, base_iri=path.resolve().as_uri())]
+    except (SyntaxError, ValueError, UnicodeDecodeError) as error:
+        raise refusal(path, rdf_format, error) from error
+    _refuse_literals(path, data, triples)
+
+
+def _refuse_literals(path: Path, data: bytes, triples: list[ox.Triple]) -> None:
+    problems = []
+    for triple in triples:
+        literal = triple.object
+        if not isinstance(literal, ox.Literal):
+            continue
+        value, prop = literal.value, triple.predicate.value
+        field = FIELDS.get(prop)
+        limit = TEXT_LIMITS[field] if field else LITERAL_MAX
+        if control := CONTROL.search(value):
+            message = f"control character U+{ord(control.group()):04X} in the text"
+        elif len(value) > limit:
+            message = f"{len(value)} characters, more than the limit of {limit}"
+        else:
+            continue
+        shown = f"{_short(prop)} ({field})" if field else _short(prop)
+        problems.append(Problem(_line(data, value), shown, f"{message}, on {triple.subject}"))
+        if len(problems) == 20:
+            break
+    if problems:
+        raise LoadError(str(path), problems)
+
+
+def _short(iri: str) -> str:
+    for prefix, namespace in PREFIXES.items():
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return f"<{iri}>"
+
+
+def _line(data: bytes, value: str) -> str:
+    """Where *value* starts in the file, found by its first characters; ``file`` if not found."""
+    start = re.match(r'[^"\\\n\r\x00-\x1f]{0,60}', value)
+    prefix = start.group().encode() if start else b""
+    if len(prefix) < 12:
+        return "file"
+    found = data.find(prefix)
+    return "file" if found < 0 else f"line {data.count(NEWLINE, 0, found) + 1}"
 
 
 def refusal(path: Path, rdf_format: ox.RdfFormat, error: Exception) -> LoadError:
     """Turn an Oxigraph parse error into a refusal naming the file, line and column."""
     if isinstance(error, SyntaxError) and error.lineno:
         return LoadError(
-            str(path), [Problem(f"line {error.lineno}, column {error.offset}", None, f"{rdf_format.name} syntax error: {error.msg}")]
+            str(path),
+            [
+                Problem(
+                    f"line {error.lineno}, column {error.offset}", None, f"{rdf_format.name} syntax error: {error.msg}"
+                )
+            ],
         )
     kind = "syntax error" if isinstance(error, SyntaxError) else "unreadable"
     return LoadError(str(path), [Problem("file", None, f"{rdf_format.name} {kind}: {error}")])

@@ -16,11 +16,14 @@ from graph.namespaces import DCTERMS, GD, ORG, RDF, RDFS, SCHEMA, SKOS, XSD, Min
 from graph.vocabulary import Scheme, Vocabulary
 
 __all__ = [
+    "CONTROL",
     "DOCUMENT_FIELDS",
     "EVENT_FIELDS",
     "LINK_TYPES",
     "ORGANISATION_FIELDS",
     "RECORD_MAX_BYTES",
+    "TEXT_LIMITS",
+    "TEXT_MAX",
     "Context",
     "LoadError",
     "Problem",
@@ -62,7 +65,21 @@ RECORD_MAX_BYTES = 4 * 1024 * 1024
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # Characters XML 1.0 forbids (tab, newline and carriage return are allowed).
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+# Characters per text field.  The longest real title is under 200 characters; a 3.8 MB one made
+# overlap pairing take 87 s.  The write API's request models use the same numbers.
+TEXT_LIMITS = {
+    "title": 1000,
+    "title_en": 1000,
+    "name": 500,
+    "name_en": 500,
+    "label": 500,
+    "abbreviation": 50,
+    "version": 200,
+    "url": 2000,
+    "notes": 5000,
+}
+TEXT_MAX = 1000  # any other text field (kind, status, codes, ids)
 # Characters that cannot stand in an IRI (RFC 3987) and would break N-Triples.
 _BAD_IRI = re.compile(r'[\s<>"{}|\\^`]')
 
@@ -137,9 +154,12 @@ class RecordConverter:
             self._problem(at, name, "expected text, got a list or mapping")
             return None
         text = str(value).strip()
-        if control := _CONTROL.search(text):
+        if control := CONTROL.search(text):
             # XML cannot hold them, so an XLSX export of the text would fail; no title needs one.
             self._problem(at, name, f"control character U+{ord(control.group()):04X} in the text")
+            return None
+        if len(text) > (limit := TEXT_LIMITS.get(name, TEXT_MAX)):
+            self._problem(at, name, f"{len(text)} characters, more than the limit of {limit}")
             return None
         return text or None
 

@@ -26,6 +26,7 @@ from graph.landscape import landscape
 from graph.overlap import RELATIONS, compare
 from graph.store import serialise
 from loaders import LOADERS, MAX_BYTES, LoadError
+from loaders.records import TEXT_LIMITS
 
 router = APIRouter(tags=["writes"])
 RecordId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")]
@@ -62,8 +63,8 @@ class DocumentIn(BaseModel):
         },
     )
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")
-    title: str = Field(min_length=1, max_length=1000)
-    title_en: str | None = Field(default=None, max_length=1000)
+    title: str = Field(min_length=1, max_length=TEXT_LIMITS["title"])
+    title_en: str | None = Field(default=None, max_length=TEXT_LIMITS["title_en"])
     kind: str = Field(max_length=100)
     owners: list[str | Ref] = Field(min_length=1, max_length=20)
     disease_areas: list[str | Ref] = Field(min_length=1, max_length=50)
@@ -74,12 +75,12 @@ class DocumentIn(BaseModel):
     modified: str | None = Field(default=None, max_length=10)
     consultation: str | None = Field(default=None, max_length=10)
     not_valid_since: str | None = Field(default=None, max_length=10)
-    version: str | None = Field(default=None, max_length=200)
-    url: str | None = Field(default=None, max_length=2000)
+    version: str | None = Field(default=None, max_length=TEXT_LIMITS["version"])
+    url: str | None = Field(default=None, max_length=TEXT_LIMITS["url"])
     sources: list[str] = Field(default_factory=list, max_length=50)
     links: list[LinkOut] = Field(default_factory=list, max_length=100)
     verification: str | None = Field(default=None, max_length=20)
-    notes: str | None = Field(default=None, max_length=5000)
+    notes: str | None = Field(default=None, max_length=TEXT_LIMITS["notes"])
 
     def record(self) -> dict[str, Any]:
         """Return the body as a registry record."""
@@ -98,16 +99,16 @@ class OrganisationIn(BaseModel):
         json_schema_extra={"examples": [{"id": "region-test", "name": "Region Test", "type": "Region"}]},
     )
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")
-    name: str = Field(min_length=1, max_length=500)
-    name_en: str | None = Field(default=None, max_length=500)
-    abbreviation: str | None = Field(default=None, max_length=50)
+    name: str = Field(min_length=1, max_length=TEXT_LIMITS["name"])
+    name_en: str | None = Field(default=None, max_length=TEXT_LIMITS["name_en"])
+    abbreviation: str | None = Field(default=None, max_length=TEXT_LIMITS["abbreviation"])
     type: str | None = Field(default=None, max_length=50)
     part_of: str | None = Field(default=None, max_length=120)
     founded: str | None = Field(default=None, max_length=10)
     dissolved: str | None = Field(default=None, max_length=10)
-    url: str | None = Field(default=None, max_length=2000)
+    url: str | None = Field(default=None, max_length=TEXT_LIMITS["url"])
     sources: list[str] = Field(default_factory=list, max_length=50)
-    notes: str | None = Field(default=None, max_length=5000)
+    notes: str | None = Field(default=None, max_length=TEXT_LIMITS["notes"])
 
     def record(self) -> dict[str, Any]:
         """Return the body as a registry record."""

@@ -88,6 +88,32 @@ def deep_turtle() -> str:
     )
 
 
+def long_title() -> str:
+    # The title that was accepted before and made overlap pairing take 87 s.
+    return f'<https://example.org/long> <http://purl.org/dc/terms/title> "{"Depression " * 350_000}"@da .\n'
+
+
+def long_title_turtle() -> str:
+    # A long title in a multi-line string, over the limit but far from the file's size limit.
+    title = "Depression hos voksne,\n" * 50
+    return (
+        f'@prefix dcterms: <http://purl.org/dc/terms/> .\n\n<https://example.org/long> dcterms:title """{title}""" .\n'
+    )
+
+
+def long_title_json_ld() -> str:
+    return json.dumps({"@id": "https://example.org/long", "http://purl.org/dc/terms/title": "Angst " * 300})
+
+
+def long_title_yaml() -> str:
+    record = "  - id: long\n    title: " + "Depression " * 300 + "\n    kind: NKR\n    owners: [sst]\n"
+    return "documents:\n" + record + "    disease_areas: [F32]\n    status: published\n"
+
+
+def long_title_csv() -> str:
+    return f"id,title,kind,owners,disease_areas,status\nlong,{'Angst ' * 400},NKR,sst,F41,published\n"
+
+
 def deep_yaml_flow() -> str:
     return "documents: " + "[" * 5000 + "]" * 5000 + "\n"
 
