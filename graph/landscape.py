@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, TypeVar
 from pathlib import Path
 
 from rdflib import URIRef
@@ -24,6 +25,8 @@ from graph.vocabulary import KINDS, Vocabulary, vocabulary
 __all__ = ["Document", "Landscape", "Organisation", "landscape", "period_end", "period_start"]
 
 QUERIES = Path(__file__).parent / "queries"
+MEMO_SIZE = 256  # answers kept per landscape (see Landscape.memo)
+T = TypeVar("T")
 CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
 LINK_NAMES = {
     str(DCTERMS.replaces): "replaces",
@@ -151,6 +154,19 @@ class Landscape:
         self.vocabulary = vocab
         self.documents = {d.id: d for d in sorted(documents, key=lambda d: d.id)}
         self.organisations = {o.id: o for o in sorted(organisations, key=lambda o: o.id)}
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """Return what *build* returns, computed once per landscape for *key* (a write replaces the landscape).
+
+        Keys often come from request parameters, so a bounded number is kept, oldest out first.
+        """
+        kept: dict[Hashable, Any] = self.__dict__.setdefault("_memo", {})
+        if key not in kept:
+            if len(kept) >= MEMO_SIZE:
+                kept.pop(next(iter(kept)))
+            kept[key] = build()
+        found: T = kept[key]
+        return found
 
     # Indexes ------------------------------------------------------------------
 

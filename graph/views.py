@@ -272,7 +272,13 @@ def coverage(land: Landscape, filters: Filters = Filters()) -> list[dict[str, An
 
     A document counts for an area when one of its codes is the area, a narrower code,
     or a broader code below the chapter (a block-level guideline covers its categories).
+    Kept on the landscape per filter set (which a write replaces), so a request reads the
+    rows instead of counting them again; do not modify the rows returned.
     """
+    return land.memo(("coverage", filters), lambda: _coverage(land, filters))
+
+
+def _coverage(land: Landscape, filters: Filters) -> list[dict[str, Any]]:
     docs = land.documents.values() if filters == Filters() else filter_documents(land, filters)
     wanted = {d.id for d in docs if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)}
     rows = []
