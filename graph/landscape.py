@@ -12,8 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, TypeVar
 from pathlib import Path
+from typing import Any, TypeVar
 
 from rdflib import URIRef
 

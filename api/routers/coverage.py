@@ -34,7 +34,8 @@ def read_coverage(
     filters = views.Filters(kind=kind, owner=owner, population=population, topic=topic, valid_on=valid_on)
 
     def encode() -> bytes:
-        return CoverageReport(items=[CoverageRow(**row) for row in views.coverage(land, filters)]).model_dump_json().encode()
+        rows = [CoverageRow(**row) for row in views.coverage(land, filters)]
+        return CoverageReport(items=rows).model_dump_json().encode()
 
     # Encoded once per landscape and filter set: at 30,000 documents the body is megabytes of ids.
     return Response(land.memo(("coverage.json", filters), encode), media_type="application/json")
