@@ -25,7 +25,7 @@ from graph.ingest import load_files
 from graph.landscape import landscape
 from graph.overlap import RELATIONS, compare
 from graph.store import serialise
-from loaders import LOADERS, MAX_BYTES, LoadError
+from loaders import LIMITS, LOADERS, MAX_BYTES, LoadError
 from loaders.records import TEXT_LIMITS
 
 router = APIRouter(tags=["writes"])
@@ -349,11 +349,12 @@ async def import_file(
     suffix = FilePath(name).suffix.lower()
     if suffix not in LOADERS:
         raise HTTPException(422, f"unknown format {suffix!r}: use one of {', '.join(sorted(LOADERS))}")
+    limit = LIMITS.get(suffix, MAX_BYTES)  # record files cost more memory per byte: they get less
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
-        if len(body) > MAX_BYTES:
-            raise HTTPException(413, f"the file is larger than the limit of {MAX_BYTES} bytes")
+        if len(body) > limit:
+            raise HTTPException(413, f"the file is larger than the limit of {limit} bytes")
     with tempfile.TemporaryDirectory() as directory:
         path = FilePath(directory) / name
         path.write_bytes(bytes(body))
