@@ -6,6 +6,10 @@ transaction.  Every write keeps the previous version as an N-Triples literal on 
 activity (who, when, what), so no earlier version is ever lost and none of them leaks into
 queries as a live document.  A write is checked with the SHACL shapes on the record and
 what it refers to before anything is stored.
+
+Within one process a lock keeps read-check-write of a record from interleaving.  A store
+that several processes share (the remote SPARQL store) also gets the check and the write in
+one conditional update, so two workers holding the same ETag cannot both write: one gets 412.
 """
 
 from __future__ import annotations
@@ -115,20 +119,70 @@ def _own_graph(store: Store, kind: str, record_id: str) -> URIRef:
     return store.minter.graph(f"{kind}s/{record_id}")
 
 
-def _describe(store: Store, iri: URIRef) -> tuple[Graph, dict[URIRef, Graph]]:
+@dataclass
+class _Read:
+    """A record as one query saw it: its triples, each holding graph without it, and the raw rows."""
+
+    description: Graph
+    rest: dict[URIRef, Graph]
+    rows: set[tuple[Any, Any, Any, Any]]
+
+
+def _describe(store: Store, iri: URIRef) -> _Read:
     """Return the record's triples and, per named graph, the graph's triples without the record."""
     description = Graph()
     holders: set[URIRef] = set()
+    rows = set()
     for row in store.select(_DESCRIBE, {"x": iri}):
         description.add((row["s"], row["p"], row["o"]))  # type: ignore[arg-type]
         holders.add(URIRef(str(row["g"])))
+        rows.add((URIRef(str(row["g"])), row["s"], row["p"], row["o"]))
     rest: dict[URIRef, Graph] = {}
     for name in holders:
         graph = store.graph(name)
         for triple in description:
             graph.remove(triple)
         rest[name] = graph
-    return description, rest
+    return _Read(description, rest, rows)
+
+
+def _commit(
+    store: Store, iri: URIRef, read: _Read, keep: URIRef | None, replace: list[GraphWrite], versions: int
+) -> None:
+    """Store a record write: conditionally where several processes share the store, else under the lock.
+
+    Args:
+        store: the store.
+        iri: the record.
+        read: what the write was checked against.
+        keep: the holder graph that *replace* rewrites whole (the record's own), if any.
+        replace: graphs replaced whole: the record's own graph and its history.
+        versions: how many history entries the writer saw.
+
+    Raises:
+        EditError: 412 if another process changed the record since it was read.
+    """
+    conditional = getattr(store, "write_if_unchanged", None)
+    if conditional is None:
+        writes = [GraphWrite(name, rest) for name, rest in read.rest.items() if name != keep]
+        store.write(
+            [*writes, *replace], changed={str(iri)}
+        )  # the record alone: its source graph is rewritten without it
+        return
+    from graph.remote import Seen  # only the remote store needs it
+
+    history = replace[-1].name
+    remove = [GraphWrite(name, _rows_in(name, read.rows)) for name in read.rest if name != keep]
+    if not conditional(Seen(iri, read.rows, history, versions), replace, remove):
+        raise EditError(412, "the record changed since you read it: GET it again and reapply your change")
+
+
+def _rows_in(name: URIRef, rows: set[tuple[Any, Any, Any, Any]]) -> Graph:
+    graph = Graph()
+    for g, s, p, o in rows:
+        if g == name:
+            graph.add((s, p, o))
+    return graph
 
 
 def etag_of(description: Graph) -> str | None:
@@ -141,8 +195,7 @@ def etag_of(description: Graph) -> str | None:
 
 def current_etag(store: Store, kind: str, record_id: str) -> str | None:
     """Return the ETag of a record as it is stored now, or None if there is no such record."""
-    description, _ = _describe(store, _iri(store, kind, record_id))
-    return etag_of(description)
+    return etag_of(_describe(store, _iri(store, kind, record_id)).description)
 
 
 def _check_precondition(current: str | None, if_match: str | None, creating: bool) -> None:
@@ -236,7 +289,8 @@ def save_record(
     record_id = str(record.get("id") or "")
     with _LOCK:
         iri = _iri(store, kind, record_id) if record_id else URIRef("")
-        previous, holders = _describe(store, iri) if record_id else (Graph(), {})
+        read = _describe(store, iri) if record_id else _Read(Graph(), {}, set())
+        previous = read.description
         _check_precondition(etag_of(previous), if_match, creating)
         triples = _convert(store, kind, record)
         results = _check_shapes(store, iri, triples)
@@ -244,12 +298,13 @@ def save_record(
         if violations:
             raise EditError(422, "the record breaks the data rules and was not stored", violations)
         own = _own_graph(store, kind, record_id)
-        writes = [GraphWrite(name, rest) for name, rest in holders.items() if name != own]
-        writes.append(GraphWrite(own, triples))
         action = "create" if creating else "update"
-        writes.append(GraphWrite(*_activity(store, kind, record_id, action, author, previous, etag_of(previous))))
-        store.write(writes)
-        version = sum(1 for _ in store.graph(_own_graph(store, f"history/{kind}", record_id)).subjects(RDF.type, PROV.Activity))
+        log, activity = _activity(store, kind, record_id, action, author, previous, etag_of(previous))
+        versions = sum(1 for _ in activity.subjects(RDF.type, PROV.Activity)) - 1
+        _commit(store, iri, read, own, [GraphWrite(own, triples), GraphWrite(log, activity)], versions)
+        version = sum(
+            1 for _ in store.graph(_own_graph(store, f"history/{kind}", record_id)).subjects(RDF.type, PROV.Activity)
+        )
     return WriteResult(str(iri), etag_of(triples), version, [r for r in results if r.severity != "Violation"])
 
 
@@ -261,16 +316,16 @@ def delete_record(store: Store, kind: str, record_id: str, author: str, if_match
     """
     with _LOCK:
         iri = _iri(store, kind, record_id)
-        previous, holders = _describe(store, iri)
+        read = _describe(store, iri)
+        previous = read.description
         _check_precondition(etag_of(previous), if_match, creating=False)
         referring = sorted(str(r["other"]).rsplit("/", 1)[-1] for r in store.select(_INBOUND, {"x": iri}))
         if referring:
             raise EditError(409, f"still referred to by {', '.join(referring[:10])}: change those first")
-        writes = [GraphWrite(name, rest) for name, rest in holders.items()]
         log, activity = _activity(store, kind, record_id, "delete", author, previous, etag_of(previous))
-        writes.append(GraphWrite(log, activity))
-        store.write(writes)
-        return sum(1 for _ in activity.subjects(RDF.type, PROV.Activity))
+        versions = sum(1 for _ in activity.subjects(RDF.type, PROV.Activity))
+        _commit(store, iri, read, None, [GraphWrite(log, activity)], versions - 1)
+        return versions
 
 
 def history(store: Store, kind: str, record_id: str) -> list[Version]:
@@ -297,4 +352,3 @@ def version_triples(store: Store, kind: str, record_id: str, number: int) -> Gra
             graph.parse(data=version.content, format="nt")
             return graph
     return None
-

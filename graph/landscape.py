@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from rdflib import URIRef
 
 from graph.namespaces import DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
-from graph.store import Store
+from graph.store import PENDING, Store
 from graph.textsim import TermIndex
 from graph.vocabulary import KINDS, Vocabulary, vocabulary
 
@@ -167,6 +167,56 @@ class Landscape:
             kept[key] = build()
         found: T = kept[key]
         return found
+
+    def _adopt(self, old: Landscape, removed: list[Document], added: list[Document]) -> None:
+        """Take over *old*'s indexes with *removed* documents taken out and *added* ones put in."""
+        computed = old.__dict__
+        if "doc_terms" not in computed:
+            return  # nothing derived yet: build lazily as usual
+        text = old.text.updated(map(self.scope_text, removed), map(self.scope_text, added))
+        if text is None:
+            return  # the lexicon changed: every title may split differently, so build afresh
+        mine = self.__dict__
+        mine["text"] = text
+        for name in ("name_terms", "_names_by_term"):
+            if name in computed:
+                mine[name] = computed[name]
+        gone = {d.id for d in removed}
+        areas = dict(computed.get("_title_areas", {}))
+        for doc_id in gone:
+            areas.pop(doc_id, None)
+        mine["_title_areas"] = areas
+        doc_terms = {i: t for i, t in computed["doc_terms"].items() if i not in gone}
+        new_terms = {d.id: self.terms_of(d) for d in added}
+        doc_terms.update(new_terms)
+        text.refit(
+            [computed["doc_terms"][i] for i in gone if i in computed["doc_terms"]], new_terms.values(), len(doc_terms)
+        )
+        mine["doc_terms"] = doc_terms
+        for name in ("by_area", "by_area_exact", "by_title_block", "by_term"):
+            if name in computed:
+                index = {key: set(ids) for key, ids in computed[name].items()}
+                for ids in index.values():
+                    ids -= gone
+                mine[name] = defaultdict(set, {key: ids for key, ids in index.items() if ids})
+                self._file(name, added)
+        if "_scope_index" in computed:
+            mine["_scope_index"] = computed["_scope_index"].updated(self, removed, added)
+
+    def _file(self, name: str, docs: list[Document]) -> None:
+        """Put *docs* into the index *name*, as its cached property would."""
+        index = self.__dict__[name]
+        for doc in docs:
+            if name == "by_term":
+                for term in self.doc_terms[doc.id]:
+                    index[term].add(doc.id)
+                continue
+            concepts = self.title_areas(doc) if name == "by_title_block" else doc.disease_areas
+            for concept in concepts:
+                index[concept].add(doc.id)
+                if name != "by_area_exact":
+                    for ancestor in self.vocabulary.ancestors(URIRef(concept)):
+                        index[str(ancestor)].add(doc.id)
 
     # Indexes ------------------------------------------------------------------
 
@@ -369,6 +419,12 @@ def _read(name: str) -> str:
 
 
 def _load(store: Store) -> Landscape:
+    documents = _documents(store, _read("document_facts.rq"))
+    return Landscape(documents.values(), _organisations(store).values(), vocabulary())
+
+
+def _documents(store: Store, query: str) -> dict[str, Document]:
+    """Return the documents whose facts *query* (``document_facts.rq`` or a narrowed copy) returns, by IRI."""
     vocab = vocabulary()
     valid_statuses = {str(s) for s in vocab.valid_statuses}
     kinds = {str(GD[k]): k for k in KINDS}
@@ -383,7 +439,7 @@ def _load(store: Store) -> Landscape:
     )
     status_p, version, url, source = str(GD.status), str(SCHEMA.version), str(SCHEMA.url), str(DCTERMS.source)
     verification, note, identifier = str(GD.verification), str(SKOS.note), str(DCTERMS.identifier)
-    for (iri, _), (prop, _), (text, lang) in store.values(_read("document_facts.rq")):
+    for (iri, _), (prop, _), (text, lang) in store.values(query):
         doc = documents.get(iri)
         if doc is None:
             doc = documents[iri] = Document(id=iri.rsplit("/", 1)[-1], iri=iri)
@@ -426,6 +482,10 @@ def _load(store: Store) -> Landscape:
         for values in (doc.owners, doc.disease_areas, doc.populations, doc.topics, doc.sources):
             values.sort()
         doc.links.sort()
+    return documents
+
+
+def _organisations(store: Store) -> dict[str, Organisation]:
     organisations: dict[str, Organisation] = {}
     for row in store.select(_read("organisation_facts.rq")):
         iri, prop, value = str(row["org"]), str(row["p"]), row["o"]
@@ -446,7 +506,30 @@ def _load(store: Store) -> Landscape:
             org.sources.append(text)
         elif prop == str(DCTERMS.identifier):
             org.id = text
-    return Landscape(documents.values(), organisations.values(), vocab)
+    return organisations
+
+
+def _update(old: Landscape, store: Store, changed: set[str]) -> Landscape:
+    """Return *old* with the documents among *changed* (IRIs) read again, its indexes updated, not rebuilt.
+
+    Organisations are read again whole (a few hundred rows). The result equals a fresh build
+    (tested); where an update cannot keep that promise cheaply (a title brings or takes a word
+    that compound splitting depends on), the title index is rebuilt.
+    """
+    by_iri = {d.iri: d for d in old.documents.values()}
+    facts = _read("document_facts.rq")
+    values = " ".join(f"<{iri}>" for iri in sorted(changed))  # IRIs the store itself holds: no escaping needed
+    narrowed = facts.replace(
+        "SELECT ?doc ?p ?o WHERE {", f"SELECT ?doc ?p ?o WHERE {{\n  VALUES ?doc {{ {values} }}", 1
+    )
+    fresh = _documents(store, narrowed) if changed else {}
+    removed = [by_iri[iri] for iri in changed if iri in by_iri]
+    documents = {d.id: d for d in old.documents.values() if d.iri not in changed}
+    added = [d for d in fresh.values() if d.id not in documents or documents[d.id].iri in changed]
+    documents.update({d.id: d for d in added})
+    land = Landscape(documents.values(), _organisations(store).values(), old.vocabulary)
+    land._adopt(old, removed, added)
+    return land
 
 
 _BUILDING = threading.Lock()
@@ -463,6 +546,8 @@ def landscape(store: Store) -> Landscape:
         with _BUILDING:
             built = store.cache.get("landscape")
             if built is None:
-                built = store.cache["landscape"] = _load(store)
+                pending = store.cache.get(PENDING)
+                built = _update(pending[0], store, pending[1]) if pending is not None else _load(store)
+                store.cache["landscape"] = built
     assert isinstance(built, Landscape)
     return built

@@ -576,7 +576,7 @@ def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparis
     index = scope_index(land)
     mask = candidate_mask(index, doc)
     if not mask.any():
-        mask[:] = True  # a bare title with rare words: compare with everything
+        mask = index.alive.copy()  # a bare title with rare words: compare with everything
     bound = index.scores(doc, doc.terms, doc.named_areas) + SLACK + np.where(index.unborn, 0.05, 0.0)
     for owner in doc.owners:
         bound[index.postings(index.owner_postings, owner)] += 0.1

@@ -5,12 +5,14 @@ The server must answer queries with the union of its named graphs as the default
 ``unionDefaultGraph``); see ``docs/remote-store.md``.  Every write is one SPARQL update,
 which SPARQL 1.1 servers apply atomically.  API workers hold no state of their own: the
 store's generation lives in the server (a counter in its own graph, bumped by each write),
-so every worker sees every other worker's writes.
+so every worker sees every other worker's writes.  A record write checks and writes in one
+update (:meth:`SparqlStore.write_if_unchanged`), so If-Match holds across worker processes.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -18,10 +20,10 @@ import httpx
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph.namespaces import GD, Minter, default_base
+from graph.namespaces import GD, PROV, RDF, Minter, default_base
 from graph.store import GraphWrite, Store, StoreError, _insert_data, serialise, with_bindings
 
-__all__ = ["SparqlStore"]
+__all__ = ["Seen", "SparqlStore"]
 
 _TIMEOUT = httpx.Timeout(60.0, connect=5.0)
 
@@ -105,8 +107,12 @@ class SparqlStore(Store):
         )
         return bool(json.loads(response.text)["boolean"])
 
-    def write(self, writes: Iterable[GraphWrite]) -> None:
-        """Replace each named graph and bump the shared generation, in one SPARQL update."""
+    def write(self, writes: Iterable[GraphWrite], changed: set[str] | None = None) -> None:
+        """Replace each named graph and bump the shared generation, in one SPARQL update.
+
+        *changed* is not used: another worker's write can come between any two reads, so
+        every worker rebuilds its read models when the shared generation moves.
+        """
         writes = list(writes)
         statements = [f"DROP SILENT GRAPH <{w.name}>" for w in writes]
         statements += [_insert_data(w) for w in writes if len(w.triples)]
@@ -117,6 +123,51 @@ class SparqlStore(Store):
             f"BIND (COALESCE(?n + 1, 1) AS ?next) }}"
         )
         self._post(self.update_url, {"update": " ;\n".join(statements)}, "*/*")
+
+    def write_if_unchanged(self, seen: Seen, replace: list[GraphWrite], remove: list[GraphWrite]) -> bool:
+        """Write only if the record is exactly as *seen*, checked and written in one SPARQL update.
+
+        The update's first operation claims the write with a unique token, but only if the
+        record's triples (with their graphs) and its history are still those the writer read;
+        every later operation runs only under that claim, and the last turns it into a receipt.
+        A SPARQL server applies one update atomically and in order, so of two workers holding
+        the same ETag exactly one writes; the other finds no receipt and nothing changed.
+
+        Args:
+            seen: what the writer read and checked If-Match against.
+            replace: graphs to replace whole (the record's own graph, its history).
+            remove: triples to take out of other graphs (the record's old place in a source).
+
+        Returns:
+            True if the write took effect, False if the record changed in the meantime.
+        """
+        token = Literal(uuid.uuid4().hex)
+        claim = f"GRAPH <{self._meta}> {{ {seen.record.n3()} <{GD.writeClaim}> {token.n3()} }}"
+        receipt = f"GRAPH <{self._meta}> {{ {token.n3()} <{GD.writeReceipt}> {seen.record.n3()} }}"
+        statements = [f"INSERT {{ {claim} }} WHERE {{ {seen.pattern()} }}"]
+        for write in remove:
+            statements.append(f"DELETE {{ GRAPH <{write.name}> {{ {_triples(write.triples)} }} }} WHERE {{ {claim} }}")
+        for write in replace:
+            statements.append(
+                f"DELETE {{ GRAPH <{write.name}> {{ ?s ?p ?o }} }} WHERE {{ {claim} GRAPH <{write.name}> {{ ?s ?p ?o }} }}"
+            )
+            if len(write.triples):
+                statements.append(
+                    f"INSERT {{ GRAPH <{write.name}> {{ {_triples(write.triples)} }} }} WHERE {{ {claim} }}"
+                )
+        statements.append(
+            f"DELETE {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?n }} }} "
+            f"INSERT {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?next }} }} "
+            f"WHERE {{ {claim} OPTIONAL {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?n }} }} "
+            f"BIND (COALESCE(?n + 1, 1) AS ?next) }}"
+        )
+        statements.append(f"DELETE {{ {claim} }} INSERT {{ {receipt} }} WHERE {{ {claim} }}")
+        self._post(self.update_url, {"update": " ;\n".join(statements)}, "*/*")
+        response = self._post(self.query_url, {"query": f"ASK {{ {receipt} }}"}, "application/sparql-results+json")
+        applied = bool(json.loads(response.text)["boolean"])
+        if applied:  # the receipt has told its one reader what it had to
+            self._post(self.update_url, {"update": f"DELETE DATA {{ {receipt} }}"}, "*/*")
+        return applied
 
     def graph(self, name: URIRef) -> Graph:
         """Return a copy of one named graph."""
@@ -150,6 +201,36 @@ class SparqlStore(Store):
     def close(self) -> None:
         """Close the HTTP connections."""
         self._client.close()
+
+
+class Seen:
+    """What a writer read of one record: its (graph, subject, predicate, object) rows and history size."""
+
+    def __init__(
+        self, record: URIRef, rows: set[tuple[Node, Node, Node, Node]], history: URIRef, versions: int
+    ) -> None:
+        self.record = record
+        self.rows = rows
+        self.history = history
+        self.versions = versions
+
+    def pattern(self) -> str:
+        """A WHERE pattern that matches once if the record and its history are exactly as seen."""
+        x = self.record.n3()
+        exact = " ".join(f"GRAPH {g.n3()} {{ {s.n3()} {p.n3()} {o.n3()} }}" for g, s, p, o in self.rows)
+        return (
+            f"{{ SELECT (COUNT(*) AS ?rows) WHERE {{ SELECT DISTINCT ?g ?s ?p ?o WHERE {{ GRAPH ?g {{ "
+            f"{{ {x} ?p ?o BIND ({x} AS ?s) }} UNION {{ {x} <{GD.citation}>|<{GD.qualifiedLink}> ?s . ?s ?p ?o }} "
+            f"}} }} }} }} "
+            f"{{ SELECT (COUNT(DISTINCT ?a) AS ?versions) WHERE {{ OPTIONAL {{ GRAPH {self.history.n3()} "
+            f"{{ ?a <{RDF.type}> <{PROV.Activity}> }} }} }} }} "
+            f"FILTER (?rows = {len(self.rows)} && ?versions = {self.versions}) {exact}"
+        )
+
+
+def _triples(triples: Graph | Any) -> str:
+    # N-Triples lines are valid SPARQL triple patterns, so rdflib's serialiser escapes every literal.
+    return str(triples.serialize(format="nt", encoding="utf-8").decode("utf-8"))
 
 
 def _term(value: dict[str, str]) -> Node:

@@ -14,6 +14,7 @@ The arithmetic mirrors ``compare``: disease area (shared code 1.0, hierarchy 0.8
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Iterable
 from itertools import pairwise
@@ -43,47 +44,157 @@ def _bits(values: Iterable[str], positions: dict[str, int]) -> int:
 
 
 class ScopeIndex:
-    """Arrays over the documents of one landscape, in slot order (``ids[slot]``)."""
+    """Arrays over the documents of one landscape, one slot per document (``ids[slot]``).
+
+    A write updates the index (:meth:`updated`): a changed document keeps its slot, a new one
+    gets the next slot and a deleted one's slot stays, marked dead in ``alive``.
+    """
 
     def __init__(self, land: Landscape) -> None:
         self.land = land
         docs = list(land.documents.values())
-        self.ids = [d.id for d in docs]
+        self.ids: list[str] = [d.id for d in docs]
         self.slot = {doc_id: i for i, doc_id in enumerate(self.ids)}
         self.size = len(docs)
-        vocab = land.vocabulary
+        self.alive = np.ones(self.size, dtype=bool)
         self._topic_bits: dict[str, int] = {}
         self._population_bits: dict[str, int] = {}
-        self.topics = np.array([_bits(d.topics, self._topic_bits) for d in docs], dtype=np.int64)
-        self.topics_expanded = np.array([self.expanded_topics(d.topics) for d in docs], dtype=np.int64)
-        self.topic_count = np.array([len(set(d.topics)) for d in docs], dtype=np.float64)
-        self.populations = np.array([_bits(d.populations, self._population_bits) for d in docs], dtype=np.int64)
-        self.unborn = np.array([d.status in _UNBORN for d in docs], dtype=bool)
+        self.topics = np.zeros(self.size, dtype=np.int64)
+        self.topics_expanded = np.zeros(self.size, dtype=np.int64)
+        self.populations = np.zeros(self.size, dtype=np.int64)
+        self.unborn = np.zeros(self.size, dtype=bool)
+        self._fill(docs)
         # Disease areas: documents per code they state, per code or narrower, and the same for title-named areas.
         self.area_exact = self._postings(land.by_area_exact)
         self.area_below = self._postings(land.by_area)
-        named_exact: dict[str, set[str]] = defaultdict(set)
-        named_below: dict[str, set[str]] = defaultdict(set)
+        self._named_exact: dict[str, set[str]] = defaultdict(set)
+        self._named_below: dict[str, set[str]] = defaultdict(set)
+        self._owners: dict[str, set[str]] = defaultdict(set)
         for doc in docs:
-            for concept in land.title_areas(doc):
-                if concept in doc.disease_areas:
-                    continue
-                named_exact[concept].add(doc.id)
-                named_below[concept].add(doc.id)
-                for ancestor in vocab.ancestors(URIRef(concept)):
-                    named_below[str(ancestor)].add(doc.id)
-        self.named_exact = self._postings(named_exact)
-        self.named_below = self._postings(named_below)
-        # Title terms: postings, and each document's total term weight.
+            self._file_named(doc, add=True)
+        self.named_exact = self._postings(self._named_exact)
+        self.named_below = self._postings(self._named_below)
+        self.owner_postings = self._postings(self._owners)
         self.term_postings = self._postings(land.by_term)
-        weight = land.text.weight
-        self.weight_sum = np.array([sum(weight(t) for t in land.doc_terms[d.id]) for d in docs], dtype=np.float64)
-        self.owner_postings = self._postings(_by_owner(docs))
         self.title_block = self._postings(land.by_title_block)
+        # Each document's title terms as (slot, term number) rows, for every document's total term weight at once.
+        self._term_numbers: dict[str, int] = {}
+        self._incidence = self._rows(docs)
+        self.weight_sum = self._weight_sums()
 
-    def _postings(self, index: dict[str, set[str]]) -> dict[str, np.ndarray]:
+    def _fill(self, docs: Iterable[Document]) -> None:
+        for doc in docs:
+            slot = self.slot[doc.id]
+            self.topics[slot] = _bits(doc.topics, self._topic_bits)
+            self.topics_expanded[slot] = self.expanded_topics(doc.topics)
+            self.populations[slot] = _bits(doc.populations, self._population_bits)
+            self.unborn[slot] = doc.status in _UNBORN
+
+    def _file_named(self, doc: Document, add: bool) -> set[str]:
+        """File (or take out) *doc* under the areas its title names and its owners; return the keys touched."""
+        touched = set()
+        for concept in self.land.title_areas(doc) if add else self._named_of.pop(doc.id, []):
+            if concept in doc.disease_areas:
+                continue
+            for key, index in [(concept, self._named_exact), (concept, self._named_below)] + [
+                (str(a), self._named_below) for a in self.land.vocabulary.ancestors(URIRef(concept))
+            ]:
+                (index[key].add if add else index[key].discard)(doc.id)
+                touched.add(key)
+            if add:
+                self._named_of.setdefault(doc.id, []).append(concept)
+        for owner in doc.owners:
+            (self._owners[owner].add if add else self._owners[owner].discard)(doc.id)
+        return touched
+
+    @property
+    def _named_of(self) -> dict[str, list[str]]:
+        """The title-named areas each document was filed under (to take it out again)."""
+        return self.__dict__.setdefault("_named_by_doc", {})
+
+    def _rows(self, docs: Iterable[Document]) -> np.ndarray:
+        numbers, pairs = self._term_numbers, []
+        for doc in docs:
+            slot = self.slot[doc.id]
+            pairs.extend((slot, numbers.setdefault(term, len(numbers))) for term in self.land.doc_terms[doc.id])
+        return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+
+    def _weight_sums(self) -> np.ndarray:
+        weight = self.land.text.weight
+        weights = np.array([weight(term) for term in self._term_numbers], dtype=np.float64)
+        if not len(self._incidence):
+            return np.zeros(self.size, dtype=np.float64)
+        return np.bincount(self._incidence[:, 0], weights=weights[self._incidence[:, 1]], minlength=self.size)
+
+    def _postings(self, index: dict[str, set[str]], keys: Iterable[str] | None = None) -> dict[str, np.ndarray]:
         slot = self.slot
-        return {key: np.fromiter((slot[i] for i in ids if i in slot), dtype=np.int64) for key, ids in index.items()}
+        return {
+            key: np.fromiter((slot[i] for i in index.get(key, ()) if i in slot), dtype=np.int64)
+            for key in (index if keys is None else keys)
+        }
+
+    def updated(self, land: Landscape, removed: list[Document], added: list[Document]) -> ScopeIndex:
+        """Return a copy of this index for *land*, which is this index's landscape with documents removed and added.
+
+        The copy shares nothing mutable with this index, so requests still using the old
+        landscape see the old index whole.
+        """
+        new = copy.copy(self)
+        new.land = land
+        new.ids, new.slot, new.alive = list(self.ids), dict(self.slot), self.alive.copy()
+        new._named_exact = defaultdict(set, {k: set(v) for k, v in self._named_exact.items()})
+        new._named_below = defaultdict(set, {k: set(v) for k, v in self._named_below.items()})
+        new._owners = defaultdict(set, {k: set(v) for k, v in self._owners.items()})
+        new.__dict__["_named_by_doc"] = dict(self._named_of)
+        new._topic_bits, new._population_bits = dict(self._topic_bits), dict(self._population_bits)
+        new._term_numbers = dict(self._term_numbers)
+        old_terms = self.land.doc_terms
+        touched: dict[str, set[str]] = defaultdict(set)  # postings name -> keys to rebuild
+        changed_slots = []
+        for doc in removed:
+            touched["named"] |= new._file_named(doc, add=False)
+            touched["owners"] |= set(doc.owners)
+            touched["terms"] |= old_terms.get(doc.id, set())
+            touched["areas"] |= _with_ancestors(self.land, doc.disease_areas)
+            touched["title"] |= _with_ancestors(self.land, self.land.title_areas(doc))
+            changed_slots.append(new.slot.pop(doc.id))
+            new.alive[changed_slots[-1]] = False
+        for doc in added:
+            slot = self.slot.get(doc.id)  # a changed document keeps its slot
+            if slot is None:
+                slot = len(new.ids)
+                new.ids.append(doc.id)
+            new.slot[doc.id] = slot
+            changed_slots.append(slot)
+        extra = len(new.ids) - self.size
+        new.size = len(new.ids)
+        new.alive = np.concatenate([new.alive, np.zeros(extra, dtype=bool)])
+        for name in ("topics", "topics_expanded", "populations", "unborn"):
+            old = getattr(self, name)
+            setattr(new, name, np.concatenate([old, np.zeros(extra, dtype=old.dtype)]))
+        new._fill(added)
+        for doc in added:
+            new.alive[new.slot[doc.id]] = True
+            touched["named"] |= new._file_named(doc, add=True)
+            touched["owners"] |= set(doc.owners)
+            touched["terms"] |= land.doc_terms[doc.id]
+            touched["areas"] |= _with_ancestors(land, doc.disease_areas)
+            touched["title"] |= _with_ancestors(land, land.title_areas(doc))
+        for name, source, keys in (
+            ("area_exact", land.by_area_exact, touched["areas"]),
+            ("area_below", land.by_area, touched["areas"]),
+            ("named_exact", new._named_exact, touched["named"]),
+            ("named_below", new._named_below, touched["named"]),
+            ("owner_postings", new._owners, touched["owners"]),
+            ("term_postings", land.by_term, touched["terms"]),
+            ("title_block", land.by_title_block, touched["title"]),
+        ):
+            postings = {**getattr(self, name), **new._postings(source, keys)}
+            setattr(new, name, {key: slots for key, slots in postings.items() if len(slots)})
+        kept = ~np.isin(self._incidence[:, 0], changed_slots) if len(self._incidence) else np.zeros(0, dtype=bool)
+        new._incidence = np.concatenate([self._incidence[kept], new._rows(added)])
+        new.weight_sum = new._weight_sums()  # every weight moves when the number of documents does
+        return new
 
     def expanded_topics(self, topics: Iterable[str]) -> int:
         """Return the bit mask of *topics* and their broader topics (as ``compare`` relates them)."""
@@ -210,13 +321,15 @@ def shared_scope_pairs(index: ScopeIndex) -> np.ndarray:
     are taken at once, so the cost follows the number of pairs, not a self-join's plan.
 
     Returns:
-        An array of shape (n, 2) of slots ``(a, b)`` with ``a < b``, sorted.
+        An array of shape (n, 2) of slots ``(a, b)``, the document in slot ``a`` first by id.
     """
     land, vocab = index.land, index.land.vocabulary
     groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     owner_ids: dict[str, int] = {}
     single_owner = np.full(index.size, -1, dtype=np.int64)
     for slot, doc_id in enumerate(index.ids):
+        if not index.alive[slot]:
+            continue
         doc = land.documents[doc_id]
         if not (doc.owners and doc.topics and doc.populations and doc.kind):
             continue
@@ -229,11 +342,13 @@ def shared_scope_pairs(index: ScopeIndex) -> np.ndarray:
         }
         for key in {(b, t, p) for b in blocks for t in doc.topics for p in doc.populations}:
             groups[key].append(slot)
+    order = np.empty(index.size, dtype=np.int64)  # pairs are oriented by id, as the SPARQL query orders IRIs
+    order[sorted(range(index.size), key=index.ids.__getitem__)] = np.arange(index.size)
     chunks = []
     for members in groups.values():
         if len(members) < 2:
             continue
-        slots = np.array(sorted(members), dtype=np.int64)
+        slots = np.array(sorted(members, key=order.__getitem__), dtype=np.int64)
         left, right = np.triu_indices(len(slots), 1)
         a, b = slots[left], slots[right]
         keep = (single_owner[a] != single_owner[b]) | (single_owner[a] < 0)
@@ -244,6 +359,10 @@ def shared_scope_pairs(index: ScopeIndex) -> np.ndarray:
     codes.sort()  # then drop repeats; np.unique's hashing is several times slower at millions of pairs
     codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
     return np.stack([codes // index.size, codes % index.size], axis=1)
+
+
+def _with_ancestors(land: Landscape, concepts: Iterable[str]) -> set[str]:
+    return {str(c) for concept in concepts for c in [concept, *land.vocabulary.ancestors(URIRef(concept))]}
 
 
 def _popcount(values: np.ndarray) -> np.ndarray:

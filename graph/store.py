@@ -18,6 +18,7 @@ from rdflib.term import Node
 from graph.namespaces import GD, PREFIXES, Minter, default_base
 
 __all__ = [
+    "PENDING",
     "GraphWrite",
     "OxigraphStore",
     "Row",
@@ -33,6 +34,10 @@ __all__ = [
 ]
 
 Row = dict[str, Node]
+#: Cache key of the landscape as it was before the last writes, with the subjects they changed.
+PENDING = "landscape:pending"
+# A write that changes more subjects than this rebuilds read models instead of updating them.
+UPDATE_LIMIT = 2000
 
 
 class StoreError(RuntimeError):
@@ -121,9 +126,24 @@ class Store(abc.ABC):
         cache: dict[str, Any] = self.__dict__["_cache"]
         return cache
 
-    def _written(self) -> None:
+    def _written(self, changed: set[str] | None = None) -> None:
+        """Empty the cache after a write, keeping the landscape for an update when *changed* is known.
+
+        Args:
+            changed: IRIs of every subject the write added, changed or removed; None when
+                unknown (a large load), so read models are rebuilt from scratch.
+        """
         self.generation += 1
-        self.cache.clear()
+        cache = self.cache
+        previous = cache.get("landscape")
+        pending = cache.get(PENDING)
+        cache.clear()
+        if changed is None:
+            return
+        if previous is not None:
+            cache[PENDING] = (previous, set(changed))
+        elif pending is not None:  # a second write before anyone read: one update covers both
+            cache[PENDING] = (pending[0], pending[1] | changed)
 
     @abc.abstractmethod
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
@@ -150,8 +170,8 @@ class Store(abc.ABC):
         """Run an ASK query over the union graph."""
 
     @abc.abstractmethod
-    def write(self, writes: Iterable[GraphWrite]) -> None:
-        """Replace each named graph in *writes*, all in one transaction."""
+    def write(self, writes: Iterable[GraphWrite], changed: set[str] | None = None) -> None:
+        """Replace each named graph in *writes*, all in one transaction (*changed*: the subjects it changes)."""
 
     @abc.abstractmethod
     def graph(self, name: URIRef) -> Graph:
@@ -364,8 +384,12 @@ class OxigraphStore(Store):
         """Run an ASK query over the union graph."""
         return bool(self._query(query, bindings))
 
-    def write(self, writes: Iterable[GraphWrite]) -> None:
+    def write(self, writes: Iterable[GraphWrite], changed: set[str] | None = None) -> None:
         """Replace each named graph in *writes*, all in one transaction.
+
+        *changed* names the subjects whose triples the write changes, when the caller knows
+        (an edit of one record rewrites a whole file's graph but changes one document);
+        otherwise they are read from the graphs before and after.
 
         New graphs go in with one ``extend`` (one transaction).  Graphs that exist already are
         first added under staging names, then one SPARQL update drops the old graphs and moves
@@ -378,6 +402,7 @@ class OxigraphStore(Store):
                 existing = [w for w in writes if self._store.contains_named_graph(ox.NamedNode(str(w.name)))]
             except ValueError as error:
                 raise StoreError(f"the write was refused and nothing changed: {error}") from error
+            before = self._subjects_in([w.name for w in existing]) if changed is None else set()
             staged = {w.name: URIRef(f"{w.name}#{_STAGING}{uuid.uuid4().hex}") for w in existing if len(w.triples)}
             # Graphs a fast load staged under another name are moved in like any other staged graph;
             # one it loaded straight into its own name is already in place.
@@ -406,7 +431,19 @@ class OxigraphStore(Store):
                 for w in fast:
                     self._store.remove_graph(ox.NamedNode(str(w.triples.staging)))
                 raise StoreError(f"the write was refused and nothing changed: {error}") from error
-            self._written()
+            if changed is None and before is not None:
+                after = self._subjects_in([w.name for w in writes])
+                changed = before | after if after is not None else None
+            self._written(changed)
+
+    def _subjects_in(self, names: list[URIRef]) -> set[str] | None:
+        """Return the IRIs of the subjects in the named graphs, or None if there are more than UPDATE_LIMIT."""
+        if not names:
+            return set()
+        values = " ".join(f"<{name}>" for name in names)
+        query = f"SELECT DISTINCT ?s WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} LIMIT {UPDATE_LIMIT + 1}"
+        found = {term.value for solution in self._store.query(query) if isinstance(term := solution[0], ox.NamedNode)}
+        return None if len(found) > UPDATE_LIMIT else found
 
     def graph(self, name: URIRef) -> Graph:
         """Return a copy of one named graph."""

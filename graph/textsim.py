@@ -113,6 +113,11 @@ _TERM_CACHE = 500_000  # titles whose terms one index keeps
 _STEMMER = snowballstemmer.stemmer("danish")
 
 
+def _lexicon(words: Iterable[str]) -> frozenset[str]:
+    words = set(words)
+    return frozenset(words | {_stem(w) for w in words if len(w) >= _MIN_PART})
+
+
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
@@ -201,13 +206,42 @@ class TermIndex:
 
     def __init__(self, texts: Iterable[str]) -> None:
         texts = list(texts)
-        words = {w.strip("-") for text in texts for w in _tokens(text)}
-        self.lexicon = frozenset(words | {_stem(w) for w in words if len(w) >= _MIN_PART})
+        # How many texts use each word: the lexicon changes only when a word comes or goes.
+        self.words = Counter(w.strip("-") for text in texts for w in set(_tokens(text)))
+        self.lexicon = _lexicon(self.words)
         # A title is split once: the landscape asks for the same title's terms several times.
         self._terms: dict[str, frozenset[str]] = {}
         self._frequency: Counter[str] = Counter()
         self._size = 1
         self.fit(set(self.terms(text)) for text in texts)
+
+    def updated(self, removed: Iterable[str], added: Iterable[str]) -> TermIndex | None:
+        """Return this index with texts removed and added, or None if that changes the lexicon.
+
+        Compound splitting depends on every word of the corpus; while no word comes or goes,
+        every title splits as before, so the split titles are kept (frequencies are refitted
+        by :meth:`refit`).  Otherwise the caller builds a new index.
+        """
+        words = self.words.copy()
+        words.subtract(w.strip("-") for text in removed for w in set(_tokens(text)))
+        words.update(w.strip("-") for text in added for w in set(_tokens(text)))
+        words = +words  # drop words no text uses any more
+        if words.keys() != self.words.keys():
+            return None
+        found = TermIndex.__new__(TermIndex)
+        found.words, found.lexicon, found._terms = words, self.lexicon, self._terms
+        found._frequency, found._size = self._frequency.copy(), self._size
+        return found
+
+    def refit(self, removed: Iterable[set[str]], added: Iterable[set[str]], size: int) -> None:
+        """Update the frequencies :meth:`fit` counted, for term sets removed and added."""
+        frequency = self._frequency
+        for term_set in removed:
+            frequency.subtract(term_set)
+        for term_set in added:
+            frequency.update(term_set)
+        self._frequency = +frequency
+        self._size = max(size, 1)
 
     def fit(self, term_sets: Iterable[set[str]]) -> None:
         """Count term frequencies over the final term sets of the corpus (one set per document)."""
