@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from bisect import insort
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
 from typing import Any
@@ -580,16 +580,35 @@ def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparis
     bound = index.scores(doc, doc.terms, doc.named_areas) + SLACK + np.where(index.unborn, 0.05, 0.0)
     for owner in doc.owners:
         bound[index.postings(index.owner_postings, owner)] += 0.1
-    slots = np.flatnonzero(mask)
     ranked: list[tuple[float, str]] = []
-    for slot in slots[np.argsort(-bound[slots], kind="stable")]:
+    for slot in _best_first(np.flatnonzero(mask), bound, 4 * limit):
         if len(ranked) >= limit and bound[slot] < ranked[limit - 1][0]:
-            break  # sorted by bound: no later candidate can reach the top
+            break  # in bound order: no later candidate can reach the top
         other = land.documents[index.ids[slot]]
         quick = compare(land, doc, other, explain=False)
         if quick.relation is not None:
             insort(ranked, (quick.score + _bonus(doc, other, quick.relation), other.id), key=lambda r: (-r[0], r[1]))
     return [_explained(land, doc, land.documents[other_id], rank) for rank, other_id in ranked[:limit]]
+
+
+def _best_first(slots: np.ndarray, bound: np.ndarray, first: int) -> Iterator[int]:
+    """Yield *slots* in falling order of *bound*, sorting only as far as the caller reads.
+
+    The best *first* are picked out without sorting the rest, then four times as many, and so on:
+    a draft check usually stops within the first few dozen of some 15,000 candidates.
+    """
+    remaining = slots
+    while len(remaining):
+        if len(remaining) > first:
+            picked = np.argpartition(-bound[remaining], first)[:first]
+            taken = remaining[picked]
+            rest = np.ones(len(remaining), dtype=bool)
+            rest[picked] = False
+            remaining = remaining[rest]
+        else:
+            taken, remaining = remaining, remaining[:0]
+        yield from taken[np.argsort(-bound[taken], kind="stable")].tolist()
+        first *= 4
 
 
 def candidate_mask(index: ScopeIndex, doc: Document) -> np.ndarray:

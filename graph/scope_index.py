@@ -365,7 +365,12 @@ def _with_ancestors(land: Landscape, concepts: Iterable[str]) -> set[str]:
     return {str(c) for concept in concepts for c in [concept, *land.vocabulary.ancestors(URIRef(concept))]}
 
 
+_BITS = np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.float64)
+
+
 def _popcount(values: np.ndarray) -> np.ndarray:
+    if not len(values) or int(values.max()) < 1 << 16:
+        return _BITS[values]  # topic and population masks have a handful of bits: one table look-up
     counts = np.zeros(values.shape, dtype=np.float64)
     remaining = values.copy()
     while (remaining != 0).any():

@@ -230,7 +230,7 @@ class TermIndex:
             return None
         found = TermIndex.__new__(TermIndex)
         found.words, found.lexicon, found._terms = words, self.lexicon, self._terms
-        found._frequency, found._size = self._frequency.copy(), self._size
+        found._frequency, found._size = self._frequency.copy(), self._size  # refit() empties the weights
         return found
 
     def refit(self, removed: Iterable[set[str]], added: Iterable[set[str]], size: int) -> None:
@@ -242,6 +242,7 @@ class TermIndex:
             frequency.update(term_set)
         self._frequency = +frequency
         self._size = max(size, 1)
+        self.__dict__.pop("_weights", None)
 
     def fit(self, term_sets: Iterable[set[str]]) -> None:
         """Count term frequencies over the final term sets of the corpus (one set per document)."""
@@ -251,6 +252,7 @@ class TermIndex:
             self._frequency.update(term_set)
             size += 1
         self._size = max(size, 1)
+        self.__dict__.pop("_weights", None)
 
     def terms(self, text: str) -> set[str]:
         """Return the distinct scope terms of *text*, splitting compounds with this corpus."""
@@ -263,7 +265,13 @@ class TermIndex:
 
     def weight(self, term: str) -> float:
         """Return the inverse document frequency of *term* (rare terms weigh more)."""
-        return math.log((self._size + 1) / (self._frequency.get(term, 0) + 0.5))
+        weights: dict[str, float] = self.__dict__.setdefault("_weights", {})  # emptied by every (re)fit
+        found = weights.get(term)
+        if found is None:
+            found = math.log((self._size + 1) / (self._frequency.get(term, 0) + 0.5))
+            if len(weights) < _TERM_CACHE:  # bounded: drafts bring new terms
+                weights[term] = found
+        return found
 
     def similarity(self, a: set[str], b: set[str]) -> tuple[float, list[str]]:
         """Return the weighted overlap of two term sets in [0, 1] and the shared terms.
@@ -277,8 +285,8 @@ class TermIndex:
         if not shared:
             return 0.0, []
         weight = self.weight
-        smaller = min(sum(weight(t) for t in a), sum(weight(t) for t in b))
-        larger = max(sum(weight(t) for t in a), sum(weight(t) for t in b))
+        total_a, total_b = sum(weight(t) for t in a), sum(weight(t) for t in b)
+        smaller, larger = min(total_a, total_b), max(total_a, total_b)
         common = sum(weight(t) for t in shared)
         # Blend containment with a Dice-like term so that one shared word in two long titles is not 1.0.
         score = 0.7 * common / smaller + 0.3 * 2 * common / (smaller + larger)
