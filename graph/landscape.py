@@ -168,8 +168,20 @@ class Landscape:
         found: T = kept[key]
         return found
 
+    #: After an update: what the landscape it was updated from kept in :meth:`memo`, and the
+    #: disease areas whose coverage the changed documents can have changed (see views.coverage).
+    previous_memo: dict[Hashable, Any] | None = None
+    changed_concepts: frozenset[str] = frozenset()
+
     def _adopt(self, old: Landscape, removed: list[Document], added: list[Document]) -> None:
         """Take over *old*'s indexes with *removed* documents taken out and *added* ones put in."""
+        self.previous_memo = dict(old.__dict__.get("_memo", {}))
+        areas = {a for d in [*removed, *added] for a in d.disease_areas}
+        self.changed_concepts = frozenset(
+            c
+            for area in areas
+            for c in [*self.descendants_and_self(area), *map(str, self.vocabulary.ancestors(URIRef(area)))]
+        )
         computed = old.__dict__
         if "doc_terms" not in computed:
             return  # nothing derived yet: build lazily as usual

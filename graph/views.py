@@ -279,26 +279,34 @@ def coverage(land: Landscape, filters: Filters = Filters()) -> list[dict[str, An
 
 
 def _coverage(land: Landscape, filters: Filters) -> list[dict[str, Any]]:
-    docs = land.documents.values() if filters == Filters() else filter_documents(land, filters)
+    unfiltered = filters == Filters()
+    docs = land.documents.values() if unfiltered else filter_documents(land, filters)
     wanted = {d.id for d in docs if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)}
-    rows = []
-    for concept in _planning(land):
-        covering = sorted((land.documents[i] for i in land.covering(concept) & wanted), key=lambda d: d.id)
-        by_kind: dict[str, list[str]] = defaultdict(list)
-        for d in covering:
-            by_kind[d.kind].append(d.id)
-        rows.append(
-            {
-                "notation": land.notation(concept),
-                "label": land.area_label(concept),
-                "label_en": land.area_label(concept, "en"),
-                "level": "block" if "-" in land.notation(concept) else "category",
-                "counts": {kind: len(by_kind.get(kind, [])) for kind in KINDS},
-                "documents": {kind: sorted(ids) for kind, ids in by_kind.items()},
-                "total": len(covering),
-            }
-        )
-    return rows
+    before = (land.previous_memo or {}).get(("coverage", filters)) if unfiltered else None
+    if before is not None:
+        # After a write, only the areas the changed documents touch are counted again.
+        kept = {row["notation"]: row for row in before}
+        return [
+            kept[land.notation(c)] if c not in land.changed_concepts else _coverage_row(land, c, wanted)
+            for c in _planning(land)
+        ]
+    return [_coverage_row(land, concept, wanted) for concept in _planning(land)]
+
+
+def _coverage_row(land: Landscape, concept: str, wanted: set[str]) -> dict[str, Any]:
+    covering = sorted((land.documents[i] for i in land.covering(concept) & wanted), key=lambda d: d.id)
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for d in covering:
+        by_kind[d.kind].append(d.id)
+    return {
+        "notation": land.notation(concept),
+        "label": land.area_label(concept),
+        "label_en": land.area_label(concept, "en"),
+        "level": "block" if "-" in land.notation(concept) else "category",
+        "counts": {kind: len(by_kind.get(kind, [])) for kind in KINDS},
+        "documents": {kind: sorted(ids) for kind, ids in by_kind.items()},
+        "total": len(covering),
+    }
 
 
 def disease_area_tree(land: Landscape) -> list[dict[str, Any]]:
