@@ -33,6 +33,7 @@ from graph.ingest import ensure_seeded
 from graph.landscape import landscape
 from graph.overlap import DraftError
 from graph.planning import warm
+from graph.scope_index import scope_index
 from graph.store import open_store
 from graph.views import FilterError
 
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store = open_store(settings.store)
         ensure_seeded(store)
         land = landscape(store)  # build the read model now, not on the first request
+        scope_index(land)  # and the draft check's index
         app.state.store = store
         # Gaps, pairs and the SHACL report take seconds: compute them behind the scenes so
         # the planning page paints at once for its first visitor.
