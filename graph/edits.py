@@ -174,6 +174,8 @@ def _commit(
     history = replace[-1].name
     remove = [GraphWrite(name, _rows_in(name, read.rows)) for name in read.rest if name != keep]
     if not conditional(Seen(iri, read.rows, history, versions), replace, remove):
+        if not read.rows:  # it was created meanwhile
+            raise EditError(409, "a record with this id was just created by someone else; GET it to change it")
         raise EditError(412, "the record changed since you read it: GET it again and reapply your change")
 
 

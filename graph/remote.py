@@ -141,16 +141,15 @@ class SparqlStore(Store):
         Returns:
             True if the write took effect, False if the record changed in the meantime.
         """
-        token = Literal(uuid.uuid4().hex)
+        token = URIRef(uuid.uuid4().urn)  # an IRI: a literal cannot be the subject of the receipt
         claim = f"GRAPH <{self._meta}> {{ {seen.record.n3()} <{GD.writeClaim}> {token.n3()} }}"
         receipt = f"GRAPH <{self._meta}> {{ {token.n3()} <{GD.writeReceipt}> {seen.record.n3()} }}"
         statements = [f"INSERT {{ {claim} }} WHERE {{ {seen.pattern()} }}"]
         for write in remove:
             statements.append(f"DELETE {{ GRAPH <{write.name}> {{ {_triples(write.triples)} }} }} WHERE {{ {claim} }}")
         for write in replace:
-            statements.append(
-                f"DELETE {{ GRAPH <{write.name}> {{ ?s ?p ?o }} }} WHERE {{ {claim} GRAPH <{write.name}> {{ ?s ?p ?o }} }}"
-            )
+            everything = f"GRAPH <{write.name}> {{ ?s ?p ?o }}"
+            statements.append(f"DELETE {{ {everything} }} WHERE {{ {claim} {everything} }}")
             if len(write.triples):
                 statements.append(
                     f"INSERT {{ GRAPH <{write.name}> {{ {_triples(write.triples)} }} }} WHERE {{ {claim} }}"
