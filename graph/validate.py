@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -17,27 +19,38 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import Node
 
-from graph.gaps import run_rules
+from graph import shacl_engine
+from graph.gaps import GapResult, run_rules
 from graph.namespaces import PREFIXES, RDF, SH
-from graph.store import Store
+from graph.store import OxigraphStore, Store, from_ox, to_ox
 
 __all__ = [
+    "ENGINES",
     "ONTOLOGY_DIR",
     "SEVERITIES",
     "SHAPES_DIR",
+    "Touched",
     "ValidationReport",
     "ValidationResult",
     "format_json",
     "format_text",
     "format_turtle",
+    "refresh_after_write",
     "shapes_graph",
+    "touched",
     "validate",
+    "validate_document",
+    "validate_shapes",
     "validate_store",
     "vocabulary_graph",
 ]
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 SHAPES_DIR = ONTOLOGY_DIR / "shapes"
+
+# "oxigraph" is graph.shacl_engine (whole-graph queries, seconds at 30,000 documents); "pyshacl" is
+# the reference implementation (minutes), kept for comparison and as the tests' yardstick.
+ENGINES = ("oxigraph", "pyshacl")
 
 # Most serious first: reports list results in this order.
 SEVERITIES = ("Violation", "Warning", "Info")
@@ -75,12 +88,21 @@ class ValidationReport:
     Attributes:
         conforms: True when there is no Violation; warnings and infos are allowed.
         results: All results, most serious first.
-        graph: The SHACL validation report graph as pySHACL produced it.
+        graph: The SHACL validation report graph (built on first use: tens of thousands of
+            results take seconds to write as triples, and most callers only read ``results``).
     """
 
     conforms: bool
     results: list[ValidationResult]
-    graph: Graph = field(repr=False, compare=False)
+    source: Graph | Callable[[], Graph] = field(default_factory=Graph, repr=False, compare=False)
+
+    @property
+    def graph(self) -> Graph:
+        """The SHACL validation report graph."""
+        if callable(self.source) and not isinstance(self.source, Graph):
+            object.__setattr__(self, "source", self.source())
+        assert isinstance(self.source, Graph)
+        return self.source
 
     def violations(self) -> list[ValidationResult]:
         """Return the results that are broken data."""
@@ -118,7 +140,7 @@ def vocabulary_graph() -> Graph:
     return _parse_all(sorted(ONTOLOGY_DIR.glob("*.ttl")))
 
 
-def validate(data: Graph) -> ValidationReport:
+def validate(data: Graph, engine: str = "oxigraph") -> ValidationReport:
     """Validate instance data against the shapes.
 
     The vocabulary is added here, so ``sh:class`` sees ``rdfs:subClassOf`` and the concept
@@ -127,10 +149,26 @@ def validate(data: Graph) -> ValidationReport:
     Args:
         data: Documents and organisations only; a Dataset is validated as the
             union of its graphs.
+        engine: "oxigraph" (``graph.shacl_engine``, the default) or "pyshacl" (the reference);
+            both give the same results (tested on every shape fixture and the registry).
 
     Returns:
         The report; ``conforms`` is False only when there is a Violation.
     """
+    if engine == "pyshacl":
+        return _validate_pyshacl(data)
+    if engine != "oxigraph":
+        raise ValueError(f"unknown validation engine {engine!r}; choose one of {ENGINES}")
+    scratch = ox.Store()
+    scratch.extend(_vocabulary_quads())
+    triples = (q[:3] for q in data.quads((None, None, None, None))) if isinstance(data, Dataset) else iter(data)
+    scratch.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), _VOCABULARY) for s, p, o in triples)
+    return _engine_report(
+        shacl_engine.evaluate(_compiled(), lambda text: scratch.query(text, use_default_graph_as_union=True))
+    )
+
+
+def _validate_pyshacl(data: Graph) -> ValidationReport:
     union = _PreparedQueryGraph()
     for prefix, namespace in _PREFIXES.items():
         union.bind(prefix, namespace)
@@ -147,51 +185,339 @@ def validate(data: Graph) -> ValidationReport:
         allow_infos=True,
         advanced=False,
     )
-    results = sorted(
-        # Only top-level results: pySHACL also types the nested sh:detail results of sh:node.
-        (_result(report_graph, node) for node in report_graph.objects(None, SH.result)),
-        key=lambda r: (SEVERITIES.index(r.severity), r.focus, r.shape, r.path or "", r.value or ""),
-    )
+    # Only top-level results: pySHACL also types the nested sh:detail results of sh:node.
+    return _report_from_graph(report_graph)
+
+
+def _report_from_graph(report_graph: Graph) -> ValidationReport:
+    results = sorted((_result(report_graph, node) for node in report_graph.objects(None, SH.result)), key=_order)
     conforms = not any(r.severity == "Violation" for r in results)
-    return ValidationReport(conforms=conforms, results=results, graph=report_graph)
+    return ValidationReport(conforms, results, report_graph)
 
 
-def validate_store(store: Store) -> ValidationReport:
+def _order(r: ValidationResult) -> tuple[int, str, str, str, str]:
+    return (SEVERITIES.index(r.severity), r.focus, r.shape, r.path or "", r.value or "")
+
+
+@cache
+def _compiled() -> shacl_engine.Compiled:
+    return shacl_engine.compile_shapes(shapes_graph())
+
+
+_VOCABULARY = ox.NamedNode("urn:retningsgraf:validation-vocabulary")
+
+
+@cache
+def _vocabulary_quads() -> tuple[ox.Quad, ...]:
+    return tuple(ox.Quad(to_ox(s), to_ox(p), to_ox(o), _VOCABULARY) for s, p, o in vocabulary_graph())
+
+
+def _store_query(store: Store) -> shacl_engine.Query:
+    """A query function over *store* plus the vocabulary, on Oxigraph.
+
+    An Oxigraph store that holds the vocabulary (every seeded store does) is queried in place;
+    any other store is copied into a scratch Oxigraph store first (a bulk load, seconds at 30,000).
+    """
+    raw = getattr(store, "_store", None)  # private to graph.store, but copying 400,000 quads is the alternative
+    if isinstance(store, OxigraphStore) and isinstance(raw, ox.Store) and _holds_vocabulary(raw):
+        return lambda text: store._query(text, None)
+    scratch = ox.Store()
+    scratch.bulk_load(store.dump("nq"), format=ox.RdfFormat.N_QUADS)
+    scratch.extend(_vocabulary_quads())
+    return lambda text: scratch.query(text, use_default_graph_as_union=True)
+
+
+def _holds_vocabulary(raw: ox.Store) -> bool:
+    return all(
+        next(iter(raw.quads_for_pattern(q.subject, q.predicate, q.object)), None) is not None
+        for q in _vocabulary_quads()
+    )
+
+
+def _engine_report(findings: list[shacl_engine.Finding]) -> ValidationReport:
+    """Turn the engine's findings into the results and SHACL report graph pySHACL would give."""
+    shapes = shapes_graph()
+    described: dict[tuple[Node, Node | None], tuple[str | None, str, str, str, list[Node]]] = {}
+    results = []
+    for finding in findings:
+        shape = finding.shape
+        key = (shape.node, finding.source_constraint)
+        if key not in described:
+            own = list(shapes.objects(finding.source_constraint, SH.message)) if finding.source_constraint else []
+            literals = own or list(shapes.objects(shape.node, SH.message))
+            messages = {**_messages(shapes.objects(shape.node, SH.message)), **_messages(literals)}
+            fallback = next(iter(messages.values()), "")
+            path = None if shape.path is None else _render_path(shapes, shape.path)
+            severity = str(shape.severity).rsplit("#", 1)[-1]
+            described[key] = (path, severity, messages.get("da", fallback), messages.get("en", fallback), literals)
+        path, severity, message, message_en, _ = described[key]
+        focus = str(from_ox(finding.focus))
+        value = None if finding.value is None else str(from_ox(finding.value))
+        results.append(ValidationResult(focus, path, severity, message, message_en, str(shape.node), value))
+    results.sort(key=_order)
+    conforms = not any(r.severity == "Violation" for r in results)
+
+    def build() -> Graph:
+        graph = Graph()
+        report = BNode()
+        graph.add((report, RDF.type, SH.ValidationReport))
+        graph.add((report, SH.conforms, Literal(conforms)))
+        copied: set[Node] = set()
+        for finding in findings:
+            shape = finding.shape
+            node = BNode()
+            graph.add((report, SH.result, node))
+            graph.add((node, RDF.type, SH.ValidationResult))
+            graph.add((node, SH.focusNode, from_ox(finding.focus)))
+            graph.add((node, SH.resultSeverity, shape.severity))
+            graph.add((node, SH.sourceShape, shape.node))
+            graph.add((node, SH.sourceConstraintComponent, finding.component))
+            if finding.source_constraint is not None:
+                graph.add((node, SH.sourceConstraint, finding.source_constraint))
+            if shape.path is not None:
+                graph.add((node, SH.resultPath, shape.path))
+                if isinstance(shape.path, BNode) and shape.path not in copied:
+                    copied.add(shape.path)
+                    _copy_path(shapes, shape.path, graph)
+            if finding.value is not None:
+                graph.add((node, SH.value, from_ox(finding.value)))
+            for literal in described[(shape.node, finding.source_constraint)][4]:
+                graph.add((node, SH.resultMessage, literal))
+        return graph
+
+    return ValidationReport(conforms, results, build)
+
+
+def _copy_path(source: Graph, path: Node, target: Graph) -> None:
+    for p, o in source.predicate_objects(path):
+        target.add((path, p, o))
+        if isinstance(o, BNode):
+            _copy_path(source, o, target)
+
+
+def validate_shapes(store: Store, engine: str = "oxigraph", focus: Iterable[Node] | None = None) -> ValidationReport:
+    """Validate *store* against the data-quality shapes only (no gap rules).
+
+    Args:
+        store: Any store; an Oxigraph store holding the vocabulary is queried in place.
+        engine: "oxigraph" (``graph.shacl_engine``) or "pyshacl" (the reference, on ``store.union()``).
+        focus: Only these focus nodes (all when None); their results are the ones a full
+            validation has for them.
+
+    Returns:
+        The report of the core shapes.
+    """
+    if engine == "pyshacl":
+        report = validate(store.union(), engine="pyshacl")
+        if focus is None:
+            return report
+        wanted = {str(n) for n in focus}
+        return _restricted(report, lambda r: r.focus in wanted)
+    if engine != "oxigraph":
+        raise ValueError(f"unknown validation engine {engine!r}; choose one of {ENGINES}")
+    nodes = None if focus is None else set(focus)
+    return _engine_report(shacl_engine.evaluate(_compiled(), _store_query(store), nodes))
+
+
+def validate_store(store: Store, engine: str = "oxigraph") -> ValidationReport:
     """Validate everything in *store*: the data-quality shapes and the gap rules.
 
-    The data-quality shapes run in pySHACL; each gap rule runs once over the whole store
-    (see ``graph.gaps``) and its results join the same report, in the SHACL report graph
-    too.  The report is cached until the store's next write.
+    The data-quality shapes run on ``graph.shacl_engine`` (or pySHACL, with ``engine="pyshacl"``);
+    each gap rule runs once over the whole store (see ``graph.gaps``) and its results join the
+    same report, in the SHACL report graph too.  The report (of the default engine) is cached
+    until the store's next write; :func:`refresh_after_write` brings it up to date instead.
     """
     cached = store.cache.get("validation")
-    if isinstance(cached, ValidationReport):
+    if engine == "oxigraph" and isinstance(cached, ValidationReport):
         return cached
-    core = validate(store.union())
-    graph = Graph()
-    graph += core.graph
-    report_node = next(graph.subjects(RDF.type, SH.ValidationReport), None) or BNode()
-    extra = []
-    for gap in run_rules(store):
-        result = ValidationResult(gap.focus, None, gap.severity, gap.message, gap.message_en, gap.shape, gap.value)
-        extra.append(result)
-        node = BNode()
-        graph.add((report_node, SH.result, node))
-        graph.add((node, RDF.type, SH.ValidationResult))
-        graph.add((node, SH.focusNode, URIRef(gap.focus)))
-        graph.add((node, SH.resultSeverity, SH[gap.severity]))
-        graph.add((node, SH.sourceShape, URIRef(gap.shape)))
-        graph.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
-        graph.add((node, SH.resultMessage, Literal(gap.message, lang="da")))
-        graph.add((node, SH.resultMessage, Literal(gap.message_en, lang="en")))
-        if gap.value is not None:
-            graph.add((node, SH.value, URIRef(gap.value)))
-    results = sorted(
-        [*core.results, *extra],
-        key=lambda r: (SEVERITIES.index(r.severity), r.focus, r.shape, r.path or "", r.value or ""),
+    report = _with_gaps(validate_shapes(store, engine), run_rules(store))
+    if engine == "oxigraph":
+        store.cache["validation"] = report
+    return report
+
+
+def _with_gaps(core: ValidationReport, gaps: Iterable[GapResult]) -> ValidationReport:
+    """Add the gap results to *core*'s results and (when it is built) to its report graph."""
+    gaps = list(gaps)
+    extra = [ValidationResult(g.focus, None, g.severity, g.message, g.message_en, g.shape, g.value) for g in gaps]
+    results = sorted([*core.results, *extra], key=_order)
+
+    def build() -> Graph:
+        graph = core.graph
+        report_node = next(graph.subjects(RDF.type, SH.ValidationReport), None) or BNode()
+        for gap in gaps:
+            node = BNode()
+            graph.add((report_node, SH.result, node))
+            graph.add((node, RDF.type, SH.ValidationResult))
+            graph.add((node, SH.focusNode, URIRef(gap.focus)))
+            graph.add((node, SH.resultSeverity, SH[gap.severity]))
+            graph.add((node, SH.sourceShape, URIRef(gap.shape)))
+            graph.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+            graph.add((node, SH.resultMessage, Literal(gap.message, lang="da")))
+            graph.add((node, SH.resultMessage, Literal(gap.message_en, lang="en")))
+            if gap.value is not None:
+                graph.add((node, SH.value, URIRef(gap.value)))
+        return graph
+
+    return ValidationReport(core.conforms, results, build)
+
+
+def _restricted(report: ValidationReport, keep: Callable[[ValidationResult], bool]) -> ValidationReport:
+    results = [r for r in report.results if keep(r)]
+    return ValidationReport(not any(r.severity == "Violation" for r in results), results, lambda: report.graph)
+
+
+# Incremental validation ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Touched:
+    """What a write of some documents can change in a validation report.
+
+    Attributes:
+        nodes: Focus nodes of the data-quality shapes: the documents, the nodes they point at
+            (owners, linked documents) and the documents that point at them.
+        targets: Gap-rule targets: the documents, their owners, the planning-level areas above
+            or below their disease areas and the NKRs on those areas.
+    """
+
+    nodes: frozenset[URIRef]
+    targets: frozenset[URIRef]
+
+    def __or__(self, other: Touched) -> Touched:
+        return Touched(self.nodes | other.nodes, self.targets | other.targets)
+
+    def covers(self, result: ValidationResult) -> bool:
+        """True if *result* is about a node this write can change."""
+        gap = result.shape.startswith(_GAP_SHAPE)
+        return URIRef(result.focus) in (self.targets if gap else self.nodes)
+
+
+_GAP_SHAPE = "https://w3id.org/retningsgraf/ontology#GapShape-"
+_QUERIES = Path(__file__).resolve().parent / "queries"
+
+
+@cache
+def _query(name: str) -> str:
+    return (_QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+
+
+def touched(store: Store, iris: Iterable[str | URIRef]) -> Touched:
+    """Return the focus nodes and gap targets whose results a write of the documents *iris* can change.
+
+    Call it before a write too when a document may lose links or areas (see :func:`refresh_after_write`):
+    the nodes it pointed at before are touched as well.
+    """
+    nodes: set[URIRef] = set()
+    targets: set[URIRef] = set()
+    for iri in iris:
+        doc = URIRef(str(iri))
+        nodes.add(doc)
+        targets.add(doc)
+        # One pattern per query, ?doc first: a UNION would be evaluated before the binding applies.
+        nodes |= {r["node"] for r in store.select("SELECT ?node WHERE { ?doc ?p ?node }", {"doc": doc})}  # type: ignore[misc]
+        nodes |= {r["node"] for r in store.select("SELECT ?node WHERE { ?node ?p ?doc }", {"doc": doc})}  # type: ignore[misc]
+        owners = "SELECT ?target WHERE { ?doc <https://w3id.org/retningsgraf/ontology#ownedBy> ?target }"
+        targets |= {r["target"] for r in store.select(owners, {"doc": doc})}  # type: ignore[misc]
+        targets |= {r["target"] for r in store.select(_query("validation_touched_gap_targets"), {"doc": doc})}  # type: ignore[misc]
+    return Touched(
+        frozenset(n for n in nodes if isinstance(n, URIRef)), frozenset(t for t in targets if isinstance(t, URIRef))
     )
-    report = ValidationReport(conforms=core.conforms, results=results, graph=graph)
+
+
+def validate_document(store: Store, iri: str | URIRef, before: Touched | None = None) -> ValidationReport:
+    """Validate one written document and what it touches, without validating the whole store.
+
+    The data-quality shapes run for the nodes of :func:`touched` only (milliseconds at 30,000
+    documents); the gap results are those of :func:`graph.gaps.run_rules` for the touched
+    targets, taken from the store's gap cache (computed once per write, about 2 s at 30,000).
+
+    Args:
+        store: The store after the write.
+        iri: The document written (created, changed or deleted).
+        before: :func:`touched` taken before the write, so nodes the document no longer points
+            at are validated too.
+
+    Returns:
+        The results a full validation has for the touched nodes and targets.
+    """
+    scope = touched(store, [iri]) | (before or Touched(frozenset(), frozenset()))
+    core = validate_shapes(store, focus=scope.nodes)
+    return _with_gaps(core, (g for g in run_rules(store) if URIRef(g.focus) in scope.targets))
+
+
+def refresh_after_write(
+    store: Store,
+    iris: Iterable[str | URIRef],
+    before: Touched | None = None,
+    previous: ValidationReport | None = None,
+) -> ValidationReport | None:
+    """Bring the cached full report up to date after a write of the documents *iris*.
+
+    The previous report's results for the touched nodes are replaced by fresh ones; the rest are
+    kept.  The gap rules are run again over the whole store (once, cached in ``store.cache["gaps"]``):
+    their document-side sub-selects cost the same with ``$this`` bound, so rerunning them all is
+    the fastest exact answer.
+
+    Args:
+        store: The store after the write.
+        iris: The documents written.
+        before: :func:`touched` for *iris*, taken before the write.
+        previous: The full report before the write; ``store.cache["validation"]`` when None.
+
+    Returns:
+        The refreshed report, also stored as ``store.cache["validation"]``; None when there was
+        no previous report to refresh (the next :func:`validate_store` computes one).
+    """
+    previous = previous if previous is not None else store.cache.get("validation")
+    if not isinstance(previous, ValidationReport):
+        return None
+    scope = touched(store, iris) | (before or Touched(frozenset(), frozenset()))
+    kept = [r for r in previous.results if not r.shape.startswith(_GAP_SHAPE) and URIRef(r.focus) not in scope.nodes]
+    results = sorted([*kept, *validate_shapes(store, focus=scope.nodes).results], key=_order)
+    conforms = not any(r.severity == "Violation" for r in results)
+
+    def build() -> Graph:
+        graph = Graph()
+        report_node = BNode()
+        graph.add((report_node, RDF.type, SH.ValidationReport))
+        graph.add((report_node, SH.conforms, Literal(conforms)))
+        _result_graph(graph, report_node, results)
+        return graph
+
+    store.cache.pop("gaps", None)
+    report = _with_gaps(ValidationReport(conforms, results, build), run_rules(store))
     store.cache["validation"] = report
     return report
+
+
+def _result_graph(graph: Graph, report_node: Node, results: Iterable[ValidationResult]) -> None:
+    """Write *results* into a report graph: focus, path, severity, shape, value and messages."""
+    shapes = shapes_graph()
+    for result in results:
+        node = BNode()
+        shape = URIRef(result.shape)
+        graph.add((report_node, SH.result, node))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        graph.add((node, SH.focusNode, _term(result.focus)))
+        graph.add((node, SH.resultSeverity, SH[result.severity]))
+        graph.add((node, SH.sourceShape, shape))
+        path = shapes.value(shape, SH.path)
+        if path is not None:
+            graph.add((node, SH.resultPath, path))
+            if isinstance(path, BNode):
+                _copy_path(shapes, path, graph)
+        if result.value is not None:
+            # The flattened result keeps only the value's text: an IRI comes back as an IRI, anything else as text.
+            graph.add((node, SH.value, _term(result.value, literal=True)))
+        for message in shapes.objects(shape, SH.message):
+            graph.add((node, SH.resultMessage, message))
+
+
+def _term(text: str, literal: bool = False) -> Node:
+    if re.match(r"^[a-z][a-z0-9+.-]*:[^\s]*$", text, re.IGNORECASE) and not text.startswith("_:"):
+        return URIRef(text)
+    return Literal(text) if literal else BNode(text)
 
 
 def format_text(report: ValidationReport, lang: str = "da") -> str:
