@@ -133,12 +133,13 @@ def load_files(store: Store, paths: list[Path], *, progress: bool = True) -> lis
             triples: Graph | TripleBatch | StagedGraph
             if isinstance(store, OxigraphStore) and rdf_format in rdf_file.STAGEABLE:
                 # The fast path: Oxigraph parses the file straight into a staging graph.
-                rdf_file.check_literals(path, rdf_format)  # the field checks, before anything is stored
                 try:
                     staging = store.stage_file(path, rdf_format, name)
                 except (SyntaxError, ValueError, UnicodeDecodeError) as error:
                     raise rdf_file.refusal(path, rdf_format, error) from error
                 staged.append(staging)
+                # The field checks, on the staged triples: a refusal discards them below.
+                rdf_file.refuse_staged(path, store.staged_rows(staging, rdf_file.LITERAL_CHECK))
                 ids, org_ids = store.staged_ids(staging)
                 triples = StagedGraph(staging, store.staged_size(staging))
             else:

@@ -344,6 +344,12 @@ class OxigraphStore(Store):
                 organisations.add(row["id"].value)
         return documents, organisations
 
+    def staged_rows(self, staging: URIRef, query: str) -> list[tuple[str, ...]]:
+        """Run a SELECT query on a staged graph alone and return its rows as plain strings."""
+        solutions = self._store.query(query, default_graph=[ox.NamedNode(str(staging))])
+        width = len(solutions.variables)
+        return [tuple("" if (t := row[i]) is None else t.value for i in range(width)) for row in solutions]
+
     def staged_size(self, staging: URIRef) -> int:
         """Return the number of triples in a staged graph."""
         rows = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=[ox.NamedNode(str(staging))])

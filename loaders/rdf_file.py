@@ -24,7 +24,7 @@ from graph.namespaces import DCTERMS, PREFIXES, RDFS, SCHEMA, SKOS, Minter
 from graph.store import TripleBatch
 from loaders.records import CONTROL, TEXT_LIMITS, Context, LoadError, Problem
 
-__all__ = ["FORMATS", "LITERAL_MAX", "STAGEABLE", "check_literals", "load", "refusal"]
+__all__ = ["FORMATS", "LITERAL_CHECK", "LITERAL_MAX", "STAGEABLE", "load", "refusal", "refuse_staged"]
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -51,15 +51,7 @@ FIELDS = {
 }
 # Any other literal: ontology comments and SHACL's SPARQL are a few thousand characters at most.
 LITERAL_MAX = 20_000
-# Below this no literal can break a limit; a file whose lines are all shorter (and that has no
-# multi-line strings) needs no second parse (see check_literals).
-_SHORTEST = min(TEXT_LIMITS[field] for field in FIELDS.values())
-_LONG_LINE = re.compile(rb"[^\n]{%d}" % (_SHORTEST + 1))
 NEWLINE = b"\n"
-# Control characters as raw bytes, as U+FFFE/U+FFFF in UTF-8, or as \u, \U, \b and \f escapes.
-_CONTROL_BYTES = re.compile(
-    rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]|\\[bf]|\\u(?:00[01][0-9a-fA-F]|[fF]{3}[eEfF])|\\U0000(?:00[01]|[fF]{3})"
-)
 
 
 class _Nesting(xml.sax.handler.ContentHandler):
@@ -171,24 +163,35 @@ def load(path: Path, minter: Minter, context: Context) -> TripleBatch:
     return TripleBatch(triples)
 
 
-def check_literals(path: Path, rdf_format: ox.RdfFormat) -> None:
-    """Refuse a Turtle or N-Triples file whose literals break the field checks, before it is stored.
+def _literal_check() -> str:
+    """The SPARQL query that finds the literals breaking the field checks in a staged graph (at most 20)."""
+    limits = " ".join(f"(<{prop}> {TEXT_LIMITS[field]})" for prop, field in sorted(FIELDS.items()))
+    control = r"[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]"  # as records.CONTROL
+    return (
+        "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER (isLiteral(?o)) "
+        f"OPTIONAL {{ VALUES (?p ?limit) {{ {limits} }} }} "
+        f'FILTER (STRLEN(STR(?o)) > COALESCE(?limit, {LITERAL_MAX}) || REGEX(STR(?o), "{control}")) }} LIMIT 20'
+    )
 
-    For the fast path, which parses the file straight into the store: a file whose every line
-    is shorter than the shortest limit, with no multi-line string and no control character
-    (raw or escaped), cannot break a check, so only other files are parsed a second time.
+
+#: Run by the store on a staged graph (see ``refuse_staged``).
+LITERAL_CHECK = _literal_check()
+
+
+def refuse_staged(path: Path, rows: list[tuple[str, str, str]]) -> None:
+    """Refuse a file parsed straight into the store if the literal check found any *rows* (subject, property, text).
+
+    The fast path stages the file first and lets Oxigraph look for long or control-character
+    literals (``LITERAL_CHECK``), a fraction of a second where parsing the file again in
+    Python took seconds; the file is read again only to name the lines of what was found.
 
     Raises:
-        LoadError: naming the file, the line (where the literal's text is found), the property
-            and the subject of each literal refused.
+        LoadError: naming the file, the line, the property and the subject of each literal refused.
     """
-    data = path.read_bytes()
-    if not (_LONG_LINE.search(data) or b'"""' in data or b"'''" in data or _CONTROL_BYTES.search(data)):
+    if not rows:
         return
-    try:
-        triples = [quad.triple for quad in ox.parse(data, format=rdf_format, base_iri=path.resolve().as_uri())]
-    except (SyntaxError, ValueError, UnicodeDecodeError) as error:
-        raise refusal(path, rdf_format, error) from error
+    data = path.read_bytes()
+    triples = [ox.Triple(ox.NamedNode(s), ox.NamedNode(p), ox.Literal(o)) for s, p, o in rows]
     _refuse_literals(path, data, triples)
 
 

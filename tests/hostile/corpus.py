@@ -155,7 +155,7 @@ _FILES: list[tuple[str, str, str]] = [
     ("rdf/utf16.ttl", "syntax error", "UTF-16 with a byte-order mark"),
     ("rdf/malformed.nt", "syntax error", "a triple without its dot"),
     ("rdf/bad-iri.nt", "syntax error", "a space inside an IRI"),
-    ("rdf/over-limit.ttl", TOO_BIG, "one byte over the 64 MiB limit"),
+    ("rdf/over-limit.ttl", TOO_BIG, "one byte over the 256 MiB limit"),
     ("rdf/file-iris.ttl", "", "file: IRIs, which stay names and are never read"),
     ("rdf/huge-literal.nt", "more than the limit of 20000", "an 8 MB comment (accepted before)"),
     ("rdf/long-title.nt", "more than the limit of 1000", "a 3.8 MB title (accepted before; pairing then took 87 s)"),
