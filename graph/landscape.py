@@ -558,8 +558,10 @@ def landscape(store: Store) -> Landscape:
         with _BUILDING:
             built = store.cache.get("landscape")
             if built is None:
+                generation = store.generation
                 pending = store.cache.get(PENDING)
                 built = _update(pending[0], store, pending[1]) if pending is not None else _load(store)
-                store.cache["landscape"] = built
+                if store.generation == generation:  # a write meanwhile: the next reader builds again
+                    store.cache["landscape"] = built
     assert isinstance(built, Landscape)
     return built
