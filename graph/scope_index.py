@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from itertools import pairwise
 
 import numpy as np
@@ -24,7 +24,16 @@ from rdflib import URIRef
 
 from graph.landscape import Document, Landscape
 
-__all__ = ["CHAPTER", "CHAPTER_SCORE", "SLACK", "TOPIC_PARENT", "ScopeIndex", "scope_index", "shared_scope_pairs"]
+__all__ = [
+    "CHAPTER",
+    "CHAPTER_SCORE",
+    "SLACK",
+    "TOPIC_PARENT",
+    "ScopeIndex",
+    "iter_shared_scope_pairs",
+    "scope_index",
+    "shared_scope_pairs",
+]
 
 CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
 CHAPTER_SCORE = 0.3  # a whole-chapter document shares every area, but only generically
@@ -317,48 +326,71 @@ def shared_scope_pairs(index: ScopeIndex) -> np.ndarray:
     """Return the pairs of documents with different owners that share an ICD-10 block, a topic and a population.
 
     The coarse overlap screen, the same pairs as ``benchmarks/queries/pairs_subselect.rq``
-    (tested): documents are grouped by (block, topic, population) and each group's pairs
-    are taken at once, so the cost follows the number of pairs, not a self-join's plan.
+    (tested). At 100,000 documents that is some 100 million pairs: use
+    :func:`iter_shared_scope_pairs` to go through them without holding them all.
 
     Returns:
         An array of shape (n, 2) of slots ``(a, b)``, the document in slot ``a`` first by id.
     """
+    chunks = list(iter_shared_scope_pairs(index))
+    return np.concatenate(chunks) if chunks else np.zeros((0, 2), dtype=np.int32)
+
+
+def iter_shared_scope_pairs(index: ScopeIndex, chunk: int = 8_000_000) -> Iterator[np.ndarray]:
+    """Yield the pairs of :func:`shared_scope_pairs` in arrays of about *chunk* pairs at most twice over.
+
+    Documents are grouped by (block, topic, population) and each group's pairs are taken at
+    once, so the cost follows the number of pairs, not a self-join's plan.  A pair found in
+    several groups is kept once: the pairs are made per range of the first document's place
+    in id order, so both copies of a pair fall in the same range and one sort removes them.
+    """
     land, vocab = index.land, index.land.vocabulary
+    order = np.empty(index.size, dtype=np.int64)  # pairs are oriented by id, as the SPARQL query orders IRIs
+    by_id = sorted(range(index.size), key=index.ids.__getitem__)
+    order[by_id] = np.arange(index.size)
+    slot_of = np.array(by_id, dtype=np.int64)
     groups: dict[tuple[str, str, str], list[int]] = defaultdict(list)
     owner_ids: dict[str, int] = {}
-    single_owner = np.full(index.size, -1, dtype=np.int64)
+    single_owner = np.full(index.size, -1, dtype=np.int64)  # by place in id order
     for slot, doc_id in enumerate(index.ids):
         if not index.alive[slot]:
             continue
         doc = land.documents[doc_id]
         if not (doc.owners and doc.topics and doc.populations and doc.kind):
             continue
+        place = int(order[slot])
         if len(set(doc.owners)) == 1:
-            single_owner[slot] = owner_ids.setdefault(doc.owners[0], len(owner_ids))
+            single_owner[place] = owner_ids.setdefault(doc.owners[0], len(owner_ids))
         blocks = {
             block
             for area in doc.disease_areas
             if (block := _block_of(area, [str(a) for a in vocab.ancestors(URIRef(area))])) is not None
         }
         for key in {(b, t, p) for b in blocks for t in doc.topics for p in doc.populations}:
-            groups[key].append(slot)
-    order = np.empty(index.size, dtype=np.int64)  # pairs are oriented by id, as the SPARQL query orders IRIs
-    order[sorted(range(index.size), key=index.ids.__getitem__)] = np.arange(index.size)
-    chunks = []
-    for members in groups.values():
-        if len(members) < 2:
+            groups[key].append(place)
+    members = [np.array(sorted(m), dtype=np.int64) for m in groups.values() if len(m) > 1]
+    total = sum(len(m) * (len(m) - 1) // 2 for m in members)
+    ranges = max(1, 2 * -(-total // chunk))
+    bounds = np.linspace(0, index.size, ranges + 1).astype(np.int64)
+    for lo, hi in pairwise(bounds.tolist()):
+        codes = []
+        for places in members:
+            first, last = np.searchsorted(places, [lo, hi])
+            counts = len(places) - 1 - np.arange(first, last)
+            size = int(counts.sum())
+            if not size:
+                continue
+            a = np.repeat(places[first:last], counts)
+            starts = np.repeat(np.arange(first, last) + 1, counts)
+            b = places[starts + np.arange(size) - np.repeat(np.cumsum(counts) - counts, counts)]
+            keep = (single_owner[a] != single_owner[b]) | (single_owner[a] < 0)
+            codes.append(a[keep] * index.size + b[keep])
+        found = np.concatenate(codes) if codes else np.zeros(0, dtype=np.int64)
+        if not len(found):
             continue
-        slots = np.array(sorted(members, key=order.__getitem__), dtype=np.int64)
-        left, right = np.triu_indices(len(slots), 1)
-        a, b = slots[left], slots[right]
-        keep = (single_owner[a] != single_owner[b]) | (single_owner[a] < 0)
-        chunks.append(a[keep] * index.size + b[keep])
-    if not chunks:
-        return np.zeros((0, 2), dtype=np.int64)
-    codes = np.concatenate(chunks)
-    codes.sort()  # then drop repeats; np.unique's hashing is several times slower at millions of pairs
-    codes = codes[np.concatenate(([True], codes[1:] != codes[:-1]))]
-    return np.stack([codes // index.size, codes % index.size], axis=1)
+        found.sort()  # then drop repeats; np.unique's hashing is several times slower at millions of pairs
+        found = found[np.concatenate(([True], found[1:] != found[:-1]))]
+        yield np.stack([slot_of[found // index.size], slot_of[found % index.size]], axis=1).astype(np.int32)
 
 
 def _with_ancestors(land: Landscape, concepts: Iterable[str]) -> set[str]:

@@ -120,3 +120,9 @@ def test_overlap_screen_finds_the_pairs_the_sparql_self_join_finds(
     assert len(found) == len(set(found))  # each pair once
     assert set(found) == expected
     assert expected  # the landscape has such pairs: an empty answer would prove nothing
+    # In many small pieces (the way 100,000 documents go through), the same pairs, each once.
+    from graph.scope_index import iter_shared_scope_pairs
+
+    pieces = list(iter_shared_scope_pairs(index, chunk=len(expected) // 20 + 1))
+    assert len(pieces) > 5
+    assert sorted((index.ids[a], index.ids[b]) for piece in pieces for a, b in piece) == sorted(found)
