@@ -6,7 +6,7 @@ import abc
 import re
 import threading
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,8 +22,8 @@ __all__ = [
     "GraphWrite",
     "OxigraphStore",
     "Row",
-    "Store",
     "StagedGraph",
+    "Store",
     "StoreError",
     "TripleBatch",
     "from_ox",
@@ -153,17 +153,19 @@ class Store(abc.ABC):
     def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
         """Run a CONSTRUCT or DESCRIBE query over the union graph."""
 
-    def values(self, query: str) -> list[tuple[tuple[str, str | None], ...]]:
-        """Run a SELECT query and return each row as (value, language) pairs in projection order.
+    def values(self, query: str) -> Iterator[tuple[tuple[str, str | None], ...]]:
+        """Run a SELECT query and yield each row as (value, language) pairs in projection order.
 
         For read models over many rows: plain strings cost a fraction of rdflib terms.
         """
         rows = self.select(query)
         names = _projection(query)
-        return [
-            tuple((str(row[n]), getattr(row[n], "language", None)) if n in row else ("", None) for n in names)
-            for row in rows
-        ]
+        return iter(
+            [
+                tuple((str(row[n]), getattr(row[n], "language", None)) if n in row else ("", None) for n in names)
+                for row in rows
+            ]
+        )
 
     @abc.abstractmethod
     def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
@@ -326,7 +328,9 @@ class OxigraphStore(Store):
         name = target
         if self._store.contains_named_graph(ox.NamedNode(str(target))):
             name = URIRef(f"{self.minter.base}graph/{_STAGING}{uuid.uuid4().hex}")
-        self._store.load(path=str(path), format=rdf_format, to_graph=ox.NamedNode(str(name)), base_iri=path.resolve().as_uri())
+        self._store.load(
+            path=str(path), format=rdf_format, to_graph=ox.NamedNode(str(name)), base_iri=path.resolve().as_uri()
+        )
         return name
 
     def staged_ids(self, staging: URIRef) -> tuple[set[str], set[str]]:
@@ -352,24 +356,29 @@ class OxigraphStore(Store):
 
     def staged_size(self, staging: URIRef) -> int:
         """Return the number of triples in a staged graph."""
-        rows = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=[ox.NamedNode(str(staging))])
+        rows = self._store.query(
+            "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=[ox.NamedNode(str(staging))]
+        )
         return int(next(iter(rows))["n"].value)
 
     def discard(self, staging: URIRef) -> None:
         """Drop a staged graph that will not be written."""
         self._store.remove_graph(ox.NamedNode(str(staging)))
 
-    def values(self, query: str) -> list[tuple[tuple[str, str | None], ...]]:
-        """Run a SELECT query and return each row as (value, language) pairs, without rdflib terms."""
+    def values(self, query: str) -> Iterator[tuple[tuple[str, str | None], ...]]:
+        """Run a SELECT query and yield each row as (value, language) pairs, without rdflib terms.
+
+        Rows are made as they are read: a million rows never sit in memory at once.
+        """
         solutions = self._query(query, None)
         width = len(solutions.variables)
-        return [
+        return (
             tuple(
                 ("", None) if (term := solution[i]) is None else (term.value, getattr(term, "language", None))
                 for i in range(width)
             )
             for solution in solutions
-        ]
+        )
 
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
         """Run a SELECT query over the union graph and return its rows."""
@@ -425,7 +434,9 @@ class OxigraphStore(Store):
                 self._store.extend(quads)
                 if existing:
                     moves = [
-                        f"MOVE SILENT GRAPH <{staged[w.name]}> TO <{w.name}>" if w.name in staged else f"DROP SILENT GRAPH <{w.name}>"
+                        f"MOVE SILENT GRAPH <{staged[w.name]}> TO <{w.name}>"
+                        if w.name in staged
+                        else f"DROP SILENT GRAPH <{w.name}>"
                         for w in existing
                     ]
                     self._store.update(" ;\n".join(moves))
@@ -447,7 +458,9 @@ class OxigraphStore(Store):
         if not names:
             return set()
         values = " ".join(f"<{name}>" for name in names)
-        query = f"SELECT DISTINCT ?s WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} LIMIT {UPDATE_LIMIT + 1}"
+        query = (
+            f"SELECT DISTINCT ?s WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} LIMIT {UPDATE_LIMIT + 1}"
+        )
         found = {term.value for solution in self._store.query(query) if isinstance(term := solution[0], ox.NamedNode)}
         return None if len(found) > UPDATE_LIMIT else found
 
