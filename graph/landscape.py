@@ -168,6 +168,18 @@ class Landscape:
         found: T = kept[key]
         return found
 
+    def per_document(self, name: str, doc_id: str, build: Callable[[], T]) -> T:
+        """Return what *build* returns for one of this landscape's documents, computed once per landscape.
+
+        Unlike :meth:`memo` this is not bounded: callers pass ids of documents the landscape
+        holds, so it holds at most one answer per document.
+        """
+        kept: dict[str, Any] = self.__dict__.setdefault("_per_document", {}).setdefault(name, {})
+        if doc_id not in kept:
+            kept[doc_id] = build()
+        found: T = kept[doc_id]
+        return found
+
     #: After an update: what the landscape it was updated from kept in :meth:`memo`, and the
     #: disease areas whose coverage the changed documents can have changed (see views.coverage).
     previous_memo: dict[Hashable, Any] | None = None

@@ -89,7 +89,8 @@ def read_document(
     if media == "text/html":
         context = {"doc": data, **document_page.document_context(store, land, doc.id)}
         return templates.TemplateResponse(request, "document.html", context, media_type="text/html")
-    etag = edits.current_etag(store, "document", doc_id)
+    # With the body it goes with: both come from this landscape, which a write replaces.
+    etag = land.per_document("etag", doc.id, lambda: edits.current_etag(store, "document", doc_id))
     if etag:
         response.headers["ETag"] = etag  # send it back in If-Match to PUT or DELETE this version
     return DocumentOut(**data)
