@@ -191,8 +191,19 @@ def refuse_staged(path: Path, rows: list[tuple[str, str, str]]) -> None:
     if not rows:
         return
     data = path.read_bytes()
-    triples = [ox.Triple(ox.NamedNode(s), ox.NamedNode(p), ox.Literal(o)) for s, p, o in rows]
+    triples = [ox.Triple(_subject(s), ox.NamedNode(p), ox.Literal(o)) for s, p, o in rows]
     _refuse_literals(path, data, triples)
+
+
+def _subject(value: str) -> ox.NamedNode | ox.BlankNode:
+    # The staged rows are plain strings: a blank node's is its id, which is no IRI.
+    try:
+        return ox.NamedNode(value)
+    except ValueError:
+        try:
+            return ox.BlankNode(value)
+        except ValueError:
+            return ox.BlankNode()
 
 
 def _refuse_literals(path: Path, data: bytes, triples: list[ox.Triple]) -> None:

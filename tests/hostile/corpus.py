@@ -163,6 +163,7 @@ _FILES: list[tuple[str, str, str]] = [
     ("rdf/long-title.jsonld", "more than the limit of 1000", "a 1 800-character title in JSON-LD"),
     ("rdf/control-character.nt", "control character U+0000", "a NUL as an \\u escape (XLSX exports: 500 before)"),
     ("rdf/control-character.ttl", "control character U+0007", "a raw BEL byte in a title"),
+    ("rdf/blank-node.ttl", "control character U+0000", "a NUL in a blank node's title (a ValueError before)"),
     ("rdf/control-escape.ttl", "control character U+0008", "a \\b escape in an organisation name"),
     ("rdf/noncharacter.nt", "control character U+FFFF", "the non-character U+FFFF in a note"),
     ("rdf/control-character.jsonld", "control character U+000B", "a vertical tab in a JSON-LD title"),
