@@ -1,17 +1,19 @@
 """Run the core SHACL shapes set-at-a-time on Oxigraph, with pySHACL's results (tested on every fixture).
 
-pySHACL walks focus node by focus node through rdflib (about 30 ms per document here); this engine
-asks Oxigraph once per property path for the values of *all* nodes (``SELECT ?s ?o { ?s PATH ?o }``),
-once per class for its instances, and once per SHACL-SPARQL constraint with ``$this`` unbound, then
-checks the constraint components in Python on those sets.  It knows exactly the components the shapes
-in ``ontology/shapes/`` use and refuses a shapes graph with any other (:class:`UnsupportedShape`), so
-a new kind of rule cannot be skipped silently: extend the engine or validate with pySHACL.
+pySHACL walks focus node by focus node through rdflib (about 30 ms per document here).  This engine
+reads the shapes once and asks Oxigraph about all focus nodes at once: each shape's targets; per
+property path, the subjects with too few or too many values (``GROUP BY ... HAVING``), and the
+distinct values, which are checked once each in Python (datatype, pattern, in, class, node, or),
+before the (focus, value) pairs of only the failing values are fetched; and each SHACL-SPARQL
+constraint once with ``$this`` unbound.  For a few focus nodes the same questions carry the nodes
+as ``VALUES``, so incremental validation does not grow with the store.
 
-A SHACL-SPARQL constraint runs once with ``$this`` unbound, which gives pySHACL's rows only if its
-query binds ``$this`` itself before using it (every query in the shapes does; the equality test on
-the fixtures would catch one that does not).
+It knows exactly the components the shapes in ``ontology/shapes/`` use and refuses a shapes graph
+with any other (:class:`UnsupportedShape`), so a new kind of rule cannot be skipped silently:
+extend the engine or validate with pySHACL.  A SHACL-SPARQL constraint run with ``$this`` unbound
+gives pySHACL's rows only if its query binds ``$this`` itself before using it (every query in the
+shapes does; the equality test on the fixtures would catch one that does not).
 """
-
 from __future__ import annotations
 
 import re

@@ -219,8 +219,12 @@ def _store_query(store: Store) -> shacl_engine.Query:
     any other store is copied into a scratch Oxigraph store first (a bulk load, seconds at 30,000).
     """
     raw = getattr(store, "_store", None)  # private to graph.store, but copying 400,000 quads is the alternative
-    if isinstance(store, OxigraphStore) and isinstance(raw, ox.Store) and _holds_vocabulary(raw):
-        return lambda text: store._query(text, None)
+    if isinstance(store, OxigraphStore) and isinstance(raw, ox.Store):
+        # Checked once per write (the store empties its cache on every write).
+        if "validation-vocabulary" not in store.cache:
+            store.cache["validation-vocabulary"] = _holds_vocabulary(raw)
+        if store.cache["validation-vocabulary"]:
+            return lambda text: store._query(text, None)
     scratch = ox.Store()
     scratch.bulk_load(store.dump("nq"), format=ox.RdfFormat.N_QUADS)
     scratch.extend(_vocabulary_quads())
@@ -419,7 +423,12 @@ def touched(store: Store, iris: Iterable[str | URIRef]) -> Touched:
         nodes |= {r["node"] for r in store.select("SELECT ?node WHERE { ?node ?p ?doc }", {"doc": doc})}  # type: ignore[misc]
         owners = "SELECT ?target WHERE { ?doc <https://w3id.org/retningsgraf/ontology#ownedBy> ?target }"
         targets |= {r["target"] for r in store.select(owners, {"doc": doc})}  # type: ignore[misc]
-        targets |= {r["target"] for r in store.select(_query("validation_touched_gap_targets"), {"doc": doc})}  # type: ignore[misc]
+        areas = [r["area"] for r in store.select(_query("validation_touched_areas"), {"doc": doc})]
+        if areas:
+            # Several rows of ?area, written by rdflib's N3 serialiser as with_bindings does for one.
+            values = "VALUES ?area { " + " ".join(a.n3() for a in areas) + " }"
+            text = _query("validation_touched_gap_targets").replace("WHERE {", "WHERE { " + values, 1)
+            targets |= {r["target"] for r in store.select(text)}  # type: ignore[misc]
     return Touched(
         frozenset(n for n in nodes if isinstance(n, URIRef)), frozenset(t for t in targets if isinstance(t, URIRef))
     )
@@ -443,7 +452,8 @@ def validate_document(store: Store, iri: str | URIRef, before: Touched | None = 
     """
     scope = touched(store, [iri]) | (before or Touched(frozenset(), frozenset()))
     core = validate_shapes(store, focus=scope.nodes)
-    return _with_gaps(core, (g for g in run_rules(store) if URIRef(g.focus) in scope.targets))
+    targets = {str(t) for t in scope.targets}
+    return _with_gaps(core, (g for g in run_rules(store) if g.focus in targets))
 
 
 def refresh_after_write(
