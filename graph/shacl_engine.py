@@ -14,6 +14,7 @@ extend the engine or validate with pySHACL.  A SHACL-SPARQL constraint run with 
 gives pySHACL's rows only if its query binds ``$this`` itself before using it (every query in the
 shapes does; the equality test on the fixtures would catch one that does not).
 """
+
 from __future__ import annotations
 
 import re
