@@ -200,6 +200,14 @@ class Store(abc.ABC):
         graph.parse(data=self.dump("nt").decode("utf-8"), format="nt")
         return graph
 
+    def counts(self) -> tuple[int, int]:
+        """Return the number of documents and of quads, counted once per write (for /health, which is polled)."""
+        found = self.cache.get("counts")
+        if found is None:
+            found = self.cache["counts"] = (self.document_count(), self.triple_count())
+        assert isinstance(found, tuple)
+        return found
+
     def document_count(self) -> int:
         """Return the number of guiding documents in the store."""
         rows = self.select(

@@ -13,4 +13,5 @@ router = APIRouter(tags=["health"])
 @router.get("/health")
 def read_health(store: StoreDep) -> Health:
     """Return ``ok`` with the number of documents and triples in the store."""
-    return Health(status="ok", documents=store.document_count(), triples=store.triple_count())
+    documents, triples = store.counts()
+    return Health(status="ok", documents=documents, triples=triples)
