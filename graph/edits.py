@@ -25,7 +25,7 @@ from rdflib import Graph, Literal, URIRef
 
 from graph.namespaces import GD, PROV, RDF, RDFS, XSD
 from graph.store import GraphWrite, Store
-from graph.validate import ValidationResult, validate
+from graph.validate import ValidationReport, ValidationResult, refresh_after_write, touched, validate
 from graph.vocabulary import vocabulary
 from loaders.records import Context, LoadError, RecordConverter
 
@@ -164,10 +164,15 @@ def _commit(
     """
     conditional = getattr(store, "write_if_unchanged", None)
     if conditional is None:
+        # A cached SHACL report is brought up to date for what the write touches, not dropped.
+        report = store.cache.get("validation")
+        before = touched(store, {str(iri)}) if isinstance(report, ValidationReport) else None
         writes = [GraphWrite(name, rest) for name, rest in read.rest.items() if name != keep]
         store.write(
             [*writes, *replace], changed={str(iri)}
         )  # the record alone: its source graph is rewritten without it
+        if before is not None:
+            refresh_after_write(store, {str(iri)}, before, report)
         return
     from graph.remote import Seen  # only the remote store needs it
 

@@ -96,14 +96,17 @@ def test_turtle_is_the_shacl_report_graph(report: dict[str, Any], report_graph: 
     assert pairs(report_graph, results) == Counter((r["focus"], r["shape"]) for r in report["results"])
 
 
-def test_turtle_results_carry_severity_and_both_languages(report_graph: Graph) -> None:
+def test_turtle_results_carry_severity_and_both_languages(report_graph: Graph, report: dict[str, Any]) -> None:
     results = list(report_graph.subjects(RDF.type, SH.ValidationResult))
     assert results
     for result in results:
         assert report_graph.value(result, SH.resultSeverity) in (SH.Violation, SH.Warning, SH.Info)
         assert isinstance(report_graph.value(result, SH.focusNode), URIRef)
     orphaned = [r for r in results if report_graph.value(r, SH.sourceShape) == ORPHANED_NKR]
-    assert len(orphaned) == 4
+    # The same voids as the JSON report; how many depends on today's date (the three-year horizon
+    # moves), but the NKRs nothing current has replaced are always among them.
+    assert len(orphaned) == sum(1 for r in report["results"] if r["shape"] == str(ORPHANED_NKR))
+    assert {DOC + "nkr-alkohol", DOC + "nkr-anoreksi"} <= {str(report_graph.value(r, SH.focusNode)) for r in orphaned}
     for result in orphaned:
         messages = report_graph.objects(result, SH.resultMessage)
         assert {m.language for m in messages if isinstance(m, Literal)} == {"da", "en"}
