@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from api.deps import LandscapeDep
 from api.schemas import (
@@ -49,11 +50,11 @@ def read_overlaps(
     return OverlapList(items=items, total=len(found), owner_pairs=pairs, clusters=clusters)
 
 
-@router.post("/check")
-def check_draft(draft: DraftIn, land: LandscapeDep, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> CheckResult:
+@router.post("/check", response_model=CheckResult)
+def check_draft(draft: DraftIn, land: LandscapeDep, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> Response:
     """Rank the existing documents a draft would duplicate, overlap, complement or supersede."""
     found = overlap.check_draft(land, overlap.Draft(**draft.model_dump()), limit=limit)
-    return CheckResult(
+    result = CheckResult(
         candidates=[
             Candidate(
                 document=DocumentOut(**views.document_json(land, land.documents[c.b])),
@@ -65,3 +66,5 @@ def check_draft(draft: DraftIn, land: LandscapeDep, limit: Annotated[int, Query(
             for c in found
         ]
     )
+    # Encoded here: FastAPI would validate the model again and walk it with jsonable_encoder.
+    return Response(result.model_dump_json(), media_type="application/json")
