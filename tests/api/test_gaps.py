@@ -55,7 +55,11 @@ def test_every_gap_has_the_documented_fields(gaps: list[dict[str, Any]]) -> None
 
 def test_orphaned_nkrs_name_the_areas_left_uncovered(gaps: list[dict[str, Any]]) -> None:
     orphaned = {g["disease_area"]: g["documents"] for g in gaps if g["rule"] == "orphanedNKR"}
-    assert {(area, doc) for area, docs in orphaned.items() for doc in docs} == ORPHANED
+    found = {(area, doc) for area, docs in orphaned.items() for doc in docs}
+    # More voids open as the three-year horizon passes documents that filled them (on 2026-12-01 the
+    # 2023-11 SBST recommendations on ADHD and autism); these are the NKRs nothing current replaced.
+    assert ORPHANED <= found
+    assert all(doc.startswith("nkr-") for _, doc in found)
 
 
 def test_orphaned_nkr_gaps_point_at_not_valid_nkrs(
@@ -126,7 +130,7 @@ def test_review_horizon_gaps_are_published_documents_with_a_date(
 def test_rule_filter_returns_only_that_rules_gaps(api: httpx.Client, gaps: list[dict[str, Any]]) -> None:
     body = api.get("/gaps", params={"rule": "orphanedNKR"}).json()
     assert body["items"] == [g for g in gaps if g["rule"] == "orphanedNKR"]
-    assert body["total"] == len(ORPHANED)
+    assert body["total"] == len(body["items"]) >= len(ORPHANED)
 
 
 def test_unknown_rule_is_422(api: httpx.Client) -> None:
