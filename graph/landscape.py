@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from rdflib import URIRef
 
+from graph.heap import settle
 from graph.namespaces import DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
 from graph.store import PENDING, Store
 from graph.textsim import TermIndex
@@ -575,5 +576,6 @@ def landscape(store: Store) -> Landscape:
                 built = _update(pending[0], store, pending[1]) if pending is not None else _load(store)
                 if store.generation == generation:  # a write meanwhile: the next reader builds again
                     store.cache["landscape"] = built
+                    settle()  # the old model freed, the new one kept out of full collections
     assert isinstance(built, Landscape)
     return built
