@@ -29,7 +29,6 @@ from api.routers import (
 )
 from api.schemas import refusals
 from api.security import cors_origins_from_env, install_security
-from graph.heap import settle
 from graph.ingest import ensure_seeded
 from graph.landscape import landscape
 from graph.overlap import DraftError
@@ -64,7 +63,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ensure_seeded(store)
         land = landscape(store)  # build the read model now, not on the first request
         scope_index(land)  # and the draft check's index
-        settle()  # what these built lives until a write: keep it out of the collector's full sweeps
         app.state.store = store
         # Gaps, pairs and the SHACL report take seconds: compute them behind the scenes so
         # the planning page paints at once for its first visitor.
