@@ -139,9 +139,10 @@ def load_files(store: Store, paths: list[Path], *, progress: bool = True) -> lis
                     raise rdf_file.refusal(path, rdf_format, error) from error
                 staged.append(staging)
                 # The field checks, on the staged triples: a refusal discards them below.
-                rdf_file.refuse_staged(path, store.staged_rows(staging, rdf_file.LITERAL_CHECK))
-                ids, org_ids = store.staged_ids(staging)
-                triples = StagedGraph(staging, store.staged_size(staging))
+                facts = store.inspect_staged(staging, rdf_file.LITERAL_CHECK)
+                rdf_file.refuse_staged(path, facts.rows)
+                ids, org_ids = facts.documents, facts.organisations
+                triples = StagedGraph(staging, facts.size)
             else:
                 if path in parsed:
                     triples = yaml_registry.load(path, store.minter, context, parsed[path])
