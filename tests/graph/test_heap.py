@@ -7,6 +7,7 @@ import weakref
 
 from graph.heap import settle
 from graph.landscape import landscape
+from graph.scope_index import scope_index
 from graph.store import Store
 
 
@@ -30,3 +31,19 @@ def test_a_model_left_in_a_cycle_is_freed_by_the_next_settle() -> None:
     del old
     settle()  # unfreezes before collecting, so the frozen cycle is found
     assert gone() is None
+
+
+def test_an_index_built_on_first_use_is_exempt_from_full_collections(family_store: Store) -> None:
+    land = landscape(family_store)
+    land.__dict__.pop("by_term", None)  # as if no request had asked for it since the build
+    index = land.by_term
+    built = {id(ids) for ids in index.values()}
+    assert built
+    assert not any(id(obj) in built for obj in gc.get_objects())  # frozen objects are in no generation
+
+
+def test_the_scope_index_built_on_a_first_draft_check_is_exempt_from_full_collections(family_store: Store) -> None:
+    land = landscape(family_store)
+    land.__dict__.pop("_scope_index", None)
+    index = scope_index(land)
+    assert not any(obj is index for obj in gc.get_objects())
