@@ -11,22 +11,23 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any, TypeVar
 
 from rdflib import URIRef
 
-from graph.heap import settle
+from graph.heap import read_model, settle
 from graph.namespaces import DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
 from graph.store import PENDING, Store
 from graph.textsim import TermIndex
 from graph.vocabulary import KINDS, Vocabulary, vocabulary
 
-__all__ = ["Document", "Landscape", "Organisation", "landscape", "period_end", "period_start"]
+__all__ = ["MISSING", "Document", "Landscape", "Organisation", "landscape", "period_end", "period_start"]
 
 QUERIES = Path(__file__).parent / "queries"
 MEMO_SIZE = 256  # answers kept per landscape (see Landscape.memo)
+#: What ``Landscape.memoized`` and ``Landscape.per_document_kept`` return for an answer not built yet.
+MISSING: Any = object()
 T = TypeVar("T")
 CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
 LINK_NAMES = {
@@ -160,14 +161,10 @@ class Landscape:
         """Return what *build* returns, computed once per landscape for *key* (a write replaces the landscape).
 
         Keys often come from request parameters, so a bounded number is kept, oldest out first.
+        Requests that ask for the same key while it is being built wait for that one build.
         """
         kept: dict[Hashable, Any] = self.__dict__.setdefault("_memo", {})
-        if key not in kept:
-            if len(kept) >= MEMO_SIZE:
-                kept.pop(next(iter(kept)))
-            kept[key] = build()
-        found: T = kept[key]
-        return found
+        return self._once(kept, key, ("memo", key), build, MEMO_SIZE)
 
     def per_document(self, name: str, doc_id: str, build: Callable[[], T]) -> T:
         """Return what *build* returns for one of this landscape's documents, computed once per landscape.
@@ -176,10 +173,32 @@ class Landscape:
         holds, so it holds at most one answer per document.
         """
         kept: dict[str, Any] = self.__dict__.setdefault("_per_document", {}).setdefault(name, {})
-        if doc_id not in kept:
-            kept[doc_id] = build()
-        found: T = kept[doc_id]
-        return found
+        return self._once(kept, doc_id, (name, doc_id), build, None)
+
+    def memoized(self, key: Hashable) -> Any:
+        """Return what :meth:`memo` holds for *key* without building it, or ``MISSING``."""
+        return self.__dict__.get("_memo", {}).get(key, MISSING)
+
+    def per_document_kept(self, name: str, doc_id: str) -> Any:
+        """Return what :meth:`per_document` holds for *doc_id* without building it, or ``MISSING``."""
+        return self.__dict__.get("_per_document", {}).get(name, {}).get(doc_id, MISSING)
+
+    def _once(self, kept: dict[Any, Any], key: Any, lock_key: Hashable, build: Callable[[], T], bound: int | None) -> T:
+        # One build per key at a time: 32 clients asking for a cold coverage at once used to
+        # run 32 builds of a second each side by side, and time out.
+        found = kept.get(key, MISSING)
+        if found is not MISSING:
+            return found  # type: ignore[no-any-return]
+        locks: dict[Hashable, threading.RLock] = self.__dict__.setdefault("_building", {})
+        with locks.setdefault(lock_key, threading.RLock()):
+            found = kept.get(key, MISSING)
+            if found is MISSING:
+                found = build()
+                if bound is not None and len(kept) >= bound:
+                    kept.pop(next(iter(kept)), None)
+                kept[key] = found
+        locks.pop(lock_key, None)
+        return found  # type: ignore[no-any-return]
 
     #: After an update: what the landscape it was updated from kept in :meth:`memo`, and the
     #: disease areas whose coverage the changed documents can have changed (see views.coverage).
@@ -245,12 +264,12 @@ class Landscape:
 
     # Indexes ------------------------------------------------------------------
 
-    @cached_property
+    @read_model
     def text(self) -> TermIndex:
         """Term rarity over all titles."""
         return TermIndex(self.scope_text(d) for d in self.documents.values())
 
-    @cached_property
+    @read_model
     def doc_terms(self) -> dict[str, set[str]]:
         """Scope terms per document id, with rarity weights fitted over them."""
         found = {d.id: self.terms_of(d) for d in self.documents.values()}
@@ -280,7 +299,7 @@ class Landscape:
         named = areas + self.named_in(text, "topic")
         return self.text.terms(text) | {"@" + concept.split("retningsgraf/", 1)[-1] for concept in named}
 
-    @cached_property
+    @read_model
     def by_area(self) -> dict[str, set[str]]:
         """Document ids per disease-area concept, counting each document under its codes' ancestors too."""
         index: dict[str, set[str]] = defaultdict(set)
@@ -291,7 +310,7 @@ class Landscape:
                     index[str(ancestor)].add(doc.id)
         return index
 
-    @cached_property
+    @read_model
     def by_area_exact(self) -> dict[str, set[str]]:
         """Document ids per disease-area concept they name themselves."""
         index: dict[str, set[str]] = defaultdict(set)
@@ -300,7 +319,7 @@ class Landscape:
                 index[area].add(doc.id)
         return index
 
-    @cached_property
+    @read_model
     def by_title_block(self) -> dict[str, set[str]]:
         """Document ids per ICD-10 block that their title names (for candidate look-up)."""
         index: dict[str, set[str]] = defaultdict(set)
@@ -326,7 +345,7 @@ class Landscape:
             cache[concept] = found
         return cache[concept]
 
-    @cached_property
+    @read_model
     def by_term(self) -> dict[str, set[str]]:
         """Document ids per scope term."""
         index: dict[str, set[str]] = defaultdict(set)
@@ -335,7 +354,7 @@ class Landscape:
                 index[term].add(doc_id)
         return index
 
-    @cached_property
+    @read_model
     def replaced_on(self) -> dict[str, dt.date]:
         """Issue date of the replacing document, per replaced document id."""
         result: dict[str, dt.date] = {}
@@ -345,7 +364,7 @@ class Landscape:
                     result[target] = period_start(doc.issued)
         return result
 
-    @cached_property
+    @read_model
     def name_terms(self) -> dict[str, list[tuple[str, frozenset[str]]]]:
         """Per scheme ("icd10", "topic"), each concept with the term sets of its names."""
         vocab, result = self.vocabulary, {}
@@ -363,7 +382,7 @@ class Landscape:
             result[scheme] = entries
         return result
 
-    @cached_property
+    @read_model
     def _names_by_term(self) -> dict[str, dict[str, list[tuple[str, frozenset[str]]]]]:
         """The concept names of each scheme, filed under each of their terms."""
         index: dict[str, dict[str, list[tuple[str, frozenset[str]]]]] = {}
