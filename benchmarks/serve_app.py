@@ -12,7 +12,7 @@ import sys
 
 import uvicorn
 
-from api.main import Settings, create_app
+from api.main import EVENT_LOOP, Settings, create_app
 
 __all__ = ["main"]
 
@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
     options = {"store": store}
     if "warm" in {f.name for f in dataclasses.fields(Settings)}:
         options["warm"] = False
-    uvicorn.run(create_app(Settings(**options)), host="127.0.0.1", port=int(port), log_level="warning")
+    uvicorn.run(create_app(Settings(**options)), host="127.0.0.1", port=int(port), log_level="warning", loop=EVENT_LOOP)
     return 0
 
 

@@ -192,14 +192,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     """Serve the API with uvicorn."""
     import uvicorn
 
-    from api.main import create_app, operator_settings
+    from api.main import EVENT_LOOP, create_app, operator_settings
 
     given = {"cors_origins": tuple(args.cors_origin)} if args.cors_origin else {}
     settings = operator_settings(
         store=args.store, sparql_timeout=args.sparql_timeout, sparql_max_rows=args.sparql_max_rows, **given
     )
     app = create_app(settings)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop=EVENT_LOOP)
     return 0
 
 

@@ -71,6 +71,10 @@ class SparqlStore(Store):
             self._seen_generation = current
         return cache
 
+    def cached(self, key: str) -> Any:
+        """None: whether the cache is still fresh takes a request to the server (see ``cache``)."""
+        return None
+
     # Protocol ------------------------------------------------------------------------------
 
     def _post(self, url: str, data: dict[str, str], accept: str) -> httpx.Response:

@@ -141,6 +141,14 @@ class Store(abc.ABC):
         cache: dict[str, Any] = self.__dict__["_cache"]
         return cache
 
+    def cached(self, key: str) -> Any:
+        """Return the cached read model *key* if it can be had at once (no I/O, no build), else None.
+
+        For callers on an event loop: a store whose cache must ask a server whether it is
+        still fresh (``SparqlStore``) says None, and the caller goes the blocking way.
+        """
+        return self.cache.get(key)
+
     def _written(self, changed: set[str] | None = None) -> None:
         """Empty the cache after a write, keeping the landscape for an update when *changed* is known.
 

@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from api.deps import LandscapeDep
 from api.schemas import CoverageReport, CoverageRow, DiseaseAreaNode
 from graph import views
+from graph.landscape import MISSING
 
 router = APIRouter(tags=["coverage"])
 
@@ -22,7 +24,7 @@ def read_disease_areas(land: LandscapeDep) -> list[DiseaseAreaNode]:
 
 
 @router.get("/coverage", response_model=CoverageReport)
-def read_coverage(
+async def read_coverage(
     land: LandscapeDep,
     population: Annotated[str | None, Query(max_length=50)] = None,
     kind: Annotated[str | None, Query(max_length=100)] = None,
@@ -38,4 +40,9 @@ def read_coverage(
         return CoverageReport(items=rows).model_dump_json().encode()
 
     # Encoded once per landscape and filter set: at 30,000 documents the body is megabytes of ids.
-    return Response(land.memo(("coverage.json", filters), encode), media_type="application/json")
+    # A body already made is sent from the event loop; making one (a second at 30,000) goes to a thread.
+    key = ("coverage.json", filters)
+    body = land.memoized(key)
+    if body is MISSING:
+        body = await run_in_threadpool(land.memo, key, encode)
+    return Response(body, media_type="application/json")
