@@ -317,20 +317,19 @@ class ScopeIndex:
     def title_scores(self, terms: set[str]) -> np.ndarray:
         """Return ``TermIndex.similarity`` of *terms* with every document's title terms."""
         scores = np.zeros(self.size, dtype=np.float64)
-        if not terms:
-            return scores
         weight = self.land.text.weight
-        common = np.zeros(self.size, dtype=np.float64)
-        for term in terms:
-            slots = self.term_postings.get(term)
-            if slots is not None and len(slots):
-                common[slots] += weight(term)
+        found = [(slots, weight(term)) for term in terms if len(slots := self.term_postings.get(term, _EMPTY))]
+        if not found:
+            return scores
+        # The shared weight per document in one pass over the terms' postings (not one pass per term).
+        slots = np.concatenate([postings for postings, _ in found])
+        weights = np.repeat([w for _, w in found], [len(postings) for postings, _ in found])
+        common = np.bincount(slots, weights=weights, minlength=self.size)
         own = sum(weight(t) for t in terms)
-        hit = common > 0
-        smaller = np.minimum(own, self.weight_sum[hit])
-        larger = np.maximum(own, self.weight_sum[hit])
-        value = 0.7 * common[hit] / smaller + 0.3 * 2 * common[hit] / (smaller + larger)
-        scores[hit] = np.minimum(value, 1.0)
+        hit = np.flatnonzero(common)
+        shared, theirs = common[hit], self.weight_sum[hit]
+        smaller, larger = np.minimum(own, theirs), np.maximum(own, theirs)
+        scores[hit] = np.minimum(0.7 * shared / smaller + 0.3 * 2 * shared / (smaller + larger), 1.0)
         return scores
 
     def slots(self, ids: Iterable[str]) -> np.ndarray:
