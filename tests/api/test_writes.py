@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
@@ -158,12 +159,10 @@ def test_acknowledged_writes_survive_kill_9_and_no_partial_import_is_visible(tmp
                     acknowledged.append(f"crash-{i:03d}")
 
         def importer() -> None:
-            try:
+            with contextlib.suppress(httpx.TransportError):
                 httpx.post(
                     f"{url}/import", params={"name": "bulk.csv"}, content=big.encode(), headers=AS_EDITOR, timeout=60
                 )
-            except httpx.TransportError:
-                pass
 
         threads = [threading.Thread(target=writer), threading.Thread(target=importer)]
         for thread in threads:

@@ -83,7 +83,8 @@ def test_the_seven_dmpgs_and_their_umbrella_are_organisations(registry_store: St
 def test_the_sundk_merger_is_recorded_with_its_date(registry_store: Store) -> None:
     rows = registry_store.select(
         "PREFIX org: <http://www.w3.org/ns/org#> PREFIX dcterms: <http://purl.org/dc/terms/> "
-        "SELECT ?date WHERE { ?e org:originalOrganization ?rkkp , ?br ; org:resultingOrganization ?sundk ; dcterms:date ?date }",
+        "SELECT ?date WHERE { ?e org:originalOrganization ?rkkp , ?br ; "
+        "org:resultingOrganization ?sundk ; dcterms:date ?date }",
         {
             "rkkp": URIRef("https://w3id.org/retningsgraf/organisation/rkkp"),
             "br": URIRef("https://w3id.org/retningsgraf/organisation/behandlingsraadet"),

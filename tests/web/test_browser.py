@@ -19,7 +19,8 @@ pytestmark = pytest.mark.slow
 READ_MATRIX = """() => Object.fromEntries(
   Array.from(document.querySelectorAll('table.matrix tbody tr')).map(tr => [
     tr.id.slice(4),
-    Object.fromEntries(Array.from(tr.querySelectorAll('td.cell')).map(td => [td.dataset.kind, Number(td.textContent.trim())])),
+    Object.fromEntries(Array.from(tr.querySelectorAll('td.cell'))
+        .map(td => [td.dataset.kind, Number(td.textContent.trim())])),
   ]))"""
 FIRST_PAINT = """() => new Promise(resolve => new PerformanceObserver((list, observer) => {
   const entry = list.getEntriesByName('first-contentful-paint')[0];
@@ -150,7 +151,8 @@ def test_the_overlap_view_shows_pairs_between_two_owners_and_a_network(page: Any
     page.wait_for_url("**other_owner=sst**")
     answer = httpx.get(f"{web_server}/overlaps", params={"owner": "dmpg-dep", "other_owner": "sst"}).json()
     pairs = page.locator("#pairs tbody tr.pair").evaluate_all(
-        "rows => rows.map(r => Array.from(r.querySelectorAll('a')).slice(0, 2).map(a => a.getAttribute('href').split('/').pop()))"
+        "rows => rows.map(r => Array.from(r.querySelectorAll('a')).slice(0, 2)"
+        ".map(a => a.getAttribute('href').split('/').pop()))"
     )
     assert pairs == [[item["a"], item["b"]] for item in answer["items"]][:300]
     assert page.locator("svg.network a.cluster").count() >= 1
@@ -238,7 +240,8 @@ def test_pages_label_every_control_and_run_no_inline_script(page: Any) -> None:
         )
         assert unlabelled == [], path
         inline = page.evaluate(
-            "() => Array.from(document.querySelectorAll('script:not([src])')).filter(s => s.type !== 'application/ld+json').length"
+            "() => Array.from(document.querySelectorAll('script:not([src])'))"
+            ".filter(s => s.type !== 'application/ld+json').length"
         )
         assert inline == 0, path
         assert page.locator("html").get_attribute("lang") == "da"

@@ -41,12 +41,12 @@ ICD = re.compile(r"^D?F\d{2}(\.\d{1,2})?(-D?F\d{2}(\.\d{1,2})?)?$")
 
 docs, orgs = {}, set()
 for f in sorted(glob.glob(str(ROOT / "loaders/registry/*.yaml"))):
-    d = yaml.safe_load(open(f, encoding="utf-8"))
+    d = yaml.safe_load(pathlib.Path(f).read_text(encoding="utf-8"))
     orgs |= {o["id"] for o in d.get("organisations") or []}
     docs.update({x["id"]: x for x in d.get("documents") or []})
 
 errors = []
-pairs = yaml.safe_load(open(HERE / "pairs.yaml", encoding="utf-8"))["pairs"]
+pairs = yaml.safe_load((HERE / "pairs.yaml").read_text(encoding="utf-8"))["pairs"]
 seen = set()
 for i, p in enumerate(pairs):
     for k in ("a", "b", "label", "why"):
@@ -65,11 +65,11 @@ for i, p in enumerate(pairs):
     seen.add(key)
     if p.get("label") == "supersedes" and p.get("b") in docs:
         if docs[p["b"]]["status"] not in ("not-valid", "superseded") and not any(
-            l.get("type") == "replaces" and l.get("target") == p["b"] for l in docs[p["a"]].get("links") or []
+            link.get("type") == "replaces" and link.get("target") == p["b"] for link in docs[p["a"]].get("links") or []
         ):
             errors.append(f"pair {i}: supersedes but b is valid and no replaces link")
 
-drafts = yaml.safe_load(open(HERE / "drafts.yaml", encoding="utf-8"))["drafts"]
+drafts = yaml.safe_load((HERE / "drafts.yaml").read_text(encoding="utf-8"))["drafts"]
 names = collections.Counter(d.get("name") for d in drafts)
 errors += [f"draft name repeated: {n}" for n, c in names.items() if c > 1]
 for d in drafts:
