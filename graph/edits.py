@@ -17,11 +17,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
+from rdflib.plugins.serializers.nt import _nt_row  # the serializer's own line writer: the same bytes
+from rdflib.term import Node
 
 from graph.namespaces import GD, PROV, RDF, RDFS, XSD
 from graph.store import GraphWrite, Store
@@ -192,11 +194,16 @@ def _rows_in(name: URIRef, rows: set[tuple[Any, Any, Any, Any]]) -> Graph:
     return graph
 
 
-def etag_of(description: Graph) -> str | None:
-    """Return a strong ETag for a record's triples (a hash of their sorted N-Triples), or None if it has none."""
-    if not len(description):
+def etag_of(description: Graph | Iterable[tuple[Node, Node, Node]]) -> str | None:
+    """Return a strong ETag for a record's triples (a hash of their sorted N-Triples), or None if it has none.
+
+    Each distinct triple is written as rdflib's N-Triples serializer writes it, without
+    building a graph and running the serializer (which was most of a cold document read).
+    """
+    triples = set(description)
+    if not triples:
         return None
-    lines = sorted(description.serialize(format="nt").splitlines())
+    lines = sorted("".join(_nt_row(triple) for triple in triples).splitlines())
     return '"' + hashlib.sha256("\n".join(line for line in lines if line).encode("utf-8")).hexdigest()[:32] + '"'
 
 
@@ -206,10 +213,8 @@ def current_etag(store: Store, kind: str, record_id: str) -> str | None:
     Only the record's own triples are read: a read must not copy the file graph that holds it
     (30,000 documents' worth for a synthetic landscape), as a write has to.
     """
-    description = Graph()
-    for row in store.select(_DESCRIBE, {"x": _iri(store, kind, record_id)}):
-        description.add((row["s"], row["p"], row["o"]))  # type: ignore[arg-type]
-    return etag_of(description)
+    rows = store.select(_DESCRIBE, {"x": _iri(store, kind, record_id)})
+    return etag_of((row["s"], row["p"], row["o"]) for row in rows)
 
 
 def _check_precondition(current: str | None, if_match: str | None, creating: bool) -> None:

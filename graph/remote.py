@@ -71,6 +71,8 @@ class SparqlStore(Store):
             self._seen_generation = current
         return cache
 
+    in_process = False
+
     def cached(self, key: str) -> Any:
         """None: whether the cache is still fresh takes a request to the server (see ``cache``)."""
         return None

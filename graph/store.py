@@ -132,6 +132,8 @@ class Store(abc.ABC):
     minter: Minter
     #: Incremented by every write in this process; read models cache against it.
     generation: int = 0
+    #: The data lives in this process (a query is a function call, not a request to a server).
+    in_process: bool = True
 
     @property
     def cache(self) -> dict[str, Any]:
