@@ -60,7 +60,8 @@ def parse_tokens(text: str) -> list[tuple[str, str, str]]:
         role, _, token = rest.partition(":")
         if not name or role not in ROLES or len(token) < 16:
             raise ValueError(
-                f"token entry {number} ({name or '?'}): use name:role:token with role in {ROLES} and a token of 16+ characters"
+                f"token entry {number} ({name or '?'}): use name:role:token with role in {ROLES} "
+                "and a token of 16+ characters"
             )
         entries.append((name, role, token))
     return entries

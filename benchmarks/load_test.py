@@ -64,7 +64,9 @@ def _start(store: str) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the server did not start")
 
 
-def _client(url: str, stop_at: float, seed: int, results: dict[str, list[float]], errors: list[str], written: list[str]) -> None:
+def _client(
+    url: str, stop_at: float, seed: int, results: dict[str, list[float]], errors: list[str], written: list[str]
+) -> None:
     rng = random.Random(seed)
     headers = {"Authorization": f"Bearer {TOKEN}"}
     with httpx.Client(base_url=url, timeout=30) as http:
@@ -119,7 +121,8 @@ def main() -> None:
             written: list[str] = []
             stop_at = time.monotonic() + args.seconds
             threads = [
-                threading.Thread(target=_client, args=(url, stop_at, i, results, errors, written)) for i in range(args.clients)
+                threading.Thread(target=_client, args=(url, stop_at, i, results, errors, written))
+                for i in range(args.clients)
             ]
             began = time.monotonic()
             for thread in threads:
@@ -127,7 +130,9 @@ def main() -> None:
             for thread in threads:
                 thread.join(timeout=args.seconds + 120)
             elapsed = time.monotonic() - began
-            lost = [doc_id for doc_id in written if httpx.get(f"{url}/documents/{doc_id}", timeout=30).status_code != 200]
+            lost = [
+                doc_id for doc_id in written if httpx.get(f"{url}/documents/{doc_id}", timeout=30).status_code != 200
+            ]
         finally:
             process.terminate()
             process.wait(timeout=30)

@@ -186,9 +186,11 @@ def matrix_svg(matrix: Matrix, lang: str = "da", categories: bool = False, capti
         else "Gældende retningsgivende dokumenter pr. sygdomsområde og type"
     )
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" aria-labelledby="t">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="t">',
         f'<title id="t">{xml_escape(title)}</title>',
-        '<style>text{font-family:"DejaVu Sans",Arial,sans-serif;font-size:13px;fill:#1a1a1a}.h{font-weight:bold}.c{text-anchor:middle}.s{font-size:11px;fill:#444}</style>',
+        '<style>text{font-family:"DejaVu Sans",Arial,sans-serif;font-size:13px;fill:#1a1a1a}'
+        ".h{font-weight:bold}.c{text-anchor:middle}.s{font-size:11px;fill:#444}</style>",
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
         f'<text x="10" y="24" class="h" style="font-size:17px">{xml_escape(title)}</text>',
         f'<text x="10" y="44" class="s">{xml_escape(caption)}</text>',
@@ -208,14 +210,17 @@ def matrix_svg(matrix: Matrix, lang: str = "da", categories: bool = False, capti
         name = name if len(name) <= limit else name[: limit - 1] + "…"
         indent = 18 if row.level == "category" else 0
         out.append(
-            f'<text x="{10 + indent}" y="{y + 17}" class="{"h" if row.level == "block" else ""}" data-area="{row.notation}">'
+            f'<text x="{10 + indent}" y="{y + 17}" class="{"h" if row.level == "block" else ""}" '
+            f'data-area="{row.notation}">'
             f"{row.notation} {xml_escape(name)}</text>"
         )
         for i, cell in enumerate([*row.cells, row.total]):
             x = label_w + cell_w * i
             out.append(
-                f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" fill="#{STATE_COLOURS[cell.state]}"/>'
-                f'<text x="{x + cell_w / 2}" y="{y + 17}" class="c" data-area="{row.notation}" data-kind="{cell.kind or "total"}">{cell.count}</text>'
+                f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" '
+                f'fill="#{STATE_COLOURS[cell.state]}"/>'
+                f'<text x="{x + cell_w / 2}" y="{y + 17}" class="c" data-area="{row.notation}" '
+                f'data-kind="{cell.kind or "total"}">{cell.count}</text>'
             )
     x = 10
     for state in STATES:

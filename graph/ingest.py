@@ -154,7 +154,10 @@ def load_files(store: Store, paths: list[Path], *, progress: bool = True) -> lis
                 other = defined_in.get(clashes[0]) or claimed.get(clashes[0])
                 raise LoadError(
                     str(path),
-                    [Problem("file", "id", f"document {i!r} is already defined by {other}; correct it there") for i in clashes],
+                    [
+                        Problem("file", "id", f"document {i!r} is already defined by {other}; correct it there")
+                        for i in clashes
+                    ],
                 )
             claimed.update(dict.fromkeys(ids, name))
             context.documents |= ids

@@ -162,7 +162,8 @@ def network_svg(
     title = "Overlap clusters and their owners" if en else "Overlapsklynger og deres ejere"
     if graph.number_of_nodes() == 0:
         return (
-            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{title}" viewBox="0 0 {width} 60" class="network">'
+            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{title}" '
+            f'viewBox="0 0 {width} 60" class="network">'
             f'<text x="10" y="35">{"No clusters" if en else "Ingen klynger"}</text></svg>'
         )
     positions = _layout(graph)
@@ -176,7 +177,8 @@ def network_svg(
     # Owner labels need room at the sides, cluster labels below.
     at = {n: (scale(xs, p[0], width, 90), scale(ys, p[1], height, 40)) for n, p in positions.items()}
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" class="network" aria-labelledby="network-title">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" class="network" '
+        'aria-labelledby="network-title">',
         f'<title id="network-title">{title}</title>',
         '<g class="edges">',
     ]
@@ -184,7 +186,8 @@ def network_svg(
         (x1, y1), (x2, y2) = at[u], at[v]
         strong = any(n.removeprefix("owner:") in highlight for n in (u, v))
         parts.append(
-            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke-width="{1 + min(data["weight"], 8) * 0.6:.1f}"'
+            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+            f'stroke-width="{1 + min(data["weight"], 8) * 0.6:.1f}"'
             f' class="{"edge strong" if strong else "edge"}"/>'
         )
     parts.append('</g><g class="nodes">')
@@ -201,14 +204,16 @@ def network_svg(
                 f'<a href="#cluster-{data["index"] + 1}" class="node cluster"><title>{xml_escape(name)}</title>'
                 f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}"/>'
                 f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">{data["size"]}</text>'
-                f'<text x="{x:.1f}" y="{y + radius + 13:.1f}" text-anchor="middle" class="sub">{xml_escape(data["label"])}</text></a>'
+                f'<text x="{x:.1f}" y="{y + radius + 13:.1f}" text-anchor="middle" class="sub">'
+                f"{xml_escape(data['label'])}</text></a>"
             )
         else:
             marked = data["id"] in highlight
             label = xml_escape(data["label"])
             w = 10 + (7.8 if marked else 7.0) * len(data["label"])
             parts.append(
-                f'<a href="?owner={xml_escape(data["id"])}" class="node owner{" marked" if marked else ""}"><title>{xml_escape(data["name"])}</title>'
+                f'<a href="?owner={xml_escape(data["id"])}" class="node owner{" marked" if marked else ""}">'
+                f"<title>{xml_escape(data['name'])}</title>"
                 f'<rect x="{x - w / 2:.1f}" y="{y - 10:.1f}" width="{w:.1f}" height="20" rx="3"/>'
                 f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle">{label}</text></a>'
             )

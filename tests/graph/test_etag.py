@@ -23,7 +23,8 @@ def test_every_registry_documents_etag_is_the_hash_of_its_serialised_triples(reg
     documents = landscape(registry_store).documents
     assert len(documents) > 100
     for doc_id in documents:
-        assert edits.current_etag(registry_store, "document", doc_id) == _serialised_etag(registry_store, doc_id), doc_id
+        expected = _serialised_etag(registry_store, doc_id)
+        assert edits.current_etag(registry_store, "document", doc_id) == expected, doc_id
 
 
 def test_a_record_with_no_triples_has_no_etag(registry_store: Store) -> None:
