@@ -73,10 +73,6 @@ class SparqlStore(Store):
 
     in_process = False
 
-    def cached(self, key: str) -> Any:
-        """None: whether the cache is still fresh takes a request to the server (see ``cache``)."""
-        return None
-
     # Protocol ------------------------------------------------------------------------------
 
     def _post(self, url: str, data: dict[str, str], accept: str) -> httpx.Response:

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph.namespaces import GD, PREFIXES, Minter, default_base
+from graph.namespaces import DCTERMS, GD, PREFIXES, Minter, default_base
 
 __all__ = [
     "PENDING",
@@ -109,7 +109,7 @@ _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 _STAGING = "staging-"
 _TYPE = ox.NamedNode(_RDF_TYPE)
 _GUIDING_DOCUMENT = ox.NamedNode(str(GD.GuidingDocument))
-_IDENTIFIER = ox.NamedNode("http://purl.org/dc/terms/identifier")
+_IDENTIFIER = ox.NamedNode(str(DCTERMS.identifier))
 
 
 def _ox_triples(triples: Graph | TripleBatch | StagedGraph) -> list[Any]:
@@ -146,10 +146,11 @@ class Store(abc.ABC):
     def cached(self, key: str) -> Any:
         """Return the cached read model *key* if it can be had at once (no I/O, no build), else None.
 
-        For callers on an event loop: a store whose cache must ask a server whether it is
-        still fresh (``SparqlStore``) says None, and the caller goes the blocking way.
+        For callers on an event loop: a store that is not in this process must ask its server
+        whether the cache is still fresh (``SparqlStore.cache``), so it says None and the
+        caller goes the blocking way.
         """
-        return self.cache.get(key)
+        return self.cache.get(key) if self.in_process else None
 
     def _written(self, changed: set[str] | None = None) -> None:
         """Empty the cache after a write, keeping the landscape for an update when *changed* is known.
@@ -374,7 +375,7 @@ class OxigraphStore(Store):
         0.26 s instead of 0.40 s one after another.
         """
         graph = ox.NamedNode(str(staging))
-        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="staged") as pool:
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="staged") as pool:
             rows = pool.submit(self._staged_rows, graph, check)
             size = pool.submit(self._staged_size, graph)
             documents, organisations = self._staged_ids(graph)

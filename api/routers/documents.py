@@ -56,7 +56,7 @@ def list_documents(
     """Documents matching every filter, sorted by title."""
     filters = views.Filters(disease_area, kind, owner, status, population, topic, valid_on, q)
     docs = views.filter_documents(land, filters)
-    page = [DocumentOut(**views.document_json(land, d)) for d in docs[offset : offset + limit]]
+    page = [document_out(land, d.id) for d in docs[offset : offset + limit]]
     return DocumentList(items=page, total=len(docs))
 
 
@@ -109,9 +109,14 @@ def _read_document(request: Request, store: Store, land: Landscape, doc: Documen
 def _document_json(store: Store, land: Landscape, doc: Document) -> Response:
     # The body and its ETag are made once per landscape (which a write replaces), both from it:
     # validating and encoding the model on every read was most of a read's cost.
-    body = land.per_document("json", doc.id, lambda: DocumentOut(**views.document_json(land, doc)).model_dump_json())
+    body = land.per_document("json", doc.id, lambda: document_out(land, doc.id).model_dump_json())
     etag = land.per_document("etag", doc.id, lambda: edits.current_etag(store, "document", doc.id))
     return _json(body, etag)
+
+
+def document_out(land: Landscape, doc_id: str) -> DocumentOut:
+    """A document as the API shows it, made once per landscape (lists, reads and draft checks share it)."""
+    return land.per_document("out", doc_id, lambda: DocumentOut(**views.document_json(land, land.documents[doc_id])))
 
 
 def _json(body: str, etag: str | None) -> Response:

@@ -9,11 +9,11 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import LandscapeDep
+from api.routers.documents import document_out
 from api.schemas import (
     Candidate,
     CheckResult,
     ClusterOut,
-    DocumentOut,
     DraftIn,
     OverlapList,
     OverlapOut,
@@ -72,7 +72,7 @@ def _check(land: Landscape, draft: DraftIn, limit: int) -> Response:
     result = CheckResult(
         candidates=[
             Candidate(
-                document=_document_out(land, c.b),
+                document=document_out(land, c.b),
                 relation=c.relation or "",
                 score=c.score,
                 rank=c.rank if c.rank is not None else c.score,
@@ -83,8 +83,3 @@ def _check(land: Landscape, draft: DraftIn, limit: int) -> Response:
     )
     # Encoded here: FastAPI would validate the model again and walk it with jsonable_encoder.
     return Response(result.model_dump_json(), media_type="application/json")
-
-
-def _document_out(land: Landscape, doc_id: str) -> DocumentOut:
-    """A candidate's document as the API shows it, made once per landscape (drafts keep meeting the same ones)."""
-    return land.per_document("out", doc_id, lambda: DocumentOut(**views.document_json(land, land.documents[doc_id])))

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
 from api.deps import StoreDep
+from api.routers.documents import document_out
 from api.schemas import DocumentOut, LinkOut, OrganisationOut, refusals
 from graph import edits, views
 from graph.ingest import load_files
@@ -218,7 +219,7 @@ def _write_response(store: StoreDep, kind: str, record_id: str, result: edits.Wr
         warnings=_warnings(store, record_id if kind == "document" else None, result),
     )
     if kind == "document" and record_id in land.documents:
-        body.document = DocumentOut(**views.document_json(land, land.documents[record_id]))
+        body.document = document_out(land, record_id)
     if kind == "organisation":
         item = next((o for o in views.organisations(land) if o["id"] == record_id), None)
         body.organisation = OrganisationOut(**item) if item else None
