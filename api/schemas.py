@@ -305,7 +305,7 @@ REFUSALS = {
     401: "No valid bearer token (writes, and reads when the operator closed them).",
     403: "The token's role is not enough for this, or the query is refused (SPARQL Update, SERVICE).",
     404: "No record with this id.",
-    409: "The id exists already, or other records still refer to this one.",
+    409: "The id exists, other records still refer to this one, or an import would replace another file's graph.",
     412: "If-Match is not the current version's ETag: someone changed it since you read it.",
     413: "The body is larger than the limit.",
     415: "The body's media type is not one this operation reads.",

@@ -9,8 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from graph.ingest import ensure_seeded, load_files
-from graph.store import Store, StoreError, open_store
+from graph.ingest import GraphTaken, ensure_seeded, load_files
+from graph.store import OxigraphStore, Store, StoreError, open_store
 from loaders import LoadError
 
 __all__ = ["main"]
@@ -20,18 +20,60 @@ EXPORT_FORMATS = ("ttl", "nt", "jsonld", "nq")
 
 def _open(spec: str) -> Store:
     store = open_store(spec)
-    ensure_seeded(store, progress=True)
+    try:
+        ensure_seeded(store, progress=True)
+    except BaseException:
+        _remove_new(store)
+        raise
     return store
 
 
+def _remove_new(store: Store) -> None:
+    if isinstance(store, OxigraphStore):
+        store.remove_new()
+
+
 def cmd_load(args: argparse.Namespace) -> int:
-    """Load files into the store and print what each added."""
-    store = _open(args.store)
+    """Load files into a persistent store and print what each added and what it replaced."""
+    if args.store == "memory" and not args.dry_run:
+        print(
+            "retningsgraf: load into the in-memory store keeps nothing (it is gone when the command ends); "
+            "give --store oxigraph:DIR for a store on disk, or --dry-run to only check the files",
+            file=sys.stderr,
+        )
+        return 2
+    spec = args.store
+    if args.dry_run and spec.startswith("oxigraph:") and not Path(spec.removeprefix("oxigraph:")).exists():
+        spec = "memory"  # a trial run makes no store; a new one would hold just what memory holds
+    store = _open(spec)
     before = store.triple_count()
-    reports = load_files(store, [Path(p) for p in args.paths])
+    try:
+        reports = load_files(
+            store, [Path(p) for p in args.paths], graph=args.graph, replace=args.replace, dry_run=args.dry_run
+        )
+    except BaseException as error:
+        _remove_new(store)
+        if isinstance(error, GraphTaken):
+            old = error.existing
+            came = f"loaded from {old.origin}" if old.origin else "of unknown origin"
+            print(
+                f"retningsgraf: {error.path}: graph <{error.graph}> already holds {old.documents} documents "
+                f"({old.triples} triples) {came}; give --graph NAME to keep both, or --replace to replace it",
+                file=sys.stderr,
+            )
+            return 2
+        raise
+    would = "ville tilføje" if args.dry_run else "tilføjede"
     for report in reports:
-        print(f"{report.path}: {report.documents} dokumenter, {report.triples} tripler -> <{report.graph}>")
-    print(f"Lageret har nu {store.document_count()} dokumenter og {store.triple_count()} quads (før: {before}).")
+        print(f"{report.path}: {would} {report.documents} dokumenter, {report.triples} tripler -> <{report.graph}>")
+        if (old := report.replaced) is not None:
+            came = f"fra {old.origin}" if old.origin else "af ukendt oprindelse"
+            verb = "ville fjerne" if args.dry_run else "fjernede"
+            print(f"  erstatter <{report.graph}> ({came}): {verb} {old.documents} dokumenter, {old.triples} tripler")
+    if args.dry_run:
+        print(f"Prøvekørsel (--dry-run): intet er gemt; lageret har {store.document_count()} dokumenter.")
+    else:
+        print(f"Lageret har nu {store.document_count()} dokumenter og {store.triple_count()} quads (før: {before}).")
     store.close()
     return 0
 
@@ -215,8 +257,17 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--store", default="memory", help=store_help)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    load = commands.add_parser("load", parents=[common], help="load YAML, CSV, XLSX or RDF files")
+    load = commands.add_parser(
+        "load",
+        parents=[common],
+        help="load YAML, CSV, XLSX or RDF files into a persistent store, each into its own graph",
+        description="Each file goes into the graph graph/import/<its file name>, or --graph NAME. Loading the same "
+        "file (same path) again replaces its graph; a graph another file made is replaced only with --replace.",
+    )
     load.add_argument("paths", nargs="+", metavar="PATH")
+    load.add_argument("--graph", metavar="NAME", help="name the file's graph (default: its file name)")
+    load.add_argument("--replace", action="store_true", help="replace a graph that another file made")
+    load.add_argument("--dry-run", action="store_true", help="check the files, say what they would add, store nothing")
     load.set_defaults(func=cmd_load)
 
     validate = commands.add_parser("validate", parents=[common], help="check the graph with the SHACL shapes")

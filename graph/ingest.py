@@ -3,27 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 from tqdm import tqdm
 
-from graph.namespaces import DCTERMS, GD, PROV, RDF, RDFS, XSD
+from graph.namespaces import DCTERMS, GD, PROV, RDF, RDFS, XSD, Minter, file_graph_name
 from graph.store import GraphWrite, OxigraphStore, StagedGraph, Store, TripleBatch
 from graph.vocabulary import vocabulary_files
 from loaders import Context, LoadError, Problem, loader_for, rdf_file, yaml_registry
 
 __all__ = [
+    "GraphTaken",
     "LoadReport",
+    "Replaced",
     "ensure_seeded",
+    "file_origin",
     "load_files",
     "registry_files",
     "source_name",
     "vocabulary_writes",
 ]
 
+_GRAPH_CONTENT = (Path(__file__).resolve().parent / "queries" / "graph_content.rq").read_text(encoding="utf-8")
 _IDS = """
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX gd: <https://w3id.org/retningsgraf/ontology#>
@@ -35,14 +39,45 @@ SELECT ?g ?id ?type WHERE {
 
 
 @dataclass(frozen=True)
+class Replaced:
+    """What a load removes: the graph's earlier content and the file it came from."""
+
+    origin: str | None
+    documents: int
+    triples: int
+
+
+@dataclass(frozen=True)
 class LoadReport:
-    """What one file added: its named graph, documents and triples."""
+    """What one file added: its named graph, documents and triples, and what it replaced."""
 
     path: str
     source: str
     graph: URIRef
     documents: int
     triples: int
+    origin: str = ""
+    replaced: Replaced | None = None
+
+
+class GraphTaken(LoadError):
+    """A file would replace a graph another file made: refused unless the caller asks to replace it."""
+
+    def __init__(self, path: str, graph: URIRef, existing: Replaced) -> None:
+        self.graph = graph
+        self.existing = existing
+        came = f"loaded from {existing.origin}" if existing.origin else "of unknown origin"
+        super().__init__(
+            path,
+            [
+                Problem(
+                    "file",
+                    "graph",
+                    f"graph <{graph}> already holds {existing.documents} documents ({existing.triples} triples) "
+                    f"{came}; name another graph to keep both, or replace it explicitly",
+                )
+            ],
+        )
 
 
 def registry_files() -> list[Path]:
@@ -50,12 +85,38 @@ def registry_files() -> list[Path]:
     return sorted(yaml_registry.REGISTRY_DIR.glob("*.yaml"))
 
 
-def source_name(path: Path) -> str:
-    """Return the source name of *path*: ``registry/<stem>`` for the shipped registry, else ``import/<stem>``."""
-    if path.resolve().parent == yaml_registry.REGISTRY_DIR:
+def _in_registry(path: Path) -> bool:
+    return path.resolve().parent == yaml_registry.REGISTRY_DIR
+
+
+def source_name(path: Path, minter: Minter | None = None, graph: str | None = None) -> str:
+    """Return the source name of *path*: ``registry/<stem>`` for the shipped registry, else ``import/<name>``.
+
+    Args:
+        path: the file.
+        minter: mints the name (checks a user's *graph*).
+        graph: the graph name the user chose; by default the file's whole name (see ``file_graph_name``).
+
+    Raises:
+        ValueError: if *graph* is not a valid graph name.
+    """
+    minter = minter or Minter()
+    if graph is not None:
+        return minter.import_source(graph)
+    if _in_registry(path):
         return f"registry/{path.stem}"
-    slug = re.sub(r"[^a-z0-9]+", "-", path.stem.casefold()).strip("-") or "file"
-    return f"import/{slug}"
+    return minter.import_source(file_graph_name(path.name))
+
+
+def file_origin(path: Path) -> str:
+    """Return what identifies *path* as "the same file" on a later load: its absolute path.
+
+    A shipped registry file is identified by its place in the package, so any checkout of the
+    project may reload it.
+    """
+    if _in_registry(path):
+        return f"loaders/registry/{path.name}"
+    return str(path.resolve())
 
 
 def _existing_ids(store: Store) -> tuple[Context, dict[str, URIRef]]:
@@ -87,32 +148,76 @@ def _provenance(store: Store, report: LoadReport, path: Path, started: dt.dateti
     g.add((activity, GD.tripleCount, Literal(report.triples)))
     g.add((used, RDF.type, PROV.Entity))
     g.add((used, RDFS.label, Literal(path.name)))
-    g.add((used, PROV.atLocation, Literal(str(path))))
+    # What makes a later load "the same file" (see file_origin): compared by _existing_graph.
+    g.add((used, PROV.atLocation, Literal(report.origin)))
     g.add((report.graph, RDF.type, PROV.Entity))
     g.add((report.graph, PROV.wasGeneratedBy, activity))
     g.add((report.graph, PROV.generatedAtTime, Literal(now.isoformat(), datatype=XSD.dateTime)))
     g.add((report.graph, DCTERMS.source, Literal(path.name)))
-    return GraphWrite(store.minter.graph(f"provenance/{report.source}"), g)
+    return GraphWrite(_provenance_graph(store, report.source), g)
 
 
-def load_files(store: Store, paths: list[Path], *, progress: bool = True) -> list[LoadReport]:
+def _provenance_graph(store: Store, source: str) -> URIRef:
+    return store.minter.graph(f"provenance/{source}")
+
+
+def _existing_graph(store: Store, source: str, name: URIRef) -> Replaced:
+    """Return what graph *name* holds now and the origin its last load recorded (None if it recorded none)."""
+    prov = store.graph(_provenance_graph(store, source))
+    origins = {
+        str(location)
+        for activity in prov.objects(name, PROV.wasGeneratedBy)
+        for used in prov.objects(activity, PROV.used)
+        for location in prov.objects(used, PROV.atLocation)
+    }
+    rows = store.select(_GRAPH_CONTENT, {"graph": name})
+    row = rows[0] if rows else {}
+    return Replaced(
+        origin=min(origins) if origins else None,
+        documents=int(row.get("documents", 0)),
+        triples=int(row.get("triples", 0)),
+    )
+
+
+def load_files(
+    store: Store,
+    paths: list[Path],
+    *,
+    progress: bool = True,
+    graph: str | None = None,
+    replace: bool = False,
+    origins: Mapping[Path, str] | None = None,
+    dry_run: bool = False,
+) -> list[LoadReport]:
     """Load *paths* into *store* in one transaction, each file into its own named graph.
 
     Every file is converted before anything is written, so one bad file refuses them all
-    and the store is left exactly as it was.  Loading a file again replaces its graph.
+    and the store is left exactly as it was.  A file's graph is named after the file
+    (``graph/import/my-list.csv``) unless *graph* names it.  Loading the same file again (same
+    graph, same recorded origin: see :func:`file_origin`) replaces its graph; a graph another
+    file made is replaced only with *replace*, and each report says what it replaced.
 
     Args:
         store: the store to write.
         paths: YAML registry, CSV, XLSX or RDF files.
         progress: show a progress bar on a terminal.
+        graph: the graph name for the one file in *paths* (``import/<graph>``).
+        replace: replace graphs that other files made.
+        origins: what identifies each file, where its path does not (an upload's temporary file).
+        dry_run: check everything and report, but write nothing.
 
     Returns:
         One report per file.
 
     Raises:
         LoadError: naming the file, the line or row and the field of each problem.
+        GraphTaken: if a file would replace another file's graph without *replace*.
+        ValueError: if *graph* is not a valid graph name, or is given for more than one file.
     """
+    if graph is not None and len(paths) != 1:
+        raise ValueError(f"a graph name is for one file, but {len(paths)} were given")
     context, defined_in = _existing_ids(store)
+    existing_graphs = set(store.graph_names())
     parsed = {path: yaml_registry.read(path) for path in paths if path.suffix.lower() in (".yaml", ".yml")}
     # Registry files may refer to organisations in each other, so declare all their ids first.
     for data in parsed.values():
@@ -123,15 +228,25 @@ def load_files(store: Store, paths: list[Path], *, progress: bool = True) -> lis
     reports: list[LoadReport] = []
     claimed: dict[str, URIRef] = {}
     staged: list[URIRef] = []
+    named: dict[URIRef, str] = {}
     try:
         for path in tqdm(paths, desc="Indlæser", unit="fil", disable=None if progress else True):
             started = dt.datetime.now(dt.UTC)
             loader = loader_for(path)
-            source = source_name(path)
+            source = source_name(path, store.minter, graph)
             name = store.minter.graph(source)
+            origin = (origins or {}).get(path) or file_origin(path)
+            if named.get(name, origin) != origin:
+                raise LoadError(str(path), [Problem("file", "graph", f"{named[name]} goes to the same graph <{name}>")])
+            named[name] = origin
+            replaced = None
+            if name in existing_graphs:
+                replaced = _existing_graph(store, source, name)
+                if replaced.origin != origin and not source.startswith("registry/") and not replace:
+                    raise GraphTaken(str(path), name, replaced)
             rdf_format = rdf_file.FORMATS.get(path.suffix.lower())
             triples: Graph | TripleBatch | StagedGraph
-            if isinstance(store, OxigraphStore) and rdf_format in rdf_file.STAGEABLE:
+            if isinstance(store, OxigraphStore) and rdf_format in rdf_file.STAGEABLE and not dry_run:
                 # The fast path: Oxigraph parses the file straight into a staging graph.
                 try:
                     staging = store.stage_file(path, rdf_format, name)
@@ -162,14 +277,15 @@ def load_files(store: Store, paths: list[Path], *, progress: bool = True) -> lis
             claimed.update(dict.fromkeys(ids, name))
             context.documents |= ids
             context.organisations |= org_ids
-            report = LoadReport(str(path), source, name, len(ids), len(triples))
+            report = LoadReport(str(path), source, name, len(ids), len(triples), origin, replaced)
             writes += [GraphWrite(name, triples), _provenance(store, report, path, started)]
             reports.append(report)
     except BaseException:
         for staging in staged:
             store.discard(staging)  # type: ignore[attr-defined]
         raise
-    store.write(writes)
+    if not dry_run:
+        store.write(writes)
     return reports
 
 

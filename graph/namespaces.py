@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from rdflib import Namespace, URIRef
@@ -33,6 +34,8 @@ __all__ = [
     "XSD",
     "Minter",
     "default_base",
+    "file_graph_name",
+    "is_valid_graph_name",
     "is_valid_id",
 ]
 
@@ -73,6 +76,28 @@ def is_valid_id(value: str) -> bool:
     return bool(_ID.match(value))
 
 
+# The name of an imported file's graph: letters of any alphabet (æøå stay), digits, '.', '_' and '-';
+# nothing an IRI would have to escape.
+_GRAPH_NAME = re.compile(r"^[^\W_][\w.-]{0,119}$")
+
+
+def is_valid_graph_name(value: str) -> bool:
+    """Return True if *value* may name an imported file's graph (``--graph NAME``, ``POST /import?graph=``)."""
+    return bool(_GRAPH_NAME.match(value))
+
+
+def file_graph_name(file_name: str) -> str:
+    """Return the graph name a loaded file gets unless the user names one: its whole name, suffix included.
+
+    ``my-list.csv`` and ``my-list.xlsx`` get two graphs, and ``ængstelse.csv`` and
+    ``øngstelse.csv`` too: the name is casefolded and NFC-normalised (a Mac writes å as a + ring),
+    letters of any alphabet are kept, and only runs of other characters become ``-``.
+    """
+    text = unicodedata.normalize("NFC", file_name).casefold()
+    slug = re.sub(r"[^\w.]+", "-", text).strip("-._")[:120]
+    return slug if is_valid_graph_name(slug) else "file"
+
+
 def default_base() -> str:
     """Return the instance base IRI from the environment, ending in a slash."""
     base = os.environ.get("RETNINGSGRAF_BASE", VOCAB)
@@ -108,6 +133,15 @@ class Minter:
     def graph(self, source: str) -> URIRef:
         """IRI of the named graph that holds one loaded source."""
         return URIRef(f"{self.base}graph/{source}")
+
+    def import_source(self, name: str) -> str:
+        """Source name of an imported file's graph, ``import/<name>`` (see :func:`file_graph_name`)."""
+        if not is_valid_graph_name(name):
+            raise ValueError(
+                f"invalid graph name {name!r}: use letters, digits, '.', '_' and '-' (at most 120, "
+                "starting with a letter or digit)"
+            )
+        return f"import/{name}"
 
     def load_activity(self, source: str, stamp: str) -> URIRef:
         """IRI of the PROV activity that loaded *source* at *stamp*."""

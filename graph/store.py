@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import re
+import shutil
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -323,6 +324,9 @@ class OxigraphStore(Store):
         self.path = path
         self.minter = minter or Minter(default_base())
         self._write_lock = threading.Lock()
+        #: The directory did not exist or was empty: this process made the store (see remove_new).
+        self.created = path is not None and (not path.exists() or (path.is_dir() and not any(path.iterdir())))
+        self._had_directory = path is not None and path.is_dir()
         try:
             if path is None:
                 self._store = ox.Store()
@@ -330,6 +334,13 @@ class OxigraphStore(Store):
                 path.mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
         except OSError as error:
+            self._remove_files()
+            if "lock" in str(error).lower():
+                # RocksDB lets one process open a store; its own message names a LOCK file, not the cause.
+                raise StoreError(
+                    f"the store at {path} is in use by another process (for example `retningsgraf serve`); "
+                    "stop that process, or make the change through its API"
+                ) from error
             raise StoreError(f"cannot open the store at {path}: {error}") from error
 
     def __repr__(self) -> str:
@@ -530,6 +541,26 @@ class OxigraphStore(Store):
         """Flush a persistent store to disk."""
         if self.path is not None:
             self._store.flush()
+
+    def remove_new(self) -> None:
+        """Delete the store's directory if this process made it (a failed first load leaves no store behind)."""
+        if self.path is None or not self.created:
+            return
+        del self._store  # releases RocksDB's lock and files
+        self._remove_files()
+
+    def _remove_files(self) -> None:
+        """Delete what this process wrote into a directory it found missing or empty."""
+        if self.path is None or not self.created:
+            return
+        if self._had_directory:
+            for child in list(self.path.iterdir()):
+                if child.is_dir():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+        else:
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 def serialise(graph: Graph, fmt: str) -> bytes:

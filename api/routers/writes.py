@@ -22,7 +22,7 @@ from api.deps import StoreDep
 from api.routers.documents import document_out
 from api.schemas import DocumentOut, LinkOut, OrganisationOut, refusals
 from graph import edits, views
-from graph.ingest import load_files
+from graph.ingest import GraphTaken, load_files
 from graph.landscape import landscape
 from graph.overlap import RELATIONS, compare
 from graph.store import serialise
@@ -156,13 +156,22 @@ class HistoryOut(BaseModel):
     items: list[VersionOut]
 
 
+class ReplacedOut(BaseModel):
+    """What an import removed: the graph's earlier content and the file it came from."""
+
+    origin: str | None = Field(description="the file the replaced graph came from, as its load recorded it")
+    documents: int
+    triples: int
+
+
 class ImportReport(BaseModel):
-    """What an import added."""
+    """What an import added, and what it replaced."""
 
     source: str
     graph: str
     documents: int
     triples: int
+    replaced: ReplacedOut | None = None
 
 
 def _refused(error: LoadError | edits.EditError) -> JSONResponse:
@@ -337,7 +346,9 @@ _IMPORT_BODY: dict[str, Any] = {
 }
 
 
-@router.post("/import", response_model=list[ImportReport], responses=refusals(413, 422), openapi_extra=_IMPORT_BODY)
+@router.post(
+    "/import", response_model=list[ImportReport], responses=refusals(409, 413, 422), openapi_extra=_IMPORT_BODY
+)
 async def import_file(
     request: Request,
     store: StoreDep,
@@ -345,8 +356,21 @@ async def import_file(
     name: Annotated[
         str, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}$", description="file name; its suffix picks the format")
     ],
+    graph: Annotated[
+        str | None,
+        Query(
+            pattern=r"^[^\W_][\w.-]{0,119}$",
+            description="the graph to load into, graph/import/<graph> (default: the file name)",
+        ),
+    ] = None,
+    replace: Annotated[bool, Query(description="replace a graph that another file made")] = False,
 ) -> Any:
-    """Load one YAML, CSV, XLSX or RDF file (the request body) into its own named graph, whole or not at all."""
+    """Load one YAML, CSV, XLSX or RDF file (the request body) into its own named graph, whole or not at all.
+
+    The same file uploaded again (the same name into the same graph) replaces its graph; a graph
+    that another file made (a file loaded from disk, or another name given as ``graph``) is
+    replaced only with ``replace=true``, else 409. The answer says what each import replaced.
+    """
     suffix = FilePath(name).suffix.lower()
     if suffix not in LOADERS:
         raise HTTPException(422, f"unknown format {suffix!r}: use one of {', '.join(sorted(LOADERS))}")
@@ -360,7 +384,18 @@ async def import_file(
         path = FilePath(directory) / name
         path.write_bytes(bytes(body))
         try:
-            reports = load_files(store, [path], progress=False)
+            # An upload has no path of its own: its name is what makes a later upload "the same file".
+            reports = load_files(
+                store, [path], progress=False, graph=graph, replace=replace, origins={path: f"upload:{name}"}
+            )
+        except GraphTaken as error:
+            old = error.existing
+            came = f"loaded from {old.origin}" if old.origin else "of unknown origin"
+            message = (
+                f"graph <{error.graph}> already holds {old.documents} documents ({old.triples} triples) {came}; "
+                "give graph=NAME to keep both, or replace=true to replace it"
+            )
+            return JSONResponse(status_code=409, content={"detail": message, "file": name})
         except LoadError as error:
             detail = [
                 {"loc": [p.where, p.field] if p.field else [p.where], "msg": p.message, "type": "invalid_file"}
@@ -369,5 +404,12 @@ async def import_file(
             return JSONResponse(status_code=422, content={"detail": detail, "file": name})
     del who
     return [
-        ImportReport(source=r.source, graph=str(r.graph), documents=r.documents, triples=r.triples) for r in reports
+        ImportReport(
+            source=r.source,
+            graph=str(r.graph),
+            documents=r.documents,
+            triples=r.triples,
+            replaced=ReplacedOut(**r.replaced.__dict__) if r.replaced else None,
+        )
+        for r in reports
     ]

@@ -38,7 +38,7 @@ def write_xlsx(path: Path, rows: list[list[object]]) -> Path:
 
 
 def test_registry_yaml_becomes_documents_with_resolved_vocabulary(family_store: Store) -> None:
-    graph = family_store.graph(URIRef("https://w3id.org/retningsgraf/graph/import/family"))
+    graph = family_store.graph(URIRef("https://w3id.org/retningsgraf/graph/import/family.yaml"))
     doc = URIRef(DOC + "test-guideline")
     assert (doc, GD.diseaseArea, ICD10["F20-F29"]) in graph
     assert (doc, GD.diseaseArea, ICD10["F32"]) in graph, "the SKS form DF32 resolves to F32"
@@ -71,12 +71,12 @@ def test_merger_event_links_original_and_resulting_organisations(family_store: S
 def test_each_load_gets_its_own_named_graph_and_a_prov_record(family_store: Store) -> None:
     load_files(family_store, [DATA / "documents.csv"], progress=False)
     names = family_store.graph_names()
-    assert URIRef("https://w3id.org/retningsgraf/graph/import/documents") in names
+    assert URIRef("https://w3id.org/retningsgraf/graph/import/documents.csv") in names
     rows = family_store.select(
         "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX gd: <https://w3id.org/retningsgraf/ontology#> "
         "SELECT ?n ?t WHERE { ?a prov:generated ?g ; gd:documentCount ?n ; gd:tripleCount ?t ; "
         "prov:used/prov:atLocation ?file ; prov:startedAtTime ?start }",
-        {"g": URIRef("https://w3id.org/retningsgraf/graph/import/documents")},
+        {"g": URIRef("https://w3id.org/retningsgraf/graph/import/documents.csv")},
     )
     assert len(rows) == 1 and int(rows[0]["n"]) == 2 and int(rows[0]["t"]) > 10
     assert PROV  # namespace used in the query text
