@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from graph.overlap import unknown_draft_fields
 
 __all__ = [
     "Candidate",
@@ -245,6 +248,17 @@ class OverlapList(BaseModel):
 
 class DraftIn(BaseModel):
     """A planned document to check against the landscape; only the title is required."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_fields(cls, data: Any) -> Any:
+        # Before pydantic's own "extra inputs are not permitted": the command line's message,
+        # which names the allowed fields and the one the user probably meant.
+        if isinstance(data, dict) and (refusal := unknown_draft_fields(str(k) for k in data)):
+            raise PydanticCustomError("unknown_field", "{refusal}", {"refusal": refusal})
+        return data
 
     title: str = Field(min_length=1, max_length=500)
     kind: str | None = Field(default=None, max_length=100)

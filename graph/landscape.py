@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from rdflib import URIRef
 
 from graph.heap import read_model, settle
+from graph.names import organisation_names
 from graph.namespaces import DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
 from graph.store import PENDING, Store
 from graph.textsim import TermIndex
@@ -156,6 +157,19 @@ class Landscape:
         self.vocabulary = vocab
         self.documents = {d.id: d for d in sorted(documents, key=lambda d: d.id)}
         self.organisations = {o.id: o for o in sorted(organisations, key=lambda o: o.id)}
+
+    def owner_id(self, text: str) -> str | None:
+        """Return the id of the organisation *text* names (id, name, abbreviation; any case or number), if any."""
+        key = text.strip().casefold()
+        if key in self.organisations:
+            return key  # the usual case, an id, without building the name index
+        names = self.memo("organisation names", lambda: organisation_names(self.organisations.values()))
+        return names.find(text)
+
+    def unknown_owner(self, text: str) -> str:
+        """Return the message for a *text* that names no organisation, with the closest ones."""
+        names = self.memo("organisation names", lambda: organisation_names(self.organisations.values()))
+        return names.unknown(text)
 
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
         """Return what *build* returns, computed once per landscape for *key* (a write replaces the landscape).

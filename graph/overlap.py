@@ -20,6 +20,7 @@ import numpy as np
 from rdflib import URIRef
 
 from graph.landscape import Document, Landscape, period_end
+from graph.names import Names
 from graph.scope_index import (
     CHAPTER,
     CHAPTER_SCORE,
@@ -35,6 +36,7 @@ from graph.scope_index import (
 from graph.vocabulary import Vocabulary
 
 __all__ = [
+    "DRAFT_FIELDS",
     "RELATIONS",
     "Comparison",
     "Draft",
@@ -43,9 +45,11 @@ __all__ = [
     "check_draft",
     "clusters",
     "compare",
+    "draft_from_mapping",
     "owner_summary",
     "pairs",
     "related",
+    "unknown_draft_fields",
 ]
 
 RELATIONS = ("duplicate", "overlap", "complementary", "supersedes")
@@ -97,6 +101,26 @@ class Draft:
     topics: list[str] = field(default_factory=list)
 
 
+DRAFT_FIELDS = ("title", "kind", "owner", "disease_areas", "populations", "topics")
+
+
+def unknown_draft_fields(keys: Iterable[str]) -> str | None:
+    """Return why a draft with these *keys* is refused, or None: the one message of the CLI and the API.
+
+    A misspelt key would otherwise be dropped and the draft ranked on less than the user gave
+    (``disease_area`` left the ranking title-only).
+    """
+    unknown = sorted(set(keys) - set(DRAFT_FIELDS))
+    if not unknown:
+        return None
+    names = Names("field", ((name, ()) for name in DRAFT_FIELDS))
+    shown = []
+    for name in unknown:
+        closest = names.closest(name, 1)
+        shown.append(f"{name!r}" + (f" (mente du {closest[0]}?)" if closest else ""))
+    return f"unknown field(s) {', '.join(shown)}; a draft has {', '.join(DRAFT_FIELDS)}"
+
+
 class DraftError(ValueError):
     """A draft names a code or value the vocabulary does not know."""
 
@@ -104,6 +128,27 @@ class DraftError(ValueError):
         self.field = field_name
         self.value = value
         super().__init__(message)
+
+
+def draft_from_mapping(data: object) -> Draft:
+    """Return the draft a YAML or JSON mapping describes (the command line's draft file).
+
+    Raises:
+        DraftError: if *data* is not a mapping with a title, has a field a draft does not have,
+            or a value of the wrong type.
+    """
+    if not isinstance(data, dict) or not isinstance(data.get("title"), str) or not data["title"].strip():
+        raise DraftError("title", "", "a draft is a mapping with at least a title")
+    if refusal := unknown_draft_fields(str(k) for k in data):
+        raise DraftError("draft", "", refusal)
+    for name in ("kind", "owner"):
+        if data.get(name) is not None and not isinstance(data[name], str):
+            raise DraftError(name, str(data[name]), f"{name} is one text value, not {data[name]!r}")
+    for name in ("disease_areas", "populations", "topics"):
+        values = data.get(name)
+        if values is not None and not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
+            raise DraftError(name, str(values), f"{name} is a list of text values, not {values!r}")
+    return Draft(**{k: v for k, v in data.items() if v is not None})
 
 
 # Scope comparison -------------------------------------------------------------------
@@ -514,22 +559,9 @@ def draft_document(land: Landscape, draft: Draft) -> Document:
         kind = str(cls).split("#")[-1]
     owner = None
     if draft.owner:
-        owner = next(
-            (
-                o.id
-                for o in land.organisations.values()
-                if draft.owner.strip().casefold()
-                in {
-                    o.id,
-                    o.name.casefold(),
-                    (o.abbreviation or "").casefold(),
-                    (o.name_en or "").casefold(),
-                }
-            ),
-            None,
-        )
+        owner = land.owner_id(draft.owner)
         if owner is None:
-            raise DraftError("owner", draft.owner, f"unknown organisation: {draft.owner!r}")
+            raise DraftError("owner", draft.owner, land.unknown_owner(draft.owner))
     inferred: list[str] = []
     if not areas:
         areas = land.named_in(draft.title, "icd10")
@@ -540,7 +572,7 @@ def draft_document(land: Landscape, draft: Draft) -> Document:
         for value in getattr(draft, name):
             concept = scheme.resolve(value)
             if concept is None:
-                raise DraftError(name, value, f"unknown {scheme.name}: {value!r}")
+                raise DraftError(name, value, scheme.unknown(value))
             values[name].append(str(concept).rsplit("/", 1)[-1])
     if not values["topics"]:
         values["topics"] = [t.rsplit("/", 1)[-1] for t in land.named_in(draft.title, "topic")]

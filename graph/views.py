@@ -68,22 +68,16 @@ def _concept(land: Landscape, field_name: str, value: str) -> str:
     scheme = {"status": vocab.statuses, "population": vocab.populations, "topic": vocab.topics}[field_name]
     concept = scheme.resolve(value)
     if concept is None:
-        raise FilterError(field_name, value, f"unknown {field_name}: {value!r} (use one of {scheme.allowed()})")
+        raise FilterError(field_name, value, scheme.unknown(value))
     return str(concept).rsplit("/", 1)[-1]
 
 
 def resolve_owner(land: Landscape, value: str) -> str:
-    """Return the id of the organisation named by id, name, abbreviation or English name."""
-    key = value.strip().casefold()
-    for org in land.organisations.values():
-        if key in {
-            org.id,
-            org.name.casefold(),
-            (org.abbreviation or "").casefold(),
-            (org.name_en or "").casefold(),
-        }:
-            return org.id
-    raise FilterError("owner", value, f"unknown organisation: {value!r}")
+    """Return the id of the organisation named by id, name, abbreviation or English name (see ``graph.names``)."""
+    found = land.owner_id(value)
+    if found is None:
+        raise FilterError("owner", value, land.unknown_owner(value))
+    return found
 
 
 def owner_family(land: Landscape, org_id: str) -> set[str]:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 
+from graph.names import Names
 from graph.namespaces import (
     GD,
     ICD10_SCHEME,
@@ -67,11 +68,16 @@ class Scheme:
 
     name: str
     concepts: dict[str, URIRef] = field(default_factory=dict)  # notation -> concept
-    aliases: dict[str, URIRef] = field(default_factory=dict)  # any label, casefolded
+    names: Names = field(default_factory=lambda: Names("", ()))  # notation, labels, alternative labels
 
     def resolve(self, text: str) -> URIRef | None:
-        """Return the concept *text* names (notation or Danish/English label), if any."""
-        return self.aliases.get(_key(text))
+        """Return the concept *text* names (notation, label or alternative label, any case or number), if any."""
+        notation = self.names.find(text)
+        return None if notation is None else self.concepts[notation]
+
+    def unknown(self, text: str) -> str:
+        """Return the message for a *text* that names no concept: the closest ones, and all notations."""
+        return self.names.unknown(text)
 
     def allowed(self) -> str:
         """Return the notations, for error messages."""
@@ -161,13 +167,18 @@ class Vocabulary:
 
 def _scheme(graph: Graph, name: str, scheme: URIRef) -> Scheme:
     result = Scheme(name)
+    preferred: list[tuple[str, list[str]]] = []
+    alternative: list[tuple[str, list[str]]] = []
     for concept in sorted(graph.subjects(SKOS.inScheme, scheme)):
         assert isinstance(concept, URIRef)
         notations = [str(n) for n in graph.objects(concept, SKOS.notation)]
-        if notations:
-            result.concepts[notations[0]] = concept
-        for label in [*notations, *graph.objects(concept, SKOS.prefLabel)]:
-            result.aliases[_key(str(label))] = concept
+        if not notations:
+            continue
+        result.concepts[notations[0]] = concept
+        preferred.append((notations[0], [*notations, *map(str, graph.objects(concept, SKOS.prefLabel))]))
+        alternative.append((notations[0], [str(label) for label in graph.objects(concept, SKOS.altLabel)]))
+    # Preferred labels first: an alternative label never takes a name another concept prefers.
+    result.names = Names(name, [*preferred, *alternative], listed=True)
     return result
 
 

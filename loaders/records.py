@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from rdflib import Graph, Literal, URIRef
 
+from graph.names import Names
 from graph.namespaces import DCTERMS, GD, ORG, RDF, RDFS, SCHEMA, SKOS, XSD, Minter, is_valid_id
 from graph.vocabulary import Scheme, Vocabulary
 
@@ -97,14 +98,18 @@ class Problem:
         return f"{self.where}{name}: {self.message}"
 
 
+# A refusal lists this many problems, then how many more.
+SHOWN_PROBLEMS = 50
+
+
 class LoadError(ValueError):
     """A file was refused whole; ``problems`` says where and why."""
 
     def __init__(self, path: str, problems: list[Problem]) -> None:
         self.path = path
         self.problems = problems
-        shown = "\n".join(f"  {path}:{p}" for p in problems[:50])
-        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        shown = "\n".join(f"  {path}:{p}" for p in problems[:SHOWN_PROBLEMS])
+        more = f"\n  ... and {len(problems) - SHOWN_PROBLEMS} more" if len(problems) > SHOWN_PROBLEMS else ""
         super().__init__(f"{path}: refused, nothing was loaded ({len(problems)} problem(s)):\n{shown}{more}")
 
 
@@ -226,7 +231,7 @@ class RecordConverter:
         for value in values:
             concept = scheme.resolve(str(value))
             if concept is None:
-                self._problem(at, name, f"unknown {scheme.name} {value!r} (use one of {scheme.allowed()})")
+                self._problem(at, name, scheme.unknown(str(value)))
             else:
                 found.append(concept)
         return found
@@ -262,7 +267,12 @@ class RecordConverter:
     def _ref(self, value: Any, known: set[str], at: Locator, name: str, what: str) -> str | None:
         text = str(value).strip()
         if text not in known:
-            self._problem(at, name, f"unknown {what} {text!r}")
+            # Stored data names records by id, exactly; the closest ids tell the user which was meant
+            # (for the problems a refusal shows: a hostile file may have thousands).
+            shown = len(self.problems) < SHOWN_PROBLEMS
+            closest = Names(what, ((i, ()) for i in sorted(known))).closest(text) if shown else []
+            hint = f" - mente du {' eller '.join(closest)}?" if closest else ""
+            self._problem(at, name, f"unknown {what} {text!r}{hint}")
             return None
         return text
 

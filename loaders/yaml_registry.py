@@ -54,11 +54,11 @@ _LineLoader.yaml_implicit_resolvers = {
 }
 
 
-def read(path: Path) -> dict[str, Any]:
-    """Parse *path* as a registry file, refusing anything but a mapping of known sections.
+def parse(path: Path) -> Any:
+    """Parse the YAML file *path* with the registry's loader: line numbers kept, aliases refused.
 
     Raises:
-        LoadError: with the line of the syntax error or of the unknown section.
+        LoadError: if the file is missing or too large, or with the line of a syntax error.
     """
     check_file(path, RECORD_MAX_BYTES)
     try:
@@ -73,6 +73,16 @@ def read(path: Path) -> dict[str, Any]:
         raise LoadError(str(path), [Problem("file", None, "YAML nested too deeply")]) from error
     except (yaml.YAMLError, ValueError, TypeError) as error:
         raise LoadError(str(path), [Problem("file", None, f"YAML error: {error}")]) from error
+    return data
+
+
+def read(path: Path) -> dict[str, Any]:
+    """Parse *path* as a registry file, refusing anything but a mapping of known sections.
+
+    Raises:
+        LoadError: with the line of the syntax error or of the unknown section.
+    """
+    data = parse(path)
     if data is None:
         data = _LineDict()
     if not isinstance(data, dict):
