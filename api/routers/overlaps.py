@@ -18,6 +18,7 @@ from api.schemas import (
     OverlapList,
     OverlapOut,
     OwnerPair,
+    refusals,
 )
 from graph import overlap, views
 from graph.landscape import Landscape
@@ -53,7 +54,7 @@ def read_overlaps(
     return OverlapList(items=items, total=len(found), owner_pairs=pairs, clusters=clusters)
 
 
-@router.post("/check", response_model=CheckResult)
+@router.post("/check", response_model=CheckResult, responses=refusals(400, 422))
 async def check_draft(draft: DraftIn, land: LandscapeDep, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> Response:
     """Rank the existing documents a draft would duplicate, overlap, complement or supersede.
 
