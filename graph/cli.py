@@ -44,8 +44,10 @@ def cmd_load(args: argparse.Namespace) -> int:
         )
         return 2
     spec = args.store
-    if args.dry_run and spec.startswith("oxigraph:") and not Path(spec.removeprefix("oxigraph:")).exists():
-        spec = "memory"  # a trial run makes no store; a new one would hold just what memory holds
+    if args.dry_run and spec.startswith("oxigraph:"):
+        directory = Path(spec.removeprefix("oxigraph:"))
+        if not directory.is_dir() or not any(directory.iterdir()):
+            spec = "memory"  # a trial run makes no store; a new one would hold just what memory holds
     store = _open(spec)
     before = store.triple_count()
     try:

@@ -169,12 +169,13 @@ def test_load_into_the_in_memory_store_is_refused_with_exit_2_naming_a_persisten
 
 def test_dry_run_reports_what_a_load_would_add_and_makes_no_store(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "my-list.csv", "dry", 2)
-    directory = tmp_path / "new-db"
-    trials = [load(store, "--dry-run", str(path)) for store in ("memory", f"oxigraph:{directory}")]
+    directory, empty = tmp_path / "new-db", tmp_path / "empty-db"
+    empty.mkdir()
+    trials = [load(store, "--dry-run", str(path)) for store in ("memory", f"oxigraph:{directory}", f"oxigraph:{empty}")]
     for done in trials:
         assert done.returncode == 0, done.stderr
         assert "ville tilføje 2 dokumenter" in done.stdout and "intet er gemt" in done.stdout
-    assert not directory.exists(), "a trial run leaves no store behind"
+    assert not directory.exists() and list(empty.iterdir()) == [], "a trial run leaves no store behind"
     real = load(f"oxigraph:{directory}", str(path))
     assert real.returncode == 0, real.stderr
     added = re.search(r"tilføjede (2 dokumenter, \d+ tripler -> <[^>]+>)", real.stdout)
