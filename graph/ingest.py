@@ -237,7 +237,8 @@ def load_files(
             name = store.minter.graph(source)
             origin = (origins or {}).get(path) or file_origin(path)
             if named.get(name, origin) != origin:
-                raise LoadError(str(path), [Problem("file", "graph", f"{named[name]} goes to the same graph <{name}>")])
+                clash = f"this file and {named[name]} would both go to graph <{name}>; load one under another name"
+                raise LoadError(str(path), [Problem("file", "graph", clash)])
             named[name] = origin
             replaced = None
             if name in existing_graphs:

@@ -135,6 +135,15 @@ def test_another_file_of_the_same_name_is_refused_until_replace_which_says_what_
     assert "document/theirs-0" in exported and "document/mine-0" not in exported
 
 
+def test_two_files_of_the_same_name_in_one_load_are_refused_together(tmp_path: Path) -> None:
+    store = f"oxigraph:{tmp_path / 'db'}"
+    first = write_csv(tmp_path / "a" / "my-list.csv", "a")
+    done = load(store, str(first), str(write_csv(tmp_path / "b" / "my-list.csv", "b")))
+    assert done.returncode == 2
+    assert f"this file and {first.resolve()} would both go to graph <{BASE}graph/import/my-list.csv>" in done.stderr
+    assert not (tmp_path / "db").exists()
+
+
 def test_loading_the_same_file_again_replaces_its_own_graph(tmp_path: Path) -> None:
     store = f"oxigraph:{tmp_path / 'db'}"
     path = write_csv(tmp_path / "my-list.csv", "mine", 2)
