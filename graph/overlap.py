@@ -137,11 +137,11 @@ def draft_from_mapping(data: object) -> Draft:
         DraftError: if *data* is not a mapping with a title, has a field a draft does not have,
             or a value of the wrong type.
     """
-    if not isinstance(data, dict) or not isinstance(data.get("title"), str) or not data["title"].strip():
+    if not isinstance(data, dict) or not data.get("title"):
         raise DraftError("title", "", "a draft is a mapping with at least a title")
     if refusal := unknown_draft_fields(str(k) for k in data):
         raise DraftError("draft", "", refusal)
-    for name in ("kind", "owner"):
+    for name in ("title", "kind", "owner"):
         if data.get(name) is not None and not isinstance(data[name], str):
             raise DraftError(name, str(data[name]), f"{name} is one text value, not {data[name]!r}")
     for name in ("disease_areas", "populations", "topics"):
