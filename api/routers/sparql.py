@@ -203,13 +203,14 @@ _BODY: dict[str, Any] = {
 async def sparql_post(request: Request, service: ServiceDep) -> Response:
     """Answer a query sent as a form field or as an ``application/sparql-query`` body."""
     params = _parse(request.url.query)
-    media_type, *options = (part.strip().lower() for part in request.headers.get("content-type", "").split(";"))
+    media_type, *options = (part.strip() for part in request.headers.get("content-type", "").split(";"))
+    media_type = media_type.lower()
     if media_type == "application/sparql-update":
         raise HTTPException(403, _READ_ONLY)
     if media_type not in ("application/x-www-form-urlencoded", "application/sparql-query"):
         raise HTTPException(415, "Send the query as application/x-www-form-urlencoded or application/sparql-query.")
-    charset = next((value.strip('"') for key, _, value in (o.partition("=") for o in options) if key == "charset"), "")
-    if charset not in ("", "utf-8", "utf8"):
+    charset = next((v.strip('"') for k, _, v in (o.partition("=") for o in options) if k.lower() == "charset"), "")
+    if charset.lower() not in ("", "utf-8", "utf8"):
         # The protocol takes queries in UTF-8 only; decoding by another charset would
         # read a different query from the same bytes than any other endpoint would.
         raise HTTPException(415, f"The SPARQL Protocol takes the query in UTF-8; this request says charset={charset}.")
