@@ -155,13 +155,23 @@ def _parse(text: str) -> dict[str, list[str]]:
 
 
 @router.get(
-    "", summary="Run a SPARQL query (GET)", description=_DESCRIPTION, response_class=Response, responses=_ANSWERS
+    "",
+    summary="Run a SPARQL query (GET)",
+    description=_DESCRIPTION,
+    response_class=Response,
+    responses={**_ANSWERS, 304: {"description": "Not modified: If-None-Match names the answer's current ETag."}},
 )
 async def sparql_get(
     request: Request,
     service: ServiceDep,
     query: Annotated[
         str | None, Query(description="The SPARQL query.", examples=["SELECT ?s WHERE { ?s a ?type } LIMIT 5"])
+    ] = None,
+    default_graph_uri: Annotated[
+        list[str] | None, Query(alias="default-graph-uri", description="A graph of the default graph (repeatable).")
+    ] = None,
+    named_graph_uri: Annotated[
+        list[str] | None, Query(alias="named-graph-uri", description="A graph GRAPH may name (repeatable).")
     ] = None,
 ) -> Response:
     """Answer a query given in the query string."""
