@@ -29,6 +29,7 @@ import re
 import shutil
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -389,12 +390,11 @@ def _evaluate(store: ox.Store, job: dict[str, Any], prefixes: dict[str, str]) ->
         default, named = job["dataset"]
         graphs = [ox.NamedNode(iri) for iri in default]
         if len(graphs) > 1:
-            merged = ox.BlankNode()
-            store.extend(
-                ox.Quad(quad.subject, quad.predicate, quad.object, merged)
-                for graph in graphs
-                for quad in store.quads_for_pattern(None, None, None, graph)
-            )
+            # A fresh name no query can know; the named graphs are listed, so GRAPH never sees it.
+            merged = ox.NamedNode(uuid.uuid4().urn)
+            sources = " ".join(str(graph) for graph in graphs)
+            pattern = f"VALUES ?g {{ {sources} }} GRAPH ?g {{ ?s ?p ?o }}"
+            store.update(f"INSERT {{ GRAPH {merged} {{ ?s ?p ?o }} }} WHERE {{ {pattern} }}")
             graphs = [merged]
         options["default_graph"] = graphs
         options["named_graphs"] = [ox.NamedNode(iri) for iri in named]
@@ -440,7 +440,8 @@ def _load(path: str) -> ox.Store:
     """
     store = ox.Store()
     store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
-    store.bulk_extend(ox.Quad(quad.subject, quad.predicate, quad.object) for quad in store)
+    # Copied inside the engine: a Python object per quad made loading twice as slow.
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
     return store
 
 
