@@ -12,6 +12,13 @@ until the next change; pass *fingerprint* to do better.  The on-disk store is
 snapshotted the same way: Oxigraph calls opening it read-only while the server writes to
 it undefined behaviour.
 
+Each worker's default graph is the union of the named graphs as a set, copied once per
+snapshot: Oxigraph's own union default graph yields a triple once per graph that holds it.
+The query's dataset (``FROM``, ``FROM NAMED``, or the protocol's graphs, which win) is read
+here and given to Oxigraph explicitly, so a default graph of several graphs is merged as a
+set too.  A query still running after `SHORT_SECONDS` is a long one; one worker is always
+kept from long queries, so a short query never waits behind runaways.
+
 A spawned worker imports the parent's ``__main__`` module again (``graph.cli`` under
 ``retningsgraf serve``), as ``multiprocessing`` spawn always does, so a script that starts
 a service must guard its body with ``if __name__ == "__main__"``.
@@ -329,11 +336,13 @@ def syntax_message(query: str, error: str) -> str:
         rest = text[column - 1 :] if column - 1 < len(text) else ""
         at_end = line > len(lines) or (line == len(lines) and not rest.strip())
         expected = match.group(3).removeprefix("expected one of ").removeprefix("expected ")
-        # Character classes and the parser's internal failure names say nothing to a user.
+        # Character classes and the parser's internal failure names say nothing to a user;
+        # the digits' class is a number.
+        raw = [choice.strip() for choice in expected.split(",") if choice.strip()]
         choices = [
-            choice.strip()
-            for choice in expected.split(",")
-            if choice.strip() and not re.search(r"[\[\]'\"]|failed|not found", choice)
+            "a number" if "'0'..='9'" in choice else choice
+            for choice in raw
+            if "'0'..='9'" in choice or not re.search(r"[\[\]'\"]|failed|not found", choice)
         ]
         if "IRI parsing failed" in expected:
             reason = "an IRI here is not valid (no spaces, quotes or <> inside < >)"
@@ -345,7 +354,7 @@ def syntax_message(query: str, error: str) -> str:
             start = len(text[: column - 1]) - len(re.search(r"\w*$", text[: column - 1]).group(0))
             token = _WORD_AT.match(text[start:].lstrip())
             reason = f"unexpected {token.group(0) if token else rest.strip()!r}"
-        if choices and len(expected.split(",")) <= 4 and "IRI parsing failed" not in expected:
+        if choices and len(raw) <= 5 and "IRI parsing failed" not in expected:
             reason += f"; expected {' or '.join(choices)}"
     shown = lines[line - 1] if line <= len(lines) else ""
     return f"Malformed query at line {line}, column {column}: {reason}.\n  {shown}\n  {' ' * (column - 1)}^"
