@@ -118,6 +118,19 @@ def test_sparqlwrapper_construct_returns_turtle_rdflib_parses(server: str) -> No
     assert (SST, SKOS.prefLabel, None) in graph
 
 
+def test_sparqlwrapper_default_graph_equals_from_in_the_query(server: str) -> None:
+    def n(query: str, default_graph: str | None = None) -> int:
+        client = SPARQLWrapper(f"{server}/sparql")
+        if default_graph:
+            client.addDefaultGraph(default_graph)
+        client.setQuery(query)
+        client.setReturnFormat(JSON)
+        return int(client.query().convert()["results"]["bindings"][0]["n"]["value"])
+
+    in_query = n(f"SELECT (COUNT(*) AS ?n) FROM <{SST_GRAPH}> WHERE {{ ?s ?p ?o }}")
+    assert in_query == n(COUNT_ALL, SST_GRAPH) < n(COUNT_ALL)
+
+
 def test_rdflib_sparqlstore_queries_and_lists_triples(server: str) -> None:
     graph = Graph(store=SPARQLStore(query_endpoint=f"{server}/sparql"))
     rows = list(graph.query(SST_DOCUMENTS))
