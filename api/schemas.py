@@ -319,13 +319,14 @@ REFUSALS = {
     401: "No valid bearer token (writes, and reads when the operator closed them).",
     403: "The token's role is not enough for this, or the query is refused (SPARQL Update, SERVICE).",
     404: "No record with this id.",
+    406: "The Accept header takes none of the formats this answer comes in.",
     409: "The id exists, other records still refer to this one, or an import would replace another file's graph.",
     412: "If-Match is not the current version's ETag: someone changed it since you read it.",
     413: "The body is larger than the limit.",
-    415: "The body's media type is not one this operation reads.",
+    415: "The body's media type (or its charset) is not one this operation reads.",
     422: "A value is invalid, or the write would add a SHACL violation (see results).",
     428: "If-Match is missing: send the ETag of the version you changed.",
-    503: "The query ran past the time limit and was stopped.",
+    503: "The query ran past the time limit, or long queries held every worker it may use, and was stopped.",
 }
 
 

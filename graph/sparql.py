@@ -12,6 +12,13 @@ until the next change; pass *fingerprint* to do better.  The on-disk store is
 snapshotted the same way: Oxigraph calls opening it read-only while the server writes to
 it undefined behaviour.
 
+Each worker's default graph is the union of the named graphs as a set, copied once per
+snapshot: Oxigraph's own union default graph yields a triple once per graph that holds it.
+The query's dataset (``FROM``, ``FROM NAMED``, or the protocol's graphs, which win) is read
+here and given to Oxigraph explicitly, so a default graph of several graphs is merged as a
+set too.  A query still running after `SHORT_SECONDS` is a long one; one worker is always
+kept from long queries, so a short query never waits behind runaways.
+
 A spawned worker imports the parent's ``__main__`` module again (``graph.cli`` under
 ``retningsgraf serve``), as ``multiprocessing`` spawn always does, so a script that starts
 a service must guard its body with ``if __name__ == "__main__"``.
@@ -29,11 +36,13 @@ import re
 import shutil
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
@@ -46,11 +55,13 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GRAPH_TYPES",
+    "MEDIA_ALIASES",
     "RESULT_TYPES",
     "Answer",
     "Example",
     "QueryError",
     "QueryFailed",
+    "QueryNotAcceptable",
     "QueryRefused",
     "QuerySyntaxError",
     "QueryTimeout",
@@ -58,7 +69,8 @@ __all__ = [
     "SparqlService",
     "check_read_only",
     "examples",
-    "negotiate",
+    "query_dataset",
+    "syntax_message",
 ]
 
 QUERIES = Path(__file__).parent / "queries" / "examples"
@@ -71,11 +83,14 @@ RESULT_TYPES = (
     "text/tab-separated-values",
 )
 GRAPH_TYPES = ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml")
-_ALIASES: dict[str, tuple[str, ...]] = {
+MEDIA_ALIASES: dict[str, tuple[str, ...]] = {
     "application/json": ("application/sparql-results+json", "application/ld+json"),
     "application/xml": ("application/sparql-results+xml", "application/rdf+xml"),
 }
 _LOAD_TIMEOUT = 120.0  # starting a worker and loading a snapshot is not the query's time
+# A query still running after this many seconds is a long one (see SparqlService).  The
+# shipped examples answer in well under it; a cross product or a runaway path does not.
+SHORT_SECONDS = 1.0
 
 
 class QueryError(Exception):
@@ -100,6 +115,10 @@ class QueryTimeout(QueryError):
 
 class QueryFailed(QueryError):
     """The engine failed while evaluating the query."""
+
+
+class QueryNotAcceptable(QueryError):
+    """No format the client accepts fits the query's result (a table, a boolean or a graph)."""
 
 
 @dataclass(frozen=True)
@@ -204,32 +223,141 @@ def _check_nesting(code: str) -> None:
         raise QueryTooLarge(f"The query nests brackets {deepest} deep, more than the limit of {MAX_NESTING}.")
 
 
-def negotiate(accept: str | None, offered: Sequence[str]) -> str:
-    """Return the offered media type the Accept header prefers; the first one if none fits."""
-    ranges = []
-    for index, part in enumerate((accept or "").split(",")):
-        media, *params = (piece.strip() for piece in part.split(";"))
-        quality = 1.0
-        for param in params:
-            key, _, value = param.partition("=")
-            if key.strip() == "q":
-                try:
-                    quality = float(value)
-                except ValueError:
-                    quality = 0.0
-        if media and quality > 0:
-            ranges.append((-quality, index, media.lower()))
-    for _, _, media in sorted(ranges):
-        for candidate in (*_ALIASES.get(media, ()), media):
-            if candidate in offered:
-                return candidate
-        if media == "*/*":
-            return offered[0]
-        if media.endswith("/*"):
-            for candidate in offered:
-                if candidate.startswith(media[:-1]):
-                    return candidate
-    return offered[0]
+# Prologue and dataset clause ---------------------------------------------------------
+
+# The tokens that matter for PREFIX, BASE and FROM, with everything that may hide a keyword
+# (comments, strings, variables) matched first so it is skipped whole.
+_TOKENS = re.compile(
+    r"""(?P<skip>\#[^\n\r]*
+      | \"\"\"(?:(?:"|"")?(?:[^"\\]|\\.))*\"\"\"
+      | '''(?:(?:'|'')?(?:[^'\\]|\\.))*'''
+      | "(?:[^"\\\n\r]|\\.)*"
+      | '(?:[^'\\\n\r]|\\.)*'
+      | [?$]\w+)
+    | <(?P<iri>[^<>"{}|^`\\\x00-\x20]*)>
+    | (?<![\w.\-@])(?P<pname>(?P<prefix>(?:[^\W\d_](?:[\w.\-]*\w)?)?):(?P<local>(?:[\w\-:%]|\.(?=[\w\-:%\\])|\\.)*))
+    | (?<![\w.\-@:])(?P<word>[A-Za-z]+)(?![\w:])
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+_LOCAL_ESCAPE = re.compile(r"\\(.)")
+
+
+@dataclass(frozen=True)
+class _Prologue:
+    """What a scan of a query found: declared prefixes, prefixed names used and the dataset clause."""
+
+    prefixes: dict[str, str]
+    used: list[tuple[str, int]]  # (prefix, offset) of each prefixed name outside PREFIX
+    default: list[str]  # FROM
+    named: list[str]  # FROM NAMED
+
+
+def _scan(query: str, base_iri: str | None) -> _Prologue:
+    decoded = _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
+    prefixes: dict[str, str] = {}
+    used: list[tuple[str, int]] = []
+    default: list[str] = []
+    named: list[str] = []
+    base = base_iri or ""
+    tokens = [m for m in _TOKENS.finditer(decoded) if not m.group("skip")]
+
+    def iri_at(index: int) -> str | None:
+        token = tokens[index] if index < len(tokens) else None
+        if token is None:
+            return None
+        if token.group("iri") is not None:
+            return urljoin(base, token.group("iri")) if base else token.group("iri")
+        if token.group("pname") is not None and token.group("prefix") in prefixes:
+            return prefixes[token.group("prefix")] + _LOCAL_ESCAPE.sub(r"\1", token.group("local"))
+        return None
+
+    index = 0
+    while index < len(tokens):
+        token, word = tokens[index], (tokens[index].group("word") or "").upper()
+        if word == "PREFIX" and index + 2 < len(tokens) and tokens[index + 1].group("pname") is not None:
+            if (value := iri_at(index + 2)) is not None:
+                prefixes[tokens[index + 1].group("prefix")] = value
+            index += 3
+            continue
+        if word == "BASE" and (value := iri_at(index + 1)) is not None:
+            base = value
+            index += 2
+            continue
+        if word == "FROM":
+            into = default
+            if index + 1 < len(tokens) and (tokens[index + 1].group("word") or "").upper() == "NAMED":
+                into, index = named, index + 1
+            if (value := iri_at(index + 1)) is not None:
+                into.append(value)
+        if token.group("pname") is not None:
+            used.append((token.group("prefix"), token.start()))
+        index += 1
+    return _Prologue(prefixes, used, default, named)
+
+
+def query_dataset(query: str, base_iri: str | None = None) -> tuple[list[str], list[str]] | None:
+    """Return the graphs of the query's ``FROM`` and ``FROM NAMED`` clauses, or None if it has neither.
+
+    Prefixed names and relative IRIs are resolved as the parser does (``PREFIX``, ``BASE``,
+    then *base_iri*).
+    """
+    prologue = _scan(query, base_iri)
+    if not prologue.default and not prologue.named:
+        return None
+    return prologue.default, prologue.named
+
+
+_POSITION = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+_WORD_AT = re.compile(r"\S+?(?=[\s{}()\[\],;.]|$)|\S")
+
+
+def syntax_message(query: str, error: str) -> str:
+    """Turn the parser's error into the position, a short reason and the offending line.
+
+    Oxigraph reports where its grammar gave up and every token it could have taken there;
+    after an unknown prefix that is a list of character classes.  A prefixed name whose
+    prefix no ``PREFIX`` declares is named instead, at its own position.
+    """
+    match = _POSITION.match(error)
+    if match is None:
+        return f"Malformed query: {error}"
+    lines = query.splitlines() or [""]
+    line, column = int(match.group(1)), int(match.group(2))
+    prologue = _scan(query, None)
+    unknown = [(prefix, offset) for prefix, offset in prologue.used if prefix not in prologue.prefixes]
+    if unknown and query == _CODEPOINT.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query):
+        prefix, offset = unknown[0]
+        line = query.count("\n", 0, offset) + 1
+        column = offset - (query.rfind("\n", 0, offset) + 1) + 1
+        reason = f"unknown prefix {prefix}: (declare it first: PREFIX {prefix}: <...>)"
+    else:
+        text = lines[line - 1] if line <= len(lines) else ""
+        rest = text[column - 1 :] if column - 1 < len(text) else ""
+        at_end = line > len(lines) or (line == len(lines) and not rest.strip())
+        expected = match.group(3).removeprefix("expected one of ").removeprefix("expected ")
+        # Character classes and the parser's internal failure names say nothing to a user;
+        # the digits' class is a number.
+        raw = [choice.strip() for choice in expected.split(",") if choice.strip()]
+        choices = [
+            "a number" if "'0'..='9'" in choice else choice
+            for choice in raw
+            if "'0'..='9'" in choice or not re.search(r"[\[\]'\"]|failed|not found", choice)
+        ]
+        if "IRI parsing failed" in expected:
+            reason = "an IRI here is not valid (no spaces, quotes or <> inside < >)"
+        elif at_end:
+            reason = "the query ends before it is complete"
+            filled = [number for number, text in enumerate(lines, 1) if text.strip()] or [1]
+            line, column = filled[-1], len(lines[filled[-1] - 1].rstrip()) + 1
+        else:
+            start = len(text[: column - 1]) - len(re.search(r"\w*$", text[: column - 1]).group(0))
+            token = _WORD_AT.match(text[start:].lstrip())
+            reason = f"unexpected {token.group(0) if token else rest.strip()!r}"
+        if choices and len(raw) <= 5 and "IRI parsing failed" not in expected:
+            reason += f"; expected {' or '.join(choices)}"
+    shown = lines[line - 1] if line <= len(lines) else ""
+    return f"Malformed query at line {line}, column {column}: {reason}.\n  {shown}\n  {' ' * (column - 1)}^"
 
 
 # The worker process ------------------------------------------------------------------
@@ -254,20 +382,44 @@ class _LineLimit(io.BytesIO):
         return super().write(chunk)
 
 
+class _NotAcceptable(Exception):
+    pass
+
+
 def _evaluate(store: ox.Store, job: dict[str, Any], prefixes: dict[str, str]) -> tuple[bytes, str]:
-    """Run one query job and serialise it, counting rows in TSV or N-Triples on the way."""
-    dataset: dict[str, Any] = {"use_default_graph_as_union": not job["default_graphs"]}
-    if job["default_graphs"]:
-        dataset["default_graph"] = [ox.NamedNode(iri) for iri in job["default_graphs"]]
-    if job["named_graphs"]:
-        dataset["named_graphs"] = [ox.NamedNode(iri) for iri in job["named_graphs"]]
-    result = store.query(job["query"], **dataset)
-    results_type: str = job["result_type"]
-    if isinstance(result, ox.QueryBoolean):
-        answer = result.serialize(format=ox.QueryResultsFormat.from_media_type(results_type))
-        return answer or b"", results_type
+    """Run one query job and serialise it, counting rows in TSV or N-Triples on the way.
+
+    Without a dataset the query sees the worker's default graph, which holds the union of
+    the named graphs as a set (see `_load`).  A dataset's default graph made of several
+    graphs is merged the same way, into a scratch graph dropped after the answer is made.
+    """
+    options: dict[str, Any] = {"base_iri": job["base_iri"]}
+    merged = None
+    if job["dataset"] is not None:
+        default, named = job["dataset"]
+        graphs = [ox.NamedNode(iri) for iri in default]
+        if len(graphs) > 1:
+            # A fresh name no query can know; the named graphs are listed, so GRAPH never sees it.
+            merged = ox.NamedNode(uuid.uuid4().urn)
+            sources = " ".join(str(graph) for graph in graphs)
+            pattern = f"VALUES ?g {{ {sources} }} GRAPH ?g {{ ?s ?p ?o }}"
+            store.update(f"INSERT {{ GRAPH {merged} {{ ?s ?p ?o }} }} WHERE {{ {pattern} }}")
+            graphs = [merged]
+        options["default_graph"] = graphs
+        options["named_graphs"] = [ox.NamedNode(iri) for iri in named]
+    try:
+        return _serialise(store.query(job["query"], **options), job, prefixes)
+    finally:
+        if merged is not None:
+            store.remove_graph(merged)
+
+
+def _serialise(result: Any, job: dict[str, Any], prefixes: dict[str, str]) -> tuple[bytes, str]:
+    results_type: str | None = job["result_type"]
     if isinstance(result, ox.QueryTriples):
-        graph_type: str = job["graph_type"]
+        graph_type: str | None = job["graph_type"]
+        if graph_type is None:
+            raise _NotAcceptable("graph")
         lines = _LineLimit(job["max_rows"])
         result.serialize(lines, format=ox.RdfFormat.N_TRIPLES)
         if graph_type == "application/n-triples":
@@ -275,6 +427,11 @@ def _evaluate(store: ox.Store, job: dict[str, Any], prefixes: dict[str, str]) ->
         triples = ox.parse(lines.getvalue(), format=ox.RdfFormat.N_TRIPLES)
         answer = ox.serialize(triples, format=ox.RdfFormat.from_media_type(graph_type), prefixes=prefixes)
         return answer or b"", graph_type
+    if results_type is None:
+        raise _NotAcceptable("boolean" if isinstance(result, ox.QueryBoolean) else "table")
+    if isinstance(result, ox.QueryBoolean):
+        answer = result.serialize(format=ox.QueryResultsFormat.from_media_type(results_type))
+        return answer or b"", results_type
     lines = _LineLimit(job["max_rows"] + 1)  # TSV has a header line
     result.serialize(lines, format=ox.QueryResultsFormat.TSV)
     if results_type == "text/tab-separated-values":
@@ -282,6 +439,19 @@ def _evaluate(store: ox.Store, job: dict[str, Any], prefixes: dict[str, str]) ->
     rows = ox.parse_query_results(lines.getvalue(), format=ox.QueryResultsFormat.TSV)
     answer = rows.serialize(format=ox.QueryResultsFormat.from_media_type(results_type))
     return answer or b"", results_type
+
+
+def _load(path: str) -> ox.Store:
+    """Load a snapshot and put the union of its named graphs into the default graph.
+
+    Oxigraph's own union default graph yields a triple once per graph holding it, so a
+    triple loaded from two files counted twice; a graph is a set, so this union is one.
+    """
+    store = ox.Store()
+    store.bulk_load(path=path, format=ox.RdfFormat.N_QUADS)
+    # Copied inside the engine: a Python object per quad made loading twice as slow.
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return store
 
 
 def _worker_main(conn: Connection, prefixes: dict[str, str]) -> None:
@@ -293,8 +463,7 @@ def _worker_main(conn: Connection, prefixes: dict[str, str]) -> None:
         except (EOFError, OSError):
             return
         if kind == "load":
-            store = ox.Store()
-            store.load(path=payload, format=ox.RdfFormat.N_QUADS)
+            store = _load(payload)
             conn.send(("loaded", None))
             continue
         try:
@@ -303,6 +472,8 @@ def _worker_main(conn: Connection, prefixes: dict[str, str]) -> None:
             conn.send(("syntax", str(error)))
         except _TooMany:
             conn.send(("too-large", ""))
+        except _NotAcceptable as error:
+            conn.send(("not-acceptable", str(error)))
         except Exception as error:
             conn.send(("failed", f"{type(error).__name__}: {error}"))
 
@@ -366,11 +537,16 @@ def store_fingerprint(store: Store) -> Hashable:
 class SparqlService:
     """A small pool of worker processes answering queries over snapshots of one store.
 
+    A query still running after `SHORT_SECONDS` is a long one.  At most ``workers - 1`` long
+    queries run at once, so one worker always stays free for short ones: an ``ASK {}`` does
+    not wait behind runaway queries.  A long query beyond that many is stopped at once and
+    answered `QueryTimeout`, to be sent again when one of the others has finished.
+
     Args:
-        store: the store whose union of named graphs the queries see.
+        store: the store whose named graphs the queries see.
         timeout: seconds a query may run before its worker is killed.
         max_rows: most result rows (SELECT) or triples (CONSTRUCT, DESCRIBE) returned.
-        workers: number of worker processes, so one slow query does not block the rest.
+        workers: number of worker processes (at least 2: one is kept for short queries).
         fingerprint: returns a value that changes whenever the store changes.
     """
 
@@ -380,20 +556,25 @@ class SparqlService:
         *,
         timeout: float = 10.0,
         max_rows: int = 100_000,
-        workers: int = 2,
+        workers: int = 3,
         fingerprint: Callable[[], Hashable] | None = None,
     ) -> None:
         from graph.namespaces import PREFIXES  # not at module level: spawned workers skip rdflib
 
         self.store, self.timeout, self.max_rows = store, timeout, max_rows
+        self.short = min(SHORT_SECONDS, timeout)
+        self.long_queries = max(1, workers - 1)
+        self._long = threading.BoundedSemaphore(self.long_queries)
         self._fingerprint = fingerprint or (lambda: store_fingerprint(store))
         self._dir = Path(tempfile.mkdtemp(prefix="retningsgraf-sparql-"))
         self._snapshots: list[tuple[Hashable, Path]] = []
         self._snapshot_lock = threading.Lock()
         self._idle: queue.Queue[_Worker] = queue.Queue()
-        for _ in range(workers):
-            self._idle.put(_Worker(dict(PREFIXES)))
-        self._workers = list(self._idle.queue)
+        self._workers = [_Worker(dict(PREFIXES)) for _ in range(max(2, workers))]
+        self._closed = False
+        self._warmed = False
+        for worker in self._workers:
+            self._idle.put(worker)
 
     def _snapshot(self) -> Path:
         """Return the N-Quads file of the store as it is now, writing it if the store changed."""
@@ -408,21 +589,59 @@ class SparqlService:
                     old.unlink(missing_ok=True)
             return self._snapshots[-1][1]
 
+    def _ready(self, worker: _Worker) -> None:
+        """Start *worker* (and load the data) in the background, then give it back to the pool."""
+
+        def start() -> None:
+            try:
+                if not self._closed:
+                    worker.ensure(self._snapshot())
+            except Exception:  # the next query starts it again and reports the failure
+                worker.stop()
+            finally:
+                if self._closed:
+                    worker.stop()
+                self._idle.put(worker)
+
+        threading.Thread(target=start, name="sparql-worker-start", daemon=True).start()
+
+    def _warm(self) -> None:
+        """On the first query, start the other workers too, so the spare one is ready when needed."""
+        if self._warmed:
+            return
+        self._warmed = True
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                return
+            self._ready(worker)
+
     def query(
         self,
         query: str,
         *,
-        accept: str | None = None,
+        result_type: str | None = RESULT_TYPES[0],
+        graph_type: str | None = GRAPH_TYPES[0],
+        base_iri: str | None = None,
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
     ) -> Answer:
-        """Run a read-only SPARQL query and serialise its result for *accept*.
+        """Run a read-only SPARQL query and serialise its result.
+
+        The dataset is the one *default_graphs* and *named_graphs* give (the protocol's
+        ``default-graph-uri`` and ``named-graph-uri``; one given without the other leaves the
+        other empty), else the query's ``FROM`` and ``FROM NAMED``, else the union of all
+        named graphs as the default graph, every named graph available to ``GRAPH``.  Each
+        default graph made of several graphs is their merge: a triple in two counts once.
 
         Args:
             query: SELECT, ASK, CONSTRUCT or DESCRIBE text.
-            accept: the client's Accept header; JSON results or Turtle when nothing fits.
-            default_graphs: ``default-graph-uri`` values; empty means the union of all graphs.
-            named_graphs: ``named-graph-uri`` values; empty means all graphs.
+            result_type: the media type for SELECT and ASK results; None if the client takes none.
+            graph_type: the media type for CONSTRUCT and DESCRIBE results; None likewise.
+            base_iri: what relative IRIs in the query resolve against (the endpoint's URL).
+            default_graphs: ``default-graph-uri`` values.
+            named_graphs: ``named-graph-uri`` values.
 
         Returns:
             The serialised result and its media type.
@@ -431,7 +650,8 @@ class SparqlService:
             QueryRefused: an update or SERVICE.
             QuerySyntaxError: the query does not parse, or a graph name is not an IRI.
             QueryTooLarge: more than ``max_rows`` rows or triples, or brackets nested too deep.
-            QueryTimeout: past ``timeout`` seconds, or every worker busy that long.
+            QueryNotAcceptable: the result's kind has no format the client accepts.
+            QueryTimeout: past ``timeout`` seconds, every worker busy that long, or too many long queries.
             QueryFailed: the engine or the worker failed.
         """
         check_read_only(query)
@@ -442,43 +662,82 @@ class SparqlService:
                 # Caught here, not in the worker, so a typo is the client's 400 and not a 500.
                 message = f"Not an IRI: {iri!r} (default-graph-uri and named-graph-uri take IRIs)."
                 raise QuerySyntaxError(message) from None
+        dataset = (list(default_graphs), list(named_graphs)) if default_graphs or named_graphs else None
+        if dataset is None:
+            dataset = query_dataset(query, base_iri)
+            try:
+                for iri in (*dataset[0], *dataset[1]) if dataset else ():
+                    ox.NamedNode(iri)
+            except ValueError:
+                dataset = None  # not an IRI the parser would take either: its error is the answer
         job = {
             "query": query,
-            "result_type": negotiate(accept, RESULT_TYPES),
-            "graph_type": negotiate(accept, GRAPH_TYPES),
+            "base_iri": base_iri,
+            "dataset": dataset,
+            "result_type": result_type,
+            "graph_type": graph_type,
             "max_rows": self.max_rows,
-            "default_graphs": list(default_graphs),
-            "named_graphs": list(named_graphs),
         }
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
             raise QueryTimeout(f"All query workers stayed busy for {self.timeout:g} s; try again.") from None
+        stopped = False
         try:
             conn = worker.ensure(self._snapshot())
+            self._warm()
             conn.send(("query", job))
-            if not conn.poll(self.timeout):
-                worker.stop()
-                raise QueryTimeout(f"The query ran longer than the time limit of {self.timeout:g} s and was stopped.")
-            reply = conn.recv()
+            reply = self._wait(worker, conn)
+        except QueryTimeout:
+            stopped = True
+            raise
         except (EOFError, OSError) as error:
             worker.stop()
+            stopped = True
             raise QueryFailed(f"The query worker stopped unexpectedly ({error!r}).") from error
         finally:
-            self._idle.put(worker)
+            if stopped:
+                self._ready(worker)  # a fresh process, so the next query does not wait for one
+            else:
+                self._idle.put(worker)
         kind, *rest = reply
         if kind == "ok":
             return Answer(rest[0], rest[1])
         if kind == "syntax":
-            raise QuerySyntaxError(f"Malformed query: {rest[0]}")
+            raise QuerySyntaxError(syntax_message(query, rest[0]))
         if kind == "too-large":
             raise QueryTooLarge(
                 f"The result has more than the limit of {self.max_rows} rows; add a LIMIT or narrow the query."
             )
+        if kind == "not-acceptable":
+            offered = RESULT_TYPES if rest[0] != "graph" else GRAPH_TYPES
+            raise QueryNotAcceptable(
+                f"This query answers a {rest[0]}, and the Accept header takes none of its formats: "
+                f"{', '.join(offered)}."
+            )
         raise QueryFailed(f"The query failed: {rest[0]}")
+
+    def _wait(self, worker: _Worker, conn: Connection) -> Any:
+        """Return the worker's reply; stop the worker past the time limit or the long-query limit."""
+        if conn.poll(self.short):
+            return conn.recv()
+        if not self._long.acquire(blocking=False):
+            worker.stop()
+            raise QueryTimeout(
+                f"{self.long_queries} long queries are already running and this one took over {self.short:g} s, "
+                "so it was stopped to keep a worker free for short queries; send it again when they are done."
+            )
+        try:
+            if conn.poll(self.timeout - self.short):
+                return conn.recv()
+        finally:
+            self._long.release()
+        worker.stop()
+        raise QueryTimeout(f"The query ran longer than the time limit of {self.timeout:g} s and was stopped.")
 
     def close(self) -> None:
         """Stop every worker and delete the snapshots."""
+        self._closed = True
         for worker in self._workers:
             worker.stop()
         shutil.rmtree(self._dir, ignore_errors=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from typing import Annotated, Any
 from urllib.parse import parse_qs
@@ -11,6 +12,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from api.deps import StoreDep
+from api.negotiation import acceptable
 from api.schemas import refusals
 from graph import sparql
 from graph.sparql import SparqlService
@@ -26,24 +28,33 @@ _STATUS: dict[type[sparql.QueryError], int] = {
     sparql.QueryRefused: 403,
     sparql.QuerySyntaxError: 400,
     sparql.QueryTooLarge: 400,
+    sparql.QueryNotAcceptable: 406,
     sparql.QueryTimeout: 503,
     sparql.QueryFailed: 500,
 }
-_DESCRIPTION = """SPARQL 1.1 Protocol, read-only, over the union of all named graphs
-(`GRAPH ?g` still names them).
+_DESCRIPTION = """SPARQL 1.1 Protocol, read-only.
+
+The dataset is the one `default-graph-uri` and `named-graph-uri` give (one without the other
+leaves the other empty), else the query's `FROM` and `FROM NAMED`, else: the default graph is
+the union of all named graphs as a set (a triple in two graphs counts once) and `GRAPH ?g`
+sees every named graph.  A graph that is not in the store is empty; nothing is ever fetched.
+Relative IRIs resolve against this endpoint's URL.
 
 Send the query as `?query=`, as a form field `query=` or as an `application/sparql-query`
-body. SELECT and ASK answer SPARQL JSON (default), XML, CSV or TSV; CONSTRUCT and DESCRIBE
-answer Turtle (default), N-Triples, JSON-LD or RDF/XML, chosen by `Accept`.
+body, in UTF-8. SELECT and ASK answer SPARQL JSON (default), XML, CSV or TSV; CONSTRUCT and
+DESCRIBE answer Turtle (default), N-Triples, JSON-LD or RDF/XML, chosen by `Accept` (406 if
+it takes none of them). GET answers carry an `ETag` (`If-None-Match` gives 304).
 
 Refused with 403: SPARQL Update (`update=`, `application/sparql-update`, INSERT, DELETE,
 LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY, WITH) and `SERVICE`. A malformed query is 400
-with the line and column; a result over the row limit or brackets nested over 200 deep is
-400; a body over 1 MiB is 413; a query over the time limit is stopped and answered 503."""
+with the line, column and reason; a result over the row limit or brackets nested over 200
+deep is 400; a body over 1 MiB is 413; a charset other than UTF-8 is 415; a query over the
+time limit is stopped and answered 503, as is a query still running after a second while
+other long queries hold all but one worker."""
 # Results by the Accept header: SELECT/ASK result formats, CONSTRUCT/DESCRIBE RDF formats.
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"content": {media: {} for media in (*sparql.RESULT_TYPES, *sparql.GRAPH_TYPES)}},
-    **refusals(400, 403, 503),
+    **refusals(400, 403, 406, 503),
 }
 _lock = threading.Lock()
 # A query is text a person wrote or a program built; a megabyte is far more than either needs,
@@ -88,27 +99,67 @@ def shutdown(app: FastAPI) -> None:
         app.state.sparql = None
 
 
-async def _answer(service: SparqlService, request: Request, params: dict[str, list[str]]) -> Response:
+_READ_ONLY = "This endpoint is read-only: SPARQL Update is refused."
+_ALLOW = "GET, HEAD, POST, OPTIONS"
+
+
+async def _answer(
+    service: SparqlService, request: Request, params: dict[str, list[str]], *, cacheable: bool = False
+) -> Response:
     if "update" in params:
-        raise HTTPException(403, "This endpoint is read-only: SPARQL Update is refused.")
+        raise HTTPException(403, _READ_ONLY)
     queries = params.get("query", [])
     if len(queries) != 1 or not queries[0].strip():
         raise HTTPException(400, "Give exactly one SPARQL query in the 'query' parameter.")
+    accept = request.headers.get("accept")
+    result_type = acceptable(accept, sparql.RESULT_TYPES, sparql.MEDIA_ALIASES)
+    graph_type = acceptable(accept, sparql.GRAPH_TYPES, sparql.MEDIA_ALIASES)
+    vary = {"Vary": "Accept"}
+    if result_type is None and graph_type is None:
+        offered = ", ".join((*sparql.RESULT_TYPES, *sparql.GRAPH_TYPES))
+        raise HTTPException(406, f"The Accept header takes none of the formats this endpoint answers: {offered}.", vary)
     try:
         answer = await run_in_threadpool(
             service.query,
             queries[0],
-            accept=request.headers.get("accept"),
+            result_type=result_type,
+            graph_type=graph_type,
+            base_iri=str(request.url.replace(query="", fragment="")),
             default_graphs=params.get("default-graph-uri", []),
             named_graphs=params.get("named-graph-uri", []),
         )
     except sparql.QueryError as error:
-        raise HTTPException(_STATUS[type(error)], str(error)) from error
-    return Response(answer.body, media_type=answer.media_type)
+        raise HTTPException(_STATUS[type(error)], str(error), vary) from error
+    if not cacheable:
+        return Response(answer.body, media_type=answer.media_type, headers=vary)
+    # The store changes with every write, so a cache must ask again each time (no-cache);
+    # the ETag lets it do so without the body coming back when the answer is the same.
+    digest = hashlib.sha256(answer.media_type.encode() + b"\n" + answer.body).hexdigest()[:32]
+    headers = {**vary, "ETag": f'"{digest}"', "Cache-Control": "no-cache"}
+    if _matches(request.headers.get("if-none-match"), headers["ETag"]):
+        return Response(status_code=304, headers=headers)
+    return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    tags = [tag.strip().removeprefix("W/") for tag in (if_none_match or "").split(",")]
+    return "*" in tags or etag in tags
+
+
+def _parse(text: str) -> dict[str, list[str]]:
+    """Parse a query string or form body, refusing percent-escapes that are not UTF-8 (400)."""
+    try:
+        return parse_qs(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError as error:
+        raise HTTPException(400, f"The parameters are not UTF-8 ({error.reason} in a percent-escape).") from None
 
 
 @router.get(
-    "", summary="Run a SPARQL query (GET)", description=_DESCRIPTION, response_class=Response, responses=_ANSWERS
+    "",
+    summary="Run a SPARQL query (GET)",
+    description=_DESCRIPTION,
+    response_class=Response,
+    responses={**_ANSWERS, 304: {"description": "Not modified: If-None-Match names the answer's current ETag."}},
 )
 async def sparql_get(
     request: Request,
@@ -116,9 +167,27 @@ async def sparql_get(
     query: Annotated[
         str | None, Query(description="The SPARQL query.", examples=["SELECT ?s WHERE { ?s a ?type } LIMIT 5"])
     ] = None,
+    default_graph_uri: Annotated[
+        list[str] | None, Query(alias="default-graph-uri", description="A graph of the default graph (repeatable).")
+    ] = None,
+    named_graph_uri: Annotated[
+        list[str] | None, Query(alias="named-graph-uri", description="A graph GRAPH may name (repeatable).")
+    ] = None,
 ) -> Response:
     """Answer a query given in the query string."""
-    return await _answer(service, request, parse_qs(request.url.query, keep_blank_values=True))
+    return await _answer(service, request, _parse(request.url.query), cacheable=True)
+
+
+@router.head("", include_in_schema=False)
+async def sparql_head(request: Request, service: ServiceDep) -> Response:
+    """Answer as GET does, headers only (the server sends no body for HEAD)."""
+    return await _answer(service, request, _parse(request.url.query), cacheable=True)
+
+
+@router.options("", include_in_schema=False)
+def sparql_options() -> Response:
+    """Say which methods the endpoint takes."""
+    return Response(status_code=204, headers={"Allow": _ALLOW})
 
 
 _BODY: dict[str, Any] = {
@@ -143,18 +212,28 @@ _BODY: dict[str, Any] = {
 )
 async def sparql_post(request: Request, service: ServiceDep) -> Response:
     """Answer a query sent as a form field or as an ``application/sparql-query`` body."""
-    params = parse_qs(request.url.query, keep_blank_values=True)
-    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    body = (await _body(request)).decode("utf-8", errors="replace")
-    if media_type == "application/x-www-form-urlencoded":
-        for key, values in parse_qs(body, keep_blank_values=True).items():
-            params.setdefault(key, []).extend(values)
-    elif media_type == "application/sparql-query":
-        params["query"] = [body]
-    elif media_type == "application/sparql-update":
-        raise HTTPException(403, "This endpoint is read-only: SPARQL Update is refused.")
-    else:
+    params = _parse(request.url.query)
+    media_type, *options = (part.strip() for part in request.headers.get("content-type", "").split(";"))
+    media_type = media_type.lower()
+    if media_type == "application/sparql-update":
+        raise HTTPException(403, _READ_ONLY)
+    if media_type not in ("application/x-www-form-urlencoded", "application/sparql-query"):
         raise HTTPException(415, "Send the query as application/x-www-form-urlencoded or application/sparql-query.")
+    charset = next((v.strip('"') for k, _, v in (o.partition("=") for o in options) if k.lower() == "charset"), "")
+    if charset.lower() not in ("", "utf-8", "utf8"):
+        # The protocol takes queries in UTF-8 only; decoding by another charset would
+        # read a different query from the same bytes than any other endpoint would.
+        raise HTTPException(415, f"The SPARQL Protocol takes the query in UTF-8; this request says charset={charset}.")
+    raw = await _body(request)
+    try:
+        body = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise HTTPException(400, f"The request body is not UTF-8 (byte {error.start}).") from None
+    if media_type == "application/x-www-form-urlencoded":
+        for key, values in _parse(body).items():
+            params.setdefault(key, []).extend(values)
+    else:
+        params["query"] = [body]
     return await _answer(service, request, params)
 
 

@@ -7,12 +7,14 @@ remote-store mode against a real Oxigraph SPARQL server (the ``oxigraph`` packag
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import httpx
@@ -102,3 +104,42 @@ def server(request: pytest.FixtureRequest) -> Iterator[str]:
         stop(process)
         if backend is not None:
             stop(backend)
+
+
+@contextlib.contextmanager
+def server_with_graphs(mode: str, graphs: Mapping[str, str], *args: str) -> Iterator[str]:
+    """A real server on the shipped registry plus *graphs* (graph IRI -> N-Triples), "embedded" or "remote".
+
+    Embedded, the graphs are written into an on-disk Oxigraph store before the server opens it;
+    remote, they are put into the backing Oxigraph server with the Graph Store Protocol.
+    """
+    import pyoxigraph as ox
+
+    backend = None
+    with tempfile.TemporaryDirectory(prefix="retningsgraf-graphs-") as folder:
+        if mode == "embedded":
+            store = ox.Store(folder)
+            for name, triples in graphs.items():
+                store.load(triples.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(name))
+            store.flush()
+            del store  # closes the on-disk store, which the server then opens
+            spec = f"oxigraph:{folder}"
+        else:
+            backend, sparql_url = start_sparql_server()
+            for name, triples in graphs.items():
+                response = httpx.post(
+                    f"{sparql_url}/store",
+                    params={"graph": name},
+                    content=triples.encode(),
+                    headers={"Content-Type": "application/n-triples"},
+                    timeout=10,
+                )
+                response.raise_for_status()
+            spec = f"sparql:{sparql_url}/query,{sparql_url}/update"
+        process, url = start_server("--store", spec, *args)
+        try:
+            yield url
+        finally:
+            stop(process)
+            if backend is not None:
+                stop(backend)

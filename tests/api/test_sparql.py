@@ -17,7 +17,7 @@ from rdflib.namespace import SKOS
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
 
-from tests.api.conftest import start_server
+from tests.api.conftest import server_with_graphs, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -33,6 +33,10 @@ SST_DOCUMENTS = (
 } ORDER BY ?doc"""
 )
 CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+SST_GRAPH = "https://w3id.org/retningsgraf/graph/registry/sst"
+COUNT_ALL = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+# The same triple loaded into two graphs, as when two files state it.
+COPIES = {f"http://example.org/copy/{n}": '<http://example.org/s> <http://example.org/p> "twice" .\n' for n in (1, 2)}
 
 
 def sparql(url: str, query: str, accept: str = "application/sparql-results+json") -> httpx.Response:
@@ -46,6 +50,24 @@ def bindings(response: httpx.Response) -> list[dict[str, str]]:
 
 def triple_count(url: str) -> int:
     return int(httpx.get(f"{url}/health", timeout=10).json()["triples"])
+
+
+def count(url: str, query: str, params: list[tuple[str, str]] | None = None) -> int:
+    response = httpx.get(f"{url}/sparql", params=[("query", query), *(params or [])], timeout=30)
+    return int(bindings(response)[0]["n"])
+
+
+def ask(url: str, query: str, params: list[tuple[str, str]] | None = None) -> bool:
+    response = httpx.get(f"{url}/sparql", params=[("query", query), *(params or [])], timeout=30)
+    assert response.status_code == 200, response.text
+    return bool(response.json()["boolean"])
+
+
+@pytest.fixture(scope="module", params=["embedded", "remote"])
+def copies_server(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A server on the registry plus two graphs that hold the same triple."""
+    with server_with_graphs(request.param, COPIES) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +116,19 @@ def test_sparqlwrapper_construct_returns_turtle_rdflib_parses(server: str) -> No
     assert result.response.headers["Content-Type"].startswith("text/turtle")
     graph = Graph().parse(data=result.convert(), format="turtle")
     assert (SST, SKOS.prefLabel, None) in graph
+
+
+def test_sparqlwrapper_default_graph_equals_from_in_the_query(server: str) -> None:
+    def n(query: str, default_graph: str | None = None) -> int:
+        client = SPARQLWrapper(f"{server}/sparql")
+        if default_graph:
+            client.addDefaultGraph(default_graph)
+        client.setQuery(query)
+        client.setReturnFormat(JSON)
+        return int(client.query().convert()["results"]["bindings"][0]["n"]["value"])
+
+    in_query = n(f"SELECT (COUNT(*) AS ?n) FROM <{SST_GRAPH}> WHERE {{ ?s ?p ?o }}")
+    assert in_query == n(COUNT_ALL, SST_GRAPH) < n(COUNT_ALL)
 
 
 def test_rdflib_sparqlstore_queries_and_lists_triples(server: str) -> None:
@@ -165,10 +200,135 @@ def test_default_graph_is_the_union_and_graph_names_still_work(server: str) -> N
     assert graphs == {"https://w3id.org/retningsgraf/graph/registry/sst"}
 
 
-def test_malformed_query_is_400_naming_the_position(server: str) -> None:
+def test_malformed_query_is_400_naming_the_line_column_reason_and_the_line(server: str) -> None:
     response = sparql(server, "SELECT ?s WHERE {\n  ?s ?p \n")
     assert response.status_code == 400
-    assert "3:1" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert detail.startswith("Malformed query at line 2, column 8: the query ends before it is complete")
+    assert "\n    ?s ?p" in detail  # the offending line, under the message
+    assert "expected one of" not in detail
+
+
+def test_unknown_prefix_is_named_at_its_position(server: str) -> None:
+    query = "PREFIX dcterms: <http://purl.org/dc/terms/>\nSELECT * WHERE {\n  ?doc gd:ownedBy ?org }"
+    detail = sparql(server, query).json()["detail"]
+    assert detail.startswith("Malformed query at line 3, column 8: unknown prefix gd:")
+    assert "\n    ?doc gd:ownedBy ?org }\n         ^" in detail
+
+
+# Dataset ------------------------------------------------------------------------------------
+
+
+def test_from_chooses_the_default_graph_as_default_graph_uri_does(server: str) -> None:
+    from_clause = count(server, f"SELECT (COUNT(*) AS ?n) FROM <{SST_GRAPH}> WHERE {{ ?s ?p ?o }}")
+    by_protocol = count(server, COUNT_ALL, [("default-graph-uri", SST_GRAPH)])
+    in_graph = count(server, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{SST_GRAPH}> {{ ?s ?p ?o }} }}")
+    assert from_clause == by_protocol == in_graph > 0
+    assert from_clause < count(server, COUNT_ALL)
+
+
+def test_protocol_graphs_override_the_querys_from(server: str) -> None:
+    query = "SELECT (COUNT(*) AS ?n) FROM <http://example.org/nothing> WHERE { ?s ?p ?o }"
+    assert count(server, query) == 0
+    assert count(server, query, [("default-graph-uri", SST_GRAPH)]) > 0
+
+
+def test_named_graphs_alone_leave_the_default_graph_empty(server: str) -> None:
+    assert not ask(server, f"ASK FROM NAMED <{SST_GRAPH}> {{ ?s ?p ?o }}")
+    assert not ask(server, "ASK { ?s ?p ?o }", [("named-graph-uri", SST_GRAPH)])
+    query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    rows = bindings(httpx.get(f"{server}/sparql", params={"query": query, "named-graph-uri": SST_GRAPH}))
+    assert rows == [{"g": SST_GRAPH}]
+
+
+def test_default_graphs_alone_leave_no_named_graphs(server: str) -> None:
+    assert not ask(server, f"ASK FROM <{SST_GRAPH}> {{ GRAPH ?g {{ ?s ?p ?o }} }}")
+    assert not ask(server, "ASK { GRAPH ?g { ?s ?p ?o } }", [("default-graph-uri", SST_GRAPH)])
+    assert ask(server, "ASK { ?s ?p ?o }", [("default-graph-uri", SST_GRAPH)])
+
+
+def test_a_graph_not_in_the_store_is_empty_and_nothing_is_fetched(server: str) -> None:
+    with socket.socket() as target:
+        target.bind(("127.0.0.1", 0))
+        target.listen()
+        target.setblocking(False)
+        graph = f"http://127.0.0.1:{target.getsockname()[1]}/graph"
+        assert count(server, f"SELECT (COUNT(*) AS ?n) FROM <{graph}> WHERE {{ ?s ?p ?o }}") == 0
+        assert not ask(server, f"ASK FROM NAMED <{graph}> {{ GRAPH ?g {{ ?s ?p ?o }} }}")
+        assert count(server, COUNT_ALL, [("default-graph-uri", graph)]) == 0
+        time.sleep(0.2)
+        with pytest.raises(BlockingIOError):
+            target.accept()
+
+
+def test_a_triple_in_two_graphs_counts_once_in_every_merged_default_graph(copies_server: str) -> None:
+    about = "SELECT (COUNT(*) AS ?n) {from} WHERE {{ <http://example.org/s> ?p ?o }}"
+    froms = " ".join(f"FROM <{name}>" for name in COPIES)
+    assert count(copies_server, about.format(**{"from": ""})) == 1  # the union of all graphs
+    assert count(copies_server, about.format(**{"from": froms})) == 1
+    assert count(copies_server, about.format(**{"from": ""}), [("default-graph-uri", name) for name in COPIES]) == 1
+    per_graph = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { <http://example.org/s> ?p ?o } }"
+    assert count(copies_server, per_graph) == 2  # each graph still holds its own
+
+
+def test_relative_iris_resolve_against_the_endpoint(server: str) -> None:
+    response = sparql(server, "CONSTRUCT { <s> <p> 1 } WHERE {}", "application/n-triples")
+    assert response.status_code == 200, response.text
+    assert response.text.startswith(f"<{server}/s> <{server}/p> ")
+
+
+# HTTP ---------------------------------------------------------------------------------------
+
+
+def test_a_query_in_another_charset_is_refused_not_garbled(server: str) -> None:
+    query = 'SELECT ("blå" AS ?x) WHERE {}'
+    latin1 = {"Content-Type": "application/sparql-query; charset=ISO-8859-1"}
+    response = httpx.post(f"{server}/sparql", content=query.encode("latin-1"), headers=latin1)
+    assert response.status_code == 415
+    assert "UTF-8" in response.json()["detail"] and "ISO-8859-1" in response.json()["detail"]
+    unlabelled = {"Content-Type": "application/sparql-query"}
+    response = httpx.post(f"{server}/sparql", content=query.encode("latin-1"), headers=unlabelled)
+    assert response.status_code == 400
+    assert "not UTF-8" in response.json()["detail"]
+    utf8 = {"Content-Type": "application/sparql-query; charset=utf-8", "Accept": "application/sparql-results+json"}
+    response = httpx.post(f"{server}/sparql", content=query.encode(), headers=utf8)
+    assert bindings(response) == [{"x": "blå"}]
+
+
+def test_get_answers_vary_by_accept_and_revalidate_by_etag(server: str) -> None:
+    first = sparql(server, SST_DOCUMENTS)
+    assert first.headers["vary"] == "Accept"
+    assert first.headers["cache-control"] == "no-cache"
+    etag = first.headers["etag"]
+    again = httpx.get(f"{server}/sparql", params={"query": SST_DOCUMENTS}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
+    assert sparql(server, SST_DOCUMENTS, "text/csv").headers["etag"] != etag
+    posted = httpx.post(f"{server}/sparql", data={"query": SST_DOCUMENTS})
+    assert posted.headers["vary"] == "Accept" and "etag" not in posted.headers
+
+
+def test_head_sends_the_headers_of_get_and_options_lists_the_methods(server: str) -> None:
+    head = httpx.head(f"{server}/sparql", params={"query": "ASK {}"})
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == sparql(server, "ASK {}").headers["etag"]
+    options = httpx.options(f"{server}/sparql")
+    assert options.status_code == 204
+    assert {method.strip() for method in options.headers["allow"].split(",")} == {"GET", "HEAD", "POST", "OPTIONS"}
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        (f"DESCRIBE <{SST}>", "application/sparql-results+xml"),
+        ("SELECT * WHERE { ?s ?p ?o } LIMIT 1", "text/turtle"),
+        ("ASK {}", "image/png"),
+        ("ASK {}", "application/sparql-results+json;q=0"),
+    ],
+)
+def test_no_format_the_client_takes_is_406_not_another_format(server: str, query: str, accept: str) -> None:
+    response = sparql(server, query, accept)
+    assert response.status_code == 406
+    assert "Accept" in response.json()["detail"]
 
 
 # Read-only and no SERVICE -------------------------------------------------------------------
@@ -228,6 +388,40 @@ SELECT ?insert ?service WHERE {
 
 
 # Limits -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lanes_server() -> Iterator[str]:
+    """A server whose queries may run 5 s, its query workers started and loaded."""
+    process, url = start_server("--sparql-timeout", "5")
+    try:
+        assert sparql(url, "ASK {}").status_code == 200
+        time.sleep(5)  # the first query starts the other workers in the background (about 2 s here)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_short_query_answers_while_two_runaway_queries_run(lanes_server: str) -> None:
+    outcomes: list[httpx.Response] = []
+    runaways = [threading.Thread(target=lambda: outcomes.append(sparql(lanes_server, CROSS_PRODUCT))) for _ in "ab"]
+    for thread in runaways:
+        thread.start()
+    time.sleep(1.5)  # both are long ones now
+    started = time.monotonic()
+    assert sparql(lanes_server, "ASK {}").json()["boolean"] is True
+    # Without a free worker it would wait until a runaway hits the 5 s limit: 3.5 s from here.
+    assert time.monotonic() - started < 2.0
+    # A third long query may not take the last worker: it is stopped once it turns long.
+    started = time.monotonic()
+    third = sparql(lanes_server, CROSS_PRODUCT)
+    assert third.status_code == 503 and "long queries are already running" in third.json()["detail"]
+    assert time.monotonic() - started < 3.5
+    for thread in runaways:
+        thread.join(timeout=30)
+    assert [r.status_code for r in outcomes] == [503, 503]
+    assert all("time limit of 5 s" in r.json()["detail"] for r in outcomes)
 
 
 def test_query_past_the_time_limit_is_stopped_and_the_server_stays_responsive(

@@ -25,7 +25,8 @@ def _query(case: QueryCase, listener: Listener, secret: Secret) -> str:
 
 def _send(url: str, case: QueryCase, query: str, secret: Secret) -> httpx.Response:
     params = [(name, value.replace("@@SECRET@@", str(secret.path))) for name, value in case.params]
-    headers = {"Accept": "application/sparql-results+json"}
+    # JSON results, and any format for a CONSTRUCT (which has no JSON results: that alone is 406).
+    headers = {"Accept": "application/sparql-results+json, */*;q=0.1"}
     endpoint = f"{url}/sparql"
     if case.transport == "get":
         return httpx.get(endpoint, params=[("query", query), *params], headers=headers, timeout=30)
