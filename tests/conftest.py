@@ -1,4 +1,4 @@
-"""Shared fixtures: stores with the vocabulary, with test data, or with the shipped registry."""
+"""Shared fixtures: stores with the vocabulary, with test data, with the shipped registry, or a synthetic landscape."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from graph.ingest import ensure_seeded, load_files, vocabulary_writes
+from graph.landscape import landscape
 from graph.store import Store, open_store
+from graph.synth import write_synthetic
 
 DATA = Path(__file__).parent / "data"
 
@@ -32,4 +34,18 @@ def registry_store() -> Store:
     """The shipped registry in memory, as `retningsgraf serve` serves it (do not write to it)."""
     store = open_store("memory")
     ensure_seeded(store)
+    return store
+
+
+@pytest.fixture(scope="session")
+def synthetic_3k_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """The shipped registry plus 3,000 synthetic documents (seed 1): the equality tests' size (do not write to it).
+
+    Built once per session: generating and loading it takes a few seconds on the CI's two cores.
+    """
+    store = open_store("memory")
+    ensure_seeded(store)
+    path = tmp_path_factory.mktemp("synthetic") / "landscape-3000.ttl"
+    write_synthetic(landscape(store), 3000, 1, path, store.minter)
+    load_files(store, [path], progress=False)
     return store
