@@ -14,9 +14,8 @@ from pyshacl_turbo import validate as turbo_validate
 from rdflib import Graph
 
 from graph.gaps import GAP_SHAPES_DIR, rules, run_rules
-from graph.namespaces import RDF, SH
 from graph.store import Store
-from tests.graph.test_gaps import SCENARIOS, _store
+from tests.graph.test_gaps import SCENARIOS, _store, _turbo
 
 BEFORE = Path(__file__).resolve().parent.parent / "data" / "issue-20"
 Row = tuple[str, str, str, str | None, str, str, str]
@@ -30,33 +29,11 @@ def _results(store: Store, directory: Path) -> list[Row]:
     )
 
 
-def _turbo(store: Store, directory: Path) -> set[tuple[str, str, str | None, str, frozenset[str]]]:
-    """Run pyshacl-turbo, a strict engine that pre-binds $this per focus node, over the store."""
-    shapes = Graph()
-    for path in sorted(directory.glob("*.ttl")):
-        shapes.parse(path, format="turtle")
-    _, report, text = turbo_validate(store.union(), shacl_graph=shapes, inference="none", allow_warnings=True)
-    assert isinstance(report, Graph), text  # a refused shapes graph comes back as a ValidationFailure
-    found = set()
-    for result in report.subjects(RDF.type, SH.ValidationResult):
-        focus, value = report.value(result, SH.focusNode), report.value(result, SH.value)
-        found.add(
-            (
-                str(focus),
-                str(report.value(result, SH.sourceShape)),
-                None if value is None or value == focus else str(value),
-                str(report.value(result, SH.resultSeverity)).split("#")[-1],
-                frozenset(str(m) for m in report.objects(result, SH.resultMessage)),
-            )
-        )
-    return found
-
-
 def test_a_strict_engine_refuses_the_old_rules_and_accepts_the_new_ones(registry_store: Store) -> None:
     shapes = Graph().parse(BEFORE / "gaps-before.shapes.ttl", format="turtle")
     _, report, text = turbo_validate(registry_store.union(), shacl_graph=shapes, inference="none")
     assert not isinstance(report, Graph) and "must project ?this" in text
-    assert _turbo(registry_store, GAP_SHAPES_DIR)
+    assert _turbo(registry_store)
 
 
 def test_the_rewritten_rules_find_what_the_old_ones_found_in_the_shipped_registry(registry_store: Store) -> None:
@@ -87,4 +64,4 @@ def test_a_strict_engine_with_this_pre_bound_finds_what_the_old_rules_found_in_t
         (focus, shape, value, severity, frozenset((da, en)))
         for _, shape, focus, value, severity, da, en in _results(registry_store, BEFORE)
     }
-    assert _turbo(registry_store, GAP_SHAPES_DIR) == before
+    assert _turbo(registry_store) == before
