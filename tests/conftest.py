@@ -38,14 +38,21 @@ def registry_store() -> Store:
 
 
 @pytest.fixture(scope="session")
-def synthetic_3k_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    """The shipped registry plus 3,000 synthetic documents (seed 1): the equality tests' size (do not write to it).
+def synthetic_3k_file(registry_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic landscape of 3,000 documents (seed 1), the size the equality tests run at, written once."""
+    path = tmp_path_factory.mktemp("synthetic") / "landscape-3000.ttl"
+    write_synthetic(landscape(registry_store), 3000, 1, path, registry_store.minter)
+    return path
 
-    Built once per session: generating and loading it takes a few seconds on the CI's two cores.
+
+@pytest.fixture(scope="session")
+def synthetic_3k_store(synthetic_3k_file: Path) -> Store:
+    """The shipped registry plus the 3,000 synthetic documents, in memory (do not write to it).
+
+    Shared by the session: loading it takes seconds on the CI's two cores.  A test that writes
+    loads ``synthetic_3k_file`` into a store of its own.
     """
     store = open_store("memory")
     ensure_seeded(store)
-    path = tmp_path_factory.mktemp("synthetic") / "landscape-3000.ttl"
-    write_synthetic(landscape(store), 3000, 1, path, store.minter)
-    load_files(store, [path], progress=False)
+    load_files(store, [synthetic_3k_file], progress=False)
     return store
