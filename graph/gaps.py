@@ -1,9 +1,9 @@
 """The gap engine: run each SHACL-SPARQL gap rule once over the whole graph and map rows to results.
 
-pySHACL would run a rule's query once per focus node (10-20 ms each); every gap query first
-binds ``$this`` to its own targets, so one evaluation with ``$this`` unbound yields the same
-results (tested against pySHACL on fixtures).  The shapes in ``ontology/shapes/gaps/`` stay the
-single definition of a gap.
+A SHACL engine runs a rule's query once per focus node; every gap query first binds ``$this`` to
+its own targets, so one evaluation with ``$this`` unbound yields the same results (tested against
+pyshacl-turbo, which pre-binds ``$this`` as SHACL says, on the gap fixtures and on 3,000 synthetic
+documents).  The shapes in ``ontology/shapes/gaps/`` stay the single definition of a gap.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Shared fixtures: stores with the vocabulary, with test data, or with the shipped registry."""
+"""Shared fixtures: stores with the vocabulary, with test data, with the shipped registry, or a synthetic landscape."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from graph.ingest import ensure_seeded, load_files, vocabulary_writes
+from graph.landscape import landscape
 from graph.store import Store, open_store
+from graph.synth import write_synthetic
 
 DATA = Path(__file__).parent / "data"
 
@@ -32,4 +34,25 @@ def registry_store() -> Store:
     """The shipped registry in memory, as `retningsgraf serve` serves it (do not write to it)."""
     store = open_store("memory")
     ensure_seeded(store)
+    return store
+
+
+@pytest.fixture(scope="session")
+def synthetic_3k_file(registry_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A synthetic landscape of 3,000 documents (seed 1), the size the equality tests run at, written once."""
+    path = tmp_path_factory.mktemp("synthetic") / "landscape-3000.ttl"
+    write_synthetic(landscape(registry_store), 3000, 1, path, registry_store.minter)
+    return path
+
+
+@pytest.fixture(scope="session")
+def synthetic_3k_store(synthetic_3k_file: Path) -> Store:
+    """The shipped registry plus the 3,000 synthetic documents, in memory (do not write to it).
+
+    Shared by the session: loading it takes seconds on the CI's two cores.  A test that writes
+    loads ``synthetic_3k_file`` into a store of its own.
+    """
+    store = open_store("memory")
+    ensure_seeded(store)
+    load_files(store, [synthetic_3k_file], progress=False)
     return store
