@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from graph.landscape import Landscape, landscape
-from graph.store import Store
+from graph.model.landscape import Landscape, landscape
+from graph.store.core import Store
 
 __all__ = ["LandscapeDep", "StoreDep", "get_landscape", "get_store"]
 

@@ -29,13 +29,13 @@ from api.routers import (
 )
 from api.schemas import refusals
 from api.security import cors_origins_from_env, install_security
-from graph.ingest import ensure_seeded
-from graph.landscape import landscape
-from graph.overlap import DraftError
-from graph.planning import warm
-from graph.scope_index import scope_index
-from graph.store import open_store
-from graph.views import FilterError
+from graph.analysis.overlap import DraftError
+from graph.analysis.planning import warm
+from graph.analysis.scope_index import scope_index
+from graph.analysis.views import FilterError
+from graph.model.landscape import landscape
+from graph.store.core import open_store
+from loaders.ingest import ensure_seeded
 
 __all__ = ["EVENT_LOOP", "Settings", "create_app", "create_app_from_env"]
 

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from graph.overlap import unknown_draft_fields
+from graph.analysis.overlap import unknown_draft_fields
 
 __all__ = [
     "Candidate",

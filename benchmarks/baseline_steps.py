@@ -94,7 +94,7 @@ def ox_coverage(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _gap_queries() -> list[tuple[str, str]]:
-    from graph.gaps import rules
+    from graph.validation.gaps import rules
 
     return [(rule.name, rule.query) for rule in rules()]
 
@@ -179,7 +179,7 @@ def pyshacl_validate(args: dict[str, Any]) -> dict[str, Any]:
     from pyshacl import validate
     from rdflib import Graph
 
-    from graph.validate import SHAPES_DIR
+    from graph.validation.validate import SHAPES_DIR
 
     graph = _rdflib_graph(args)
     shapes = Graph()
@@ -189,7 +189,7 @@ def pyshacl_validate(args: dict[str, Any]) -> dict[str, Any]:
     conforms, report, _ = validate(
         graph, shacl_graph=shapes, inference="none", allow_warnings=True, allow_infos=True, advanced=False
     )
-    from graph.namespaces import SH
+    from graph.store.namespaces import SH
 
     return {
         "time_s": time.perf_counter() - started,

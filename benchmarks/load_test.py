@@ -48,7 +48,7 @@ def _start(store: str) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
     env = {**os.environ, "RETNINGSGRAF_TOKENS": f"loadtest:edit:{TOKEN}"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "graph.cli", "serve", "--store", store, "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "api.cli", "serve", "--store", store, "--host", "127.0.0.1", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,

@@ -28,8 +28,8 @@ def _fresh_store(args: dict[str, Any]) -> Any:
     """
     import pyoxigraph as ox
 
-    from graph.ingest import ensure_seeded, load_files
-    from graph.store import open_store
+    from graph.store.core import open_store
+    from loaders.ingest import ensure_seeded, load_files
 
     store = open_store("memory")
     dump = Path(args["project_nq"])
@@ -44,8 +44,8 @@ def _fresh_store(args: dict[str, Any]) -> Any:
 
 def context(args: dict[str, Any]) -> dict[str, Any]:
     """Write the vocabulary and the shipped registry as N-Triples, for the baselines' graphs."""
-    from graph.ingest import ensure_seeded
-    from graph.store import open_store
+    from graph.store.core import open_store
+    from loaders.ingest import ensure_seeded
 
     store = open_store("memory")
     ensure_seeded(store)
@@ -55,8 +55,8 @@ def context(args: dict[str, Any]) -> dict[str, Any]:
 
 def load(args: dict[str, Any]) -> dict[str, Any]:
     """Time ``load_files`` of the synthetic file into a seeded memory store, then dump the store."""
-    from graph.ingest import ensure_seeded, load_files
-    from graph.store import open_store
+    from graph.store.core import open_store
+    from loaders.ingest import ensure_seeded, load_files
 
     store = open_store("memory")
     started = time.perf_counter()
@@ -76,8 +76,8 @@ def load(args: dict[str, Any]) -> dict[str, Any]:
 
 def coverage(args: dict[str, Any]) -> dict[str, Any]:
     """Time coverage cold (first call after load, building the landscape) and warm (cached landscape)."""
-    from graph.landscape import landscape
-    from graph.views import coverage as coverage_rows
+    from graph.analysis.views import coverage as coverage_rows
+    from graph.model.landscape import landscape
 
     store = _fresh_store(args)
     started = time.perf_counter()
@@ -95,7 +95,7 @@ def coverage(args: dict[str, Any]) -> dict[str, Any]:
 
 def gaps(args: dict[str, Any]) -> dict[str, Any]:
     """Time ``run_rules`` cold (first call after load) and warm (the per-store cache)."""
-    from graph.gaps import run_rules
+    from graph.validation.gaps import run_rules
 
     store = _fresh_store(args)
     started = time.perf_counter()
@@ -110,8 +110,8 @@ def gaps(args: dict[str, Any]) -> dict[str, Any]:
 
 def draft(args: dict[str, Any]) -> dict[str, Any]:
     """Time ``check_draft`` over the twenty drafts, three times each, after one cold call."""
-    from graph.landscape import landscape
-    from graph.overlap import Draft, check_draft
+    from graph.analysis.overlap import Draft, check_draft
+    from graph.model.landscape import landscape
 
     store = _fresh_store(args)
     started = time.perf_counter()
@@ -130,8 +130,8 @@ def draft(args: dict[str, Any]) -> dict[str, Any]:
 
 def pairs(args: dict[str, Any]) -> dict[str, Any]:
     """Time ``pairs`` on a freshly built landscape (its indexes included)."""
-    from graph.landscape import landscape
-    from graph.overlap import pairs as all_pairs
+    from graph.analysis.overlap import pairs as all_pairs
+    from graph.model.landscape import landscape
 
     store = _fresh_store(args)
     started = time.perf_counter()
@@ -147,9 +147,9 @@ def pairs(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def validate(args: dict[str, Any]) -> dict[str, Any]:
-    """Time ``validate_store`` (core shapes on graph.shacl_engine plus the gap rules), then each half alone."""
-    from graph.gaps import run_rules
-    from graph.validate import validate_shapes, validate_store
+    """Time ``validate_store`` (core shapes on graph.validation.engine plus the gap rules), then each half alone."""
+    from graph.validation.gaps import run_rules
+    from graph.validation.validate import validate_shapes, validate_store
 
     store = _fresh_store(args)
     started = time.perf_counter()
@@ -165,17 +165,17 @@ def validate(args: dict[str, Any]) -> dict[str, Any]:
     return {"time_s": total, "core_s": core, "gaps_s": gaps, "conforms": report.conforms, "counts": report.counts()}
 
 
-# Names an incremental validation API might have; the first one graph.validate defines is measured.
+# Names an incremental validation API might have; the first one graph.validation.validate defines is measured.
 INCREMENTAL = ("validate_document", "validate_documents", "validate_write", "validate_incremental", "revalidate")
 
 
 def incremental(args: dict[str, Any]) -> dict[str, Any]:
-    """Time validating one written document, if graph.validate offers a function for it."""
+    """Time validating one written document, if graph.validation.validate offers a function for it."""
     from rdflib import URIRef
 
-    from graph.validate import validate_store
+    from graph.validation.validate import validate_store
 
-    module = importlib.import_module("graph.validate")
+    module = importlib.import_module("graph.validation.validate")
     name = next((n for n in INCREMENTAL if callable(getattr(module, n, None))), None)
     if name is None:
         return {"status": "not implemented", "looked_for": list(INCREMENTAL)}
@@ -189,8 +189,9 @@ def incremental(args: dict[str, Any]) -> dict[str, Any]:
         except TypeError:
             continue
         times = repeat(lambda c=candidate: fn(*c), runs=20, budget=args["budget"])
-        return {"function": f"graph.validate.{name}{inspect.signature(fn)}", "warm": summary(times)}
-    return {"status": "error", "error": f"graph.validate.{name}{inspect.signature(fn)}: no known call worked"}
+        return {"function": f"graph.validation.validate.{name}{inspect.signature(fn)}", "warm": summary(times)}
+    where = f"graph.validation.validate.{name}{inspect.signature(fn)}"
+    return {"status": "error", "error": f"{where}: no known call worked"}
 
 
 STEPS = {

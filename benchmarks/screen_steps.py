@@ -16,8 +16,8 @@ def screen(args: dict[str, Any]) -> dict[str, Any]:
     The landscape and its scope index are the read model the service builds at load and
     keeps across requests, so they are timed apart from the pairing itself.
     """
-    from graph.landscape import landscape
-    from graph.scope_index import iter_shared_scope_pairs, scope_index
+    from graph.analysis.scope_index import iter_shared_scope_pairs, scope_index
+    from graph.model.landscape import landscape
 
     store = _fresh_store(args)
     started = time.perf_counter()

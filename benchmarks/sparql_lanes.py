@@ -39,7 +39,7 @@ def main() -> int:
     args = parser.parse_args()
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "graph.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
     command += ["--sparql-timeout", str(args.timeout)]
     env = {**os.environ, "PYTHONPATH": str(args.source)}
     server = subprocess.Popen(command, cwd=args.source, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -21,9 +21,9 @@ from typing import Any
 import pyoxigraph as ox
 from rdflib import Graph
 
-from graph import shacl_engine
-from graph import validate as v
-from graph.namespaces import SH
+from graph.store.namespaces import SH
+from graph.validation import engine as shacl_engine
+from graph.validation import validate as v
 
 Result = tuple[str, str | None, str, str, str, str, str | None]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from rdflib import Graph
 
-from graph.namespaces import Minter
-from graph.store import TripleBatch
+from graph.store.core import TripleBatch
+from graph.store.namespaces import Minter
 from loaders import rdf_file, spreadsheet, yaml_registry
 from loaders.records import RECORD_MAX_BYTES, Context, LoadError, Problem, check_file
 

@@ -20,8 +20,8 @@ import defusedxml
 import defusedxml.sax
 import pyoxigraph as ox
 
-from graph.namespaces import DCTERMS, PREFIXES, RDFS, SCHEMA, SKOS, Minter
-from graph.store import TripleBatch
+from graph.store.core import TripleBatch
+from graph.store.namespaces import DCTERMS, PREFIXES, RDFS, SCHEMA, SKOS, Minter
 from loaders.records import CONTROL, TEXT_LIMITS, Context, LoadError, Problem
 
 __all__ = ["FORMATS", "LITERAL_CHECK", "LITERAL_MAX", "STAGEABLE", "load", "refusal", "refuse_staged"]

@@ -12,9 +12,9 @@ from urllib.parse import urlsplit
 
 from rdflib import Graph, Literal, URIRef
 
-from graph.names import Names
-from graph.namespaces import DCTERMS, GD, ORG, RDF, RDFS, SCHEMA, SKOS, XSD, Minter, is_valid_id
-from graph.vocabulary import Scheme, Vocabulary
+from graph.model.names import Names
+from graph.model.vocabulary import Scheme, Vocabulary
+from graph.store.namespaces import DCTERMS, GD, ORG, RDF, RDFS, SCHEMA, SKOS, XSD, Minter, is_valid_id
 
 __all__ = [
     "CONTROL",

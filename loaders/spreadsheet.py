@@ -17,8 +17,8 @@ from typing import Any
 
 from rdflib import Graph
 
-from graph.namespaces import Minter
-from graph.vocabulary import vocabulary
+from graph.model.vocabulary import vocabulary
+from graph.store.namespaces import Minter
 from loaders.records import DOCUMENT_FIELDS, Context, LoadError, Problem, RecordConverter
 
 __all__ = ["COLUMNS", "MAX_ROWS", "MAX_SHEET_TAGS", "MAX_UNPACKED_BYTES", "REQUIRED", "load", "rows"]

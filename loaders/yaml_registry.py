@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from graph.namespaces import Minter
-from graph.vocabulary import vocabulary
+from graph.model.vocabulary import vocabulary
+from graph.store.namespaces import Minter
 from loaders.records import RECORD_MAX_BYTES, Context, LoadError, Problem, RecordConverter, check_file
 
 __all__ = ["REGISTRY_DIR", "declared_ids", "load", "read"]

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.ingest import ensure_seeded, load_files, vocabulary_writes
-from graph.landscape import landscape
-from graph.store import Store, open_store
-from graph.synth import write_synthetic
+from graph.model.landscape import landscape
+from graph.store.core import Store, open_store
+from loaders.ingest import ensure_seeded, load_files, vocabulary_writes
+from loaders.synth import write_synthetic
 
 DATA = Path(__file__).parent / "data"
 

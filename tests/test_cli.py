@@ -14,7 +14,7 @@ DATA = Path(__file__).parent / "data" / "loaders"
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args],
+        [sys.executable, "-m", "api.cli", *args],
         capture_output=True,
         text=True,
         timeout=300,

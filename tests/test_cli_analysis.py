@@ -9,10 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from graph.store.core import QUERIES
+
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args],
+        [sys.executable, "-m", "api.cli", *args],
         capture_output=True,
         text=True,
         timeout=300,
@@ -56,7 +58,7 @@ def test_check_draft_with_an_unknown_code_exits_2_naming_it(tmp_path: Path) -> N
 
 
 def test_csv_output_defuses_spreadsheet_formulas(capsys) -> None:  # type: ignore[no-untyped-def]
-    from graph.cli import _emit
+    from api.cli import _emit
 
     _emit(
         [{"title": '=HYPERLINK("http://example.org")', "id": "@x", "n": 3}],
@@ -80,15 +82,15 @@ def test_evaluate_reports_precision_and_recall() -> None:
 
 def test_ownership_as_of_a_date_follows_the_sundk_merger(tmp_path: Path) -> None:
     """A document owned by RKKP is held by SundK once the merger took effect (2025-01-01)."""
-    from graph.ingest import ensure_seeded, load_files
-    from graph.store import open_store
+    from graph.store.core import open_store
+    from loaders.ingest import ensure_seeded, load_files
 
     store = open_store("memory")
     ensure_seeded(store)
     doc = tmp_path / "rkkp-doc.csv"
     doc.write_text("id,title,kind,owners,disease_areas,status\nrkkp-test-doc,Testdokument,Other,rkkp,F32,published\n")
     load_files(store, [doc], progress=False)
-    query = (Path(__file__).parent.parent / "graph" / "queries" / "examples" / "owners_as_of_date.rq").read_text()
+    query = (QUERIES / "examples" / "owners_as_of_date.rq").read_text()
 
     def holder(day: str) -> set[str]:
         rows = store.select(query.replace('"2025-06-01"', f'"{day}"'))

@@ -61,7 +61,7 @@ def write_xlsx(path: Path, prefix: str) -> Path:
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args], capture_output=True, text=True, timeout=300, check=False, cwd=cwd
+        [sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, timeout=300, check=False, cwd=cwd
     )
 
 

@@ -11,8 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import LandscapeDep
 from api.schemas import CoverageReport, CoverageRow, DiseaseAreaNode
-from graph import views
-from graph.landscape import MISSING
+from graph.analysis import views
+from graph.model.landscape import MISSING
 
 router = APIRouter(tags=["coverage"])
 

@@ -16,13 +16,14 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import LandscapeDep, StoreDep
 from api.negotiation import RDF_TYPES, preferred
 from api.schemas import DocumentList, DocumentOut, refusals
-from graph import document_page, edits, views
-from graph.landscape import MISSING, Document, Landscape
-from graph.store import Store, serialise
+from graph.analysis import document_page, views
+from graph.model.landscape import MISSING, Document, Landscape
+from graph.store.core import Store, serialise
+from loaders import edits
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent / "templates")
-DESCRIBE = (Path(__file__).resolve().parents[2] / "graph" / "queries" / "document_description.rq").read_text(
+DESCRIBE = (Path(__file__).resolve().parents[2] / "graph" / "store" / "queries" / "document_description.rq").read_text(
     encoding="utf-8"
 )
 DocumentId = Annotated[

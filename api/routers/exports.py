@@ -10,9 +10,9 @@ from fastapi.responses import Response
 
 from api.deps import LandscapeDep, StoreDep
 from api.schemas import refusals
-from graph import exports, overlap, overlap_network, planning, views
-from graph.gaps import rules
-from graph.landscape import Landscape
+from graph.analysis import exports, overlap, overlap_network, planning, views
+from graph.model.landscape import Landscape
+from graph.validation.gaps import rules
 
 router = APIRouter(prefix="/exports", tags=["exports"])
 

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from api.deps import LandscapeDep, StoreDep
 from api.schemas import GapItem, GapList
-from graph import views
-from graph.gaps import rules
+from graph.analysis import views
+from graph.validation.gaps import rules
 
 router = APIRouter(prefix="/gaps", tags=["gaps"])
 RULES = "|".join(rule.name for rule in rules())

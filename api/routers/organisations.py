@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path
 
 from api.deps import LandscapeDep, StoreDep
 from api.schemas import OrganisationDetail, OrganisationList, OrganisationOut, refusals
-from graph import views
+from graph.analysis import views
 
 router = APIRouter(prefix="/organisations", tags=["organisations"])
 

@@ -20,9 +20,9 @@ from api.schemas import (
     OwnerPair,
     refusals,
 )
-from graph import overlap, views
-from graph.landscape import Landscape
-from graph.scope_index import has_scope_index
+from graph.analysis import overlap, views
+from graph.analysis.scope_index import has_scope_index
+from graph.model.landscape import Landscape
 
 router = APIRouter(prefix="/overlaps", tags=["overlaps"])
 Relation = Literal["duplicate", "overlap", "complementary", "supersedes"]

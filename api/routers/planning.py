@@ -1,7 +1,7 @@
 """The planning pages: matrix and gaps, cell lists, overlaps between owners, draft check, SPARQL.
 
-Each handler calls the same functions as the JSON routes (``graph.views``, ``graph.overlap``,
-``graph.planning``) and renders a template; the pages work without JavaScript, which only adds
+Each handler calls the same functions as the JSON routes (``graph.analysis.views``, ``graph.analysis.overlap``,
+``graph.analysis.planning``) and renders a template; the pages work without JavaScript, which only adds
 expanding rows, the cell dialog and sorting.
 """
 
@@ -17,11 +17,11 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import LandscapeDep, StoreDep
-from graph import document_page, overlap, planning, views
-from graph.exports import STATE_LABELS
-from graph.gaps import rules
-from graph.overlap_network import cluster_network, network_svg
-from graph.sparql import examples
+from graph.analysis import document_page, overlap, planning, views
+from graph.analysis.exports import STATE_LABELS
+from graph.analysis.overlap_network import cluster_network, network_svg
+from graph.store.sparql import examples
+from graph.validation.gaps import rules
 
 __all__ = ["router", "templates"]
 

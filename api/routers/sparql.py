@@ -14,8 +14,8 @@ from pydantic import BaseModel
 from api.deps import StoreDep
 from api.negotiation import acceptable
 from api.schemas import refusals
-from graph import sparql
-from graph.sparql import SparqlService
+from graph.store import sparql
+from graph.store.sparql import SparqlService
 
 __all__ = ["router", "shutdown"]
 
@@ -63,7 +63,7 @@ MAX_BODY_BYTES = 1024 * 1024
 
 
 class Example(BaseModel):
-    """A shipped query from ``graph/queries``."""
+    """A shipped query from ``graph/store/queries``."""
 
     name: str
     title: str
@@ -250,5 +250,5 @@ async def _body(request: Request) -> bytes:
 
 @router.get("/examples", summary="List the example queries")
 def read_examples() -> Examples:
-    """Return the queries shipped in ``graph/queries``, each runnable as-is."""
+    """Return the queries shipped in ``graph/store/queries``, each runnable as-is."""
     return Examples(items=[Example(**vars(example)) for example in sparql.examples()])

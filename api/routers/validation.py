@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from api.deps import LandscapeDep, StoreDep
 from api.negotiation import preferred
 from api.schemas import ValidationReport, ValidationResultOut
-from graph.validate import validate_store
+from graph.validation.validate import validate_store
 
 router = APIRouter(prefix="/validation", tags=["validation"])
 

@@ -21,12 +21,12 @@ from api.auth import Principal, require
 from api.deps import StoreDep
 from api.routers.documents import document_out
 from api.schemas import DocumentOut, LinkOut, OrganisationOut, refusals
-from graph import edits, views
-from graph.ingest import GraphTaken, load_files
-from graph.landscape import landscape
-from graph.overlap import RELATIONS, compare
-from graph.store import serialise
-from loaders import LIMITS, LOADERS, MAX_BYTES, LoadError
+from graph.analysis import views
+from graph.analysis.overlap import RELATIONS, compare
+from graph.model.landscape import landscape
+from graph.store.core import serialise
+from loaders import LIMITS, LOADERS, MAX_BYTES, LoadError, edits
+from loaders.ingest import GraphTaken, load_files
 from loaders.records import TEXT_LIMITS
 
 router = APIRouter(tags=["writes"])

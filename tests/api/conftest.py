@@ -34,7 +34,7 @@ def start_server(*args: str, env: dict[str, str] | None = None) -> tuple[subproc
         [
             sys.executable,
             "-m",
-            "graph.cli",
+            "api.cli",
             "serve",
             "--host",
             "127.0.0.1",

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from graph.store import Store
+from graph.store.core import Store
 
 pytestmark = pytest.mark.slow
 

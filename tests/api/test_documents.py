@@ -14,7 +14,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS
 
-from graph.store import Store
+from graph.store.core import Store
 
 pytestmark = pytest.mark.slow
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from graph.store import Store
+from graph.store.core import Store
 from tests.api.conftest import start_server
 
 

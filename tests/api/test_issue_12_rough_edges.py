@@ -17,7 +17,7 @@ import httpx
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, timeout=300, check=False
     )
 
 

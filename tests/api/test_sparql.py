@@ -456,7 +456,7 @@ def test_result_over_the_row_limit_is_400_naming_the_limit(limited_server: str) 
 
 
 def test_every_example_runs_as_is_and_returns_rows(server: str, registry_store) -> None:  # type: ignore[no-untyped-def]
-    from graph.gaps import run_rules
+    from graph.validation.gaps import run_rules
 
     items = httpx.get(f"{server}/sparql/examples", timeout=10).json()["items"]
     names = {item["name"] for item in items}

@@ -6,9 +6,9 @@ import hashlib
 
 from rdflib import Graph
 
-from graph import edits
-from graph.landscape import landscape
-from graph.store import Store
+from graph.model.landscape import landscape
+from graph.store.core import Store
+from loaders import edits
 
 
 def _serialised_etag(store: Store, doc_id: str) -> str:

@@ -1,4 +1,4 @@
-"""graph.gaps: one run of each SHACL-SPARQL gap rule finds exactly what a strict SHACL engine (pyshacl-turbo) finds."""
+"""Gap rules: one run of each SHACL-SPARQL gap rule finds exactly what a strict SHACL engine (pyshacl-turbo) finds."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pytest
 from pyshacl_turbo import validate as turbo_validate
 from rdflib import Graph, URIRef
 
-from graph.gaps import GAP_SHAPES_DIR, GapResult, rules, run_rules
-from graph.ingest import load_files, vocabulary_writes
-from graph.namespaces import GD, RDF, SH
-from graph.store import Store, open_store
-from graph.vocabulary import vocabulary
+from graph.model.vocabulary import vocabulary
+from graph.store.core import Store, open_store
+from graph.store.namespaces import GD, RDF, SH
+from graph.validation.gaps import GAP_SHAPES_DIR, GapResult, rules, run_rules
+from loaders.ingest import load_files, vocabulary_writes
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "gaps"
 FIXTURES = sorted(p for p in DATA.iterdir() if p.suffix in (".yaml", ".ttl"))

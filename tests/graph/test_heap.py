@@ -5,10 +5,10 @@ from __future__ import annotations
 import gc
 import weakref
 
-from graph.heap import settle
-from graph.landscape import landscape
-from graph.scope_index import scope_index
-from graph.store import Store
+from graph.analysis.scope_index import scope_index
+from graph.model.heap import settle
+from graph.model.landscape import landscape
+from graph.store.core import Store
 
 
 class _Model:

@@ -13,8 +13,8 @@ import pytest
 from pyshacl_turbo import validate as turbo_validate
 from rdflib import Graph
 
-from graph.gaps import GAP_SHAPES_DIR, rules, run_rules
-from graph.store import Store
+from graph.store.core import Store
+from graph.validation.gaps import GAP_SHAPES_DIR, rules, run_rules
 from tests.graph.test_gaps import SCENARIOS, _store, _turbo
 
 BEFORE = Path(__file__).resolve().parent.parent / "data" / "issue-20"

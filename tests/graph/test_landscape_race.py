@@ -15,11 +15,11 @@ from typing import Any
 
 import pytest
 
-import graph.landscape
-from graph import edits
-from graph.ingest import ensure_seeded
-from graph.landscape import landscape
-from graph.store import Store, open_store
+import graph.model.landscape
+from graph.model.landscape import landscape
+from graph.store.core import Store, open_store
+from loaders import edits
+from loaders.ingest import ensure_seeded
 
 
 def _document(doc_id: str) -> dict[str, object]:
@@ -44,7 +44,7 @@ def test_a_document_written_during_a_landscape_build_is_in_the_next_landscape(
         landscape(store)
         if build == "_update":  # a first write, so the next build is an update, not a full load
             edits.save_record(store, "document", _document("first-write"), "alice", creating=True)
-        original: Callable[..., Any] = getattr(graph.landscape, build)
+        original: Callable[..., Any] = getattr(graph.model.landscape, build)
         wrote: list[str] = []
 
         def build_then_write(*args: Any) -> Any:
@@ -54,7 +54,7 @@ def test_a_document_written_during_a_landscape_build_is_in_the_next_landscape(
                 edits.save_record(store, "document", _document("meanwhile"), "bob", creating=True)
             return built
 
-        monkeypatch.setattr(graph.landscape, build, build_then_write)
+        monkeypatch.setattr(graph.model.landscape, build, build_then_write)
         if build == "_load":
             store.cache.clear()  # as after a large load: the next reader builds from scratch
         landscape(store)  # the build that the write overtakes

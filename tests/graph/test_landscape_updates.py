@@ -8,13 +8,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from graph import edits, views
-from graph.ingest import ensure_seeded, load_files
-from graph.landscape import Landscape, _load, landscape
-from graph.overlap import Draft, candidate_mask, check_draft
-from graph.scope_index import scope_index, shared_scope_pairs
-from graph.store import Store, open_store
-from graph.synth import write_synthetic
+from graph.analysis import views
+from graph.analysis.overlap import Draft, candidate_mask, check_draft
+from graph.analysis.scope_index import scope_index, shared_scope_pairs
+from graph.model.landscape import Landscape, _load, landscape
+from graph.store.core import Store, open_store
+from loaders import edits
+from loaders.ingest import ensure_seeded, load_files
+from loaders.synth import write_synthetic
 
 DRAFTS = [
     Draft(title="Behandling af depression hos voksne", disease_areas=["F32"], topics=["treatment"]),

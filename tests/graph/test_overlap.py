@@ -1,4 +1,4 @@
-"""graph.overlap: pairs classified as coordinators define them, found by index, and draft checks."""
+"""graph.analysis.overlap: pairs classified as coordinators define them, found by index, and draft checks."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.ingest import load_files, vocabulary_writes
-from graph.landscape import Landscape, landscape
-from graph.overlap import (
+from graph.analysis.overlap import (
     RELATIONS,
     Comparison,
     Draft,
@@ -22,7 +20,9 @@ from graph.overlap import (
     owner_summary,
     pairs,
 )
-from graph.store import Store, open_store
+from graph.model.landscape import Landscape, landscape
+from graph.store.core import Store, open_store
+from loaders.ingest import load_files, vocabulary_writes
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "overlap"
 ICD10 = "https://w3id.org/retningsgraf/icd10/"

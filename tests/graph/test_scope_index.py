@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 import yaml
 
-from graph.ingest import ensure_seeded, load_files
-from graph.landscape import Landscape, landscape
-from graph.overlap import Draft, _bonus, _candidates, candidate_mask, check_draft, compare, draft_document
-from graph.scope_index import scope_index
-from graph.store import Store, open_store
-from graph.synth import write_synthetic
+from graph.analysis.overlap import Draft, _bonus, _candidates, candidate_mask, check_draft, compare, draft_document
+from graph.analysis.scope_index import scope_index
+from graph.model.landscape import Landscape, landscape
+from graph.store.core import Store, open_store
+from loaders.ingest import ensure_seeded, load_files
+from loaders.synth import write_synthetic
 
 EVALUATION = Path(__file__).parents[1] / "data" / "evaluation" / "drafts.yaml"
 EXTRA_DRAFTS = [
@@ -94,8 +94,8 @@ def test_index_scores_every_document_as_compare_does(registry_store: Store) -> N
 
 
 def test_one_documents_pairs_are_its_pairs_in_the_whole_landscape(registry_store: Store) -> None:
-    from graph.landscape import _load
-    from graph.overlap import pairs, related
+    from graph.analysis.overlap import pairs, related
+    from graph.model.landscape import _load
 
     everything = pairs(_load(registry_store))
     fresh = _load(registry_store)  # no pairs cached: related() must find them from the document's side
@@ -110,7 +110,7 @@ def test_one_documents_pairs_are_its_pairs_in_the_whole_landscape(registry_store
 def test_overlap_screen_finds_the_pairs_the_sparql_self_join_finds(
     which: str, registry_store: Store, synthetic_store: Store
 ) -> None:
-    from graph.scope_index import shared_scope_pairs
+    from graph.analysis.scope_index import shared_scope_pairs
 
     store = registry_store if which == "registry" else synthetic_store
     index = scope_index(landscape(store))
@@ -121,7 +121,7 @@ def test_overlap_screen_finds_the_pairs_the_sparql_self_join_finds(
     assert set(found) == expected
     assert expected  # the landscape has such pairs: an empty answer would prove nothing
     # In many small pieces (the way 100,000 documents go through), the same pairs, each once.
-    from graph.scope_index import iter_shared_scope_pairs
+    from graph.analysis.scope_index import iter_shared_scope_pairs
 
     pieces = list(iter_shared_scope_pairs(index, chunk=len(expected) // 20 + 1))
     assert len(pieces) > 5

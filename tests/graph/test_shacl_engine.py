@@ -1,4 +1,4 @@
-"""graph.shacl_engine: the same validation results as pySHACL, on every shape fixture and on the registry."""
+"""graph.validation.engine: the same validation results as pySHACL, on every shape fixture and on the registry."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from graph import shacl_engine
-from graph.ingest import ensure_seeded, load_files
-from graph.store import GraphWrite, Store, open_store
-from graph.validate import validate, validate_shapes, validate_store
+from graph.store.core import GraphWrite, Store, open_store
+from graph.validation import engine as shacl_engine
+from graph.validation.validate import validate, validate_shapes, validate_store
+from loaders.ingest import ensure_seeded, load_files
 
 SHAPES_DATA = Path(__file__).resolve().parent.parent / "data" / "shapes"
 FIXTURES = sorted(SHAPES_DATA.glob("*/*.ttl"))

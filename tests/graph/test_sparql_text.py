@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 import pytest
 
-from graph.sparql import query_dataset, syntax_message
+from graph.store.sparql import query_dataset, syntax_message
 
 
 def test_from_graphs_are_read_through_prefixes_base_and_escapes() -> None:

@@ -7,10 +7,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from graph.ingest import ensure_seeded, load_files
-from graph.landscape import landscape
-from graph.store import Store, open_store
-from graph.validate import validate
+from graph.model.landscape import landscape
+from graph.store.core import Store, open_store
+from graph.validation.validate import validate
+from loaders.ingest import ensure_seeded, load_files
 
 
 def synth(out: Path, documents: int, seed: int) -> None:
@@ -18,7 +18,7 @@ def synth(out: Path, documents: int, seed: int) -> None:
         [
             sys.executable,
             "-m",
-            "graph.cli",
+            "api.cli",
             "synth",
             "--documents",
             str(documents),

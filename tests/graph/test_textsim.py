@@ -1,4 +1,4 @@
-"""graph.textsim: Danish titles meet across inflection, compounds and hyphen ellipsis."""
+"""graph.model.textsim: Danish titles meet across inflection, compounds and hyphen ellipsis."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from graph.textsim import TermIndex, terms
+from graph.model.textsim import TermIndex, terms
 
 # Titles as coordinators write them; "Misbrug ..." puts "misbrug" in the lexicon, as registries do.
 CORPUS = [

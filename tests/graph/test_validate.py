@@ -1,4 +1,4 @@
-"""graph.validate: every shape fires on its invalid fixtures, and only there; report helpers."""
+"""graph.validation.validate: every shape fires on its invalid fixtures, and only there; report helpers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
-from graph.namespaces import GD, ICD10_SCHEME, ORG, SKOS, STATUS
-from graph.validate import (
+from graph.store.namespaces import GD, ICD10_SCHEME, ORG, SKOS, STATUS
+from graph.validation.validate import (
     ONTOLOGY_DIR,
     ValidationReport,
     format_json,

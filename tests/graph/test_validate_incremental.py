@@ -1,4 +1,4 @@
-"""graph.validate incremental validation: after a write, the same results as a fresh full validation."""
+"""graph.validation.validate incremental validation: after a write, the same results as a fresh full validation."""
 
 from __future__ import annotations
 
@@ -7,15 +7,15 @@ from collections.abc import Iterator
 import pytest
 from rdflib import Graph, URIRef
 
-from graph.ingest import ensure_seeded
-from graph.store import GraphWrite, Store, open_store
-from graph.validate import (
+from graph.store.core import GraphWrite, Store, open_store
+from graph.validation.validate import (
     ValidationReport,
     refresh_after_write,
     touched,
     validate_document,
     validate_store,
 )
+from loaders.ingest import ensure_seeded
 
 DOC = URIRef("https://w3id.org/retningsgraf/document/incremental-test")
 GRAPH = URIRef("https://w3id.org/retningsgraf/graph/documents/incremental-test")

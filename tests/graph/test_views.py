@@ -1,4 +1,4 @@
-"""graph.views: hierarchical filters, validity on a day, and coverage of the planning areas."""
+"""graph.analysis.views: hierarchical filters, validity on a day, and coverage of the planning areas."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from graph.gaps import run_rules
-from graph.ingest import load_files, vocabulary_writes
-from graph.landscape import Landscape, landscape
-from graph.store import Store, open_store
-from graph.views import FilterError, Filters, coverage, filter_documents, gaps
+from graph.analysis.views import FilterError, Filters, coverage, filter_documents, gaps
+from graph.model.landscape import Landscape, landscape
+from graph.store.core import Store, open_store
+from graph.validation.gaps import run_rules
+from loaders.ingest import load_files, vocabulary_writes
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

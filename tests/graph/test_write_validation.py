@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from graph import edits
-from graph.ingest import ensure_seeded
-from graph.store import Store, open_store
-from graph.validate import ValidationReport, validate_store
+from graph.store.core import Store, open_store
+from graph.validation.validate import ValidationReport, validate_store
+from loaders import edits
+from loaders.ingest import ensure_seeded
 
 
 def fresh(store: Store) -> list[object]:

@@ -115,7 +115,7 @@ def answered(request: pytest.FixtureRequest) -> Answer:
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     """Run ``retningsgraf`` as a user does."""
     return subprocess.run(
-        [sys.executable, "-m", "graph.cli", *args], capture_output=True, text=True, timeout=120, check=False
+        [sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, timeout=120, check=False
     )
 
 

@@ -1,6 +1,6 @@
 """Hostile RDF, YAML and spreadsheet files: refused whole with a clear reason, nothing read or fetched.
 
-Each corpus file is one case, run through ``graph.ingest.load_files`` (the store must be
+Each corpus file is one case, run through ``loaders.ingest.load_files`` (the store must be
 exactly as before) and through the ``retningsgraf load`` command (exit 2, the file and the
 reason on stderr).  The bombs are loaded once more in a separate process whose peak memory
 and time are measured.
@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-import graph.cli
-from graph.ingest import ensure_seeded, load_files
-from graph.store import Store, open_store
+import api.cli
+from graph.store.core import Store, open_store
 from loaders import LoadError
+from loaders.ingest import ensure_seeded, load_files
 from tests.hostile.conftest import Answer, Listener, Secret
 from tests.hostile.corpus import FILE_CASES, FileCase
 
@@ -104,9 +104,9 @@ def test_cli_load_exits_2_naming_the_file_and_reason(
 ) -> None:
     # The command runs in this process on the already seeded store (seeding costs a second a run);
     # the --store it names only gets past the refusal of a load into memory.
-    monkeypatch.setattr(graph.cli, "_open", lambda spec: seeded)
+    monkeypatch.setattr(api.cli, "_open", lambda spec: seeded)
     path = corpus_files(case)
-    code = graph.cli.main(["load", "--store", "oxigraph:never-opened", str(path)])
+    code = api.cli.main(["load", "--store", "oxigraph:never-opened", str(path)])
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith(f"retningsgraf: {path}: refused, nothing was loaded")

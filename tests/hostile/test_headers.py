@@ -10,9 +10,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from api.cli import build_parser
 from api.main import operator_settings
 from api.security import DATA_POLICY, PAGE_POLICY, cors_origins_from_env
-from graph.cli import build_parser
 from tests.api.conftest import start_server, stop
 
 pytestmark = pytest.mark.slow

@@ -8,10 +8,10 @@ import pytest
 from openpyxl import Workbook
 from rdflib import Literal, URIRef
 
-from graph.ingest import load_files
-from graph.namespaces import DCTERMS, GD, ICD10, ORG, PROV, SCHEMA, STATUS, XSD
-from graph.store import Store
+from graph.store.core import Store
+from graph.store.namespaces import DCTERMS, GD, ICD10, ORG, PROV, SCHEMA, STATUS, XSD
 from loaders import LoadError
+from loaders.ingest import load_files
 
 DATA = Path(__file__).parent.parent / "data" / "loaders"
 DOC = "https://w3id.org/retningsgraf/document/"

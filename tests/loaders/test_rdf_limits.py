@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from graph.ingest import load_files
-from graph.store import open_store
+from graph.store.core import open_store
 from loaders import LoadError
+from loaders.ingest import load_files
 
 TITLE = "<http://purl.org/dc/terms/title>"
 

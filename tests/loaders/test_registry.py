@@ -6,8 +6,8 @@ from collections import Counter
 
 from rdflib import URIRef
 
-from graph.landscape import landscape
-from graph.store import Store
+from graph.model.landscape import landscape
+from graph.store.core import Store
 
 # Every DMPG guideline the seed documents name, published, in consultation, in development or
 # planned (shared/seeds/001 and 002), with the title exactly as the seed writes it.

@@ -13,8 +13,8 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
-from graph.store import Store
-from graph.validate import SHAPES_DIR
+from graph.store.core import Store
+from graph.validation.validate import SHAPES_DIR
 
 INVALID = Path(__file__).resolve().parent.parent / "data" / "shapes" / "invalid"
 # The gap rules' fixtures are scenarios named by rule (tests/data/gaps/README.md), run by tests/graph/test_gaps.py.

@@ -18,9 +18,9 @@ from defusedxml import ElementTree
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
-from graph.exports import safe_cell, to_csv, to_xlsx
-from graph.namespaces import GD, RDF
-from graph.vocabulary import KINDS
+from graph.analysis.exports import safe_cell, to_csv, to_xlsx
+from graph.model.vocabulary import KINDS
+from graph.store.namespaces import GD, RDF
 
 pytestmark = pytest.mark.slow
 

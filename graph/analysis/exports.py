@@ -1,8 +1,8 @@
 """Files and pictures made from the analyses: CSV, XLSX and SVG for planners' own tools.
 
 Every export takes what the JSON API answers (the planning matrix built on
-:func:`graph.views.coverage`, the gaps of :func:`graph.views.gaps`) and only changes its form;
-the overlap network is in :mod:`graph.overlap_network`.
+:func:`graph.analysis.views.coverage`, the gaps of :func:`graph.analysis.views.gaps`) and only changes its form;
+the overlap network is in :mod:`graph.analysis.overlap_network`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from graph.planning import STATES, Matrix
+from graph.analysis.planning import STATES, Matrix
 
 __all__ = [
     "STATE_COLOURS",

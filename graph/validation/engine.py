@@ -27,8 +27,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
-from graph.namespaces import RDF, SH
-from graph.store import from_ox, to_ox
+from graph.store.core import from_ox, to_ox
+from graph.store.namespaces import RDF, SH
 
 __all__ = ["Compiled", "Finding", "UnsupportedShape", "compile_shapes", "evaluate"]
 
@@ -132,10 +132,10 @@ def compile_shapes(graph: Graph) -> Compiled:
             if p in _DESCRIPTIVE:
                 continue
             if p not in _COMPONENTS:
-                raise UnsupportedShape(f"{node}: {p} is not implemented by graph.shacl_engine")
+                raise UnsupportedShape(f"{node}: {p} is not implemented by graph.validation.engine")
             shape.constraints.append((p, _parameter(graph, node, p, o, build)))
         if (node, SH.deactivated, Literal(True)) in graph:
-            raise UnsupportedShape(f"{node}: sh:deactivated is not implemented by graph.shacl_engine")
+            raise UnsupportedShape(f"{node}: sh:deactivated is not implemented by graph.validation.engine")
         shape.properties = [build(p) for p in sorted(graph.objects(node, SH.property))]
         return shape
 
@@ -187,7 +187,7 @@ def _sparql_constraint(graph: Graph, shape: Node, constraint: Node) -> tuple[Nod
             raise UnsupportedShape(f"{shape}: $PATH in a node shape")
         text = text.replace("$PATH", _sparql_path(graph, path))
     if re.search(r"\$(?!this\b)\w+", text):
-        raise UnsupportedShape(f"{shape}: only $this and $PATH are pre-bound by graph.shacl_engine")
+        raise UnsupportedShape(f"{shape}: only $this and $PATH are pre-bound by graph.validation.engine")
     return constraint, "\n".join(sorted(prefixes)) + "\n" + text.replace("$this", "?this")
 
 
@@ -436,7 +436,7 @@ def _conforming(parameter: URIRef, argument: Any, values: set[Node], data: _Data
         return {v for v in values if not isinstance(v, ox.BlankNode) and argument.search(_lexical(v))}
     if parameter == SH.datatype:
         return {v for v in values if _ox_has_datatype(v, argument)}
-    raise UnsupportedShape(f"{parameter} is not implemented by graph.shacl_engine")
+    raise UnsupportedShape(f"{parameter} is not implemented by graph.validation.engine")
 
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -19,7 +19,7 @@ here and given to Oxigraph explicitly, so a default graph of several graphs is m
 set too.  A query still running after `SHORT_SECONDS` is a long one; one worker is always
 kept from long queries, so a short query never waits behind runaways.
 
-A spawned worker imports the parent's ``__main__`` module again (``graph.cli`` under
+A spawned worker imports the parent's ``__main__`` module again (``api.cli`` under
 ``retningsgraf serve``), as ``multiprocessing`` spawn always does, so a script that starts
 a service must guard its body with ``if __name__ == "__main__"``.
 
@@ -46,12 +46,12 @@ from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
-from graph.gaps import rules as gap_rules
+from graph.validation.gaps import rules as gap_rules
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
-    from graph.store import Store
+    from graph.store.core import Store
 
 __all__ = [
     "GRAPH_TYPES",
@@ -73,7 +73,7 @@ __all__ = [
     "syntax_message",
 ]
 
-QUERIES = Path(__file__).parent / "queries" / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "queries" / "examples"
 # Media types offered, default first.  Results are for SELECT and ASK, graphs for CONSTRUCT
 # and DESCRIBE.  ``application/json`` means the SPARQL JSON results or JSON-LD.
 RESULT_TYPES = (
@@ -131,7 +131,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class Example:
-    """One shipped query from ``graph/queries``: its file stem, leading comments and text."""
+    """One shipped query from ``graph/store/queries``: its file stem, leading comments and text."""
 
     name: str
     title: str
@@ -143,7 +143,7 @@ class Example:
 def examples() -> tuple[Example, ...]:
     """Return the shipped example queries, titled by their first ``#`` line."""
     found = []
-    for path in sorted(QUERIES.glob("*.rq")):
+    for path in sorted(EXAMPLES.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
         comments = []
         for line in text.splitlines():
@@ -559,7 +559,7 @@ class SparqlService:
         workers: int = 3,
         fingerprint: Callable[[], Hashable] | None = None,
     ) -> None:
-        from graph.namespaces import PREFIXES  # not at module level: spawned workers skip rdflib
+        from graph.store.namespaces import PREFIXES  # not at module level: spawned workers skip rdflib
 
         self.store, self.timeout, self.max_rows = store, timeout, max_rows
         self.short = min(SHORT_SECONDS, timeout)

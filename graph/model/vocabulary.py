@@ -9,8 +9,8 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 
-from graph.names import Names
-from graph.namespaces import (
+from graph.model.names import Names
+from graph.store.namespaces import (
     GD,
     ICD10_SCHEME,
     POPULATION_SCHEME,
@@ -22,7 +22,7 @@ from graph.namespaces import (
 
 __all__ = ["ONTOLOGY_DIR", "Vocabulary", "vocabulary", "vocabulary_files"]
 
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+ONTOLOGY_DIR = Path(__file__).resolve().parents[2] / "ontology"
 
 # The nine kinds of guiding document, by the exact local names the design card fixes.
 KINDS = (

@@ -16,9 +16,9 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph.namespaces import RDF, SH
-from graph.store import Store
-from graph.vocabulary import ONTOLOGY_DIR
+from graph.model.vocabulary import ONTOLOGY_DIR
+from graph.store.core import Store
+from graph.store.namespaces import RDF, SH
 
 __all__ = ["GAP_SHAPES_DIR", "GapResult", "Rule", "rules", "run_rules"]
 

@@ -14,12 +14,12 @@ from typing import Any
 
 from rdflib import URIRef
 
-from graph.gaps import GapResult, run_rules
-from graph.landscape import QUERIES, Document, Landscape
-from graph.namespaces import GD, ORG, RDFS, SKOS
-from graph.overlap import RELATIONS, Comparison, pairs
-from graph.store import Store
-from graph.vocabulary import KINDS
+from graph.analysis.overlap import RELATIONS, Comparison, pairs
+from graph.model.landscape import Document, Landscape
+from graph.model.vocabulary import KINDS
+from graph.store.core import QUERIES, Store
+from graph.store.namespaces import GD, ORG, RDFS, SKOS
+from graph.validation.gaps import GapResult, run_rules
 
 __all__ = [
     "FilterError",
@@ -73,7 +73,7 @@ def _concept(land: Landscape, field_name: str, value: str) -> str:
 
 
 def resolve_owner(land: Landscape, value: str) -> str:
-    """Return the id of the organisation named by id, name, abbreviation or English name (see ``graph.names``)."""
+    """Return the id of the organisation named by id, name, abbreviation or English name (see ``graph.model.names``)."""
     found = land.owner_id(value)
     if found is None:
         raise FilterError("owner", value, land.unknown_owner(value))

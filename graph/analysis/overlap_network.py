@@ -1,6 +1,6 @@
 """The overlap network: related documents and their owners, and overlap clusters with their owners.
 
-Built with networkx from :mod:`graph.overlap` (the pairs and clusters of GET /overlaps), written
+Built with networkx from :mod:`graph.analysis.overlap` (the pairs and clusters of GET /overlaps), written
 as GraphML for Gephi or yEd, and drawn as SVG for the overlap page with networkx's layout.
 """
 
@@ -14,8 +14,8 @@ from typing import Any
 
 import networkx as nx
 
-from graph import overlap
-from graph.landscape import Landscape
+from graph.analysis import overlap
+from graph.model.landscape import Landscape
 
 __all__ = ["cluster_network", "network_svg", "overlap_graph", "to_graphml"]
 

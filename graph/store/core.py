@@ -17,7 +17,10 @@ import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph.namespaces import DCTERMS, GD, PREFIXES, Minter, default_base
+from graph.store.namespaces import DCTERMS, GD, PREFIXES, Minter, default_base
+
+#: Every SPARQL query the code runs is a named file here (examples/ holds the ones users are shown).
+QUERIES = Path(__file__).resolve().parent / "queries"
 
 __all__ = [
     "PENDING",
@@ -598,7 +601,7 @@ def open_store(spec: str, minter: Minter | None = None) -> Store:
     if spec.startswith("oxigraph:") and len(spec) > len("oxigraph:"):
         return OxigraphStore(Path(spec.removeprefix("oxigraph:")), minter)
     if spec.startswith("sparql:") and len(spec) > len("sparql:"):
-        from graph.remote import SparqlStore  # only remote mode needs an HTTP client
+        from graph.store.remote import SparqlStore  # only remote mode needs an HTTP client
 
         query_url, _, update_url = spec.removeprefix("sparql:").partition(",")
         return SparqlStore(query_url, update_url or None, minter)

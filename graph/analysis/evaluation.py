@@ -9,12 +9,12 @@ from typing import Any
 
 import yaml
 
-from graph.landscape import Landscape
-from graph.overlap import Draft, check_draft, compare
+from graph.analysis.overlap import Draft, check_draft, compare
+from graph.model.landscape import Landscape
 
 __all__ = ["EVALUATION_DIR", "Evaluation", "evaluate", "format_report"]
 
-EVALUATION_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "evaluation"
+EVALUATION_DIR = Path(__file__).resolve().parents[2] / "tests" / "data" / "evaluation"
 LABELS = ("duplicate", "overlap", "complementary", "supersedes", "unrelated")
 
 

@@ -19,9 +19,7 @@ import networkx as nx
 import numpy as np
 from rdflib import URIRef
 
-from graph.landscape import Document, Landscape, period_end
-from graph.names import Names
-from graph.scope_index import (
+from graph.analysis.scope_index import (
     CHAPTER,
     CHAPTER_SCORE,
     SLACK,
@@ -33,7 +31,9 @@ from graph.scope_index import (
     ScopeIndex,
     scope_index,
 )
-from graph.vocabulary import Vocabulary
+from graph.model.landscape import Document, Landscape, period_end
+from graph.model.names import Names
+from graph.model.vocabulary import Vocabulary
 
 __all__ = [
     "DRAFT_FIELDS",

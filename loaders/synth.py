@@ -16,8 +16,8 @@ from pathlib import Path
 
 from rdflib import Literal
 
-from graph.landscape import Landscape
-from graph.namespaces import DCTERMS, GD, ORG, POPULATION, RDF, SKOS, STATUS, TOPIC, XSD, Minter
+from graph.model.landscape import Landscape
+from graph.store.namespaces import DCTERMS, GD, ORG, POPULATION, RDF, SKOS, STATUS, TOPIC, XSD, Minter
 
 __all__ = ["write_synthetic"]
 

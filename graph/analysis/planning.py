@@ -1,6 +1,6 @@
 """The planning view model: the coverage matrix with cell states, cell lists and filter choices.
 
-Counts come from :func:`graph.views.coverage` and gaps from :func:`graph.views.gaps`, so the
+Counts come from :func:`graph.analysis.views.coverage` and gaps from :func:`graph.analysis.views.gaps`, so the
 page, its exports and the JSON API answer with one definition.  This module adds only what a
 picture needs on top: a state per cell, the block each category belongs to, labels in both
 languages, and the documents behind a cell.
@@ -17,12 +17,12 @@ from typing import Any
 
 from rdflib import URIRef
 
-from graph import overlap, views
-from graph.landscape import Document, Landscape
-from graph.namespaces import GD, RDFS, SKOS
-from graph.store import Store
-from graph.validate import ValidationResult, validate_store
-from graph.vocabulary import KINDS, vocabulary
+from graph.analysis import overlap, views
+from graph.model.landscape import Document, Landscape
+from graph.model.vocabulary import KINDS, vocabulary
+from graph.store.core import Store
+from graph.store.namespaces import GD, RDFS, SKOS
+from graph.validation.validate import ValidationResult, validate_store
 
 __all__ = [
     "CHAPTER",
@@ -354,19 +354,19 @@ _locks = {name: threading.Lock() for name in ("matrix", "pairs", "gaps", "valida
 
 
 def gaps(store: Store, land: Landscape) -> list[dict[str, Any]]:
-    """Return :func:`graph.views.gaps` (all rules), computing it at most once at a time."""
+    """Return :func:`graph.analysis.views.gaps` (all rules), computing it at most once at a time."""
     with _locks["gaps"]:
         return views.gaps(store, land)
 
 
 def pairs(land: Landscape) -> list[overlap.Comparison]:
-    """Return :func:`graph.overlap.pairs` (all relations), computing it at most once at a time."""
+    """Return :func:`graph.analysis.overlap.pairs` (all relations), computing it at most once at a time."""
     with _locks["pairs"]:
         return overlap.pairs(land)
 
 
 def validation(store: Store) -> list[ValidationResult]:
-    """Return the SHACL results of :func:`graph.validate.validate_store`, computed once at a time."""
+    """Return the SHACL results of :func:`graph.validation.validate.validate_store`, computed once at a time."""
     with _locks["validation"]:
         return validate_store(store).results
 

@@ -11,21 +11,19 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 from rdflib import URIRef
 
-from graph.heap import read_model, settle
-from graph.names import organisation_names
-from graph.namespaces import DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
-from graph.store import PENDING, Store
-from graph.textsim import TermIndex
-from graph.vocabulary import KINDS, Vocabulary, vocabulary
+from graph.model.heap import read_model, settle
+from graph.model.names import organisation_names
+from graph.model.textsim import TermIndex
+from graph.model.vocabulary import KINDS, Vocabulary, vocabulary
+from graph.store.core import PENDING, QUERIES, Store
+from graph.store.namespaces import DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
 
 __all__ = ["MISSING", "Document", "Landscape", "Organisation", "landscape", "period_end", "period_start"]
 
-QUERIES = Path(__file__).parent / "queries"
 MEMO_SIZE = 256  # answers kept per landscape (see Landscape.memo)
 #: What ``Landscape.memoized`` and ``Landscape.per_document_kept`` return for an answer not built yet.
 MISSING: Any = object()

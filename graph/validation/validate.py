@@ -19,10 +19,10 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import Node
 
-from graph import shacl_engine
-from graph.gaps import GapResult, run_rules
-from graph.namespaces import PREFIXES, RDF, SH
-from graph.store import OxigraphStore, Store, from_ox, to_ox
+from graph.store.core import QUERIES, OxigraphStore, Store, from_ox, to_ox
+from graph.store.namespaces import PREFIXES, RDF, SH
+from graph.validation import engine as shacl_engine
+from graph.validation.gaps import GapResult, run_rules
 
 __all__ = [
     "ENGINES",
@@ -45,10 +45,10 @@ __all__ = [
     "vocabulary_graph",
 ]
 
-ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+ONTOLOGY_DIR = Path(__file__).resolve().parents[2] / "ontology"
 SHAPES_DIR = ONTOLOGY_DIR / "shapes"
 
-# "oxigraph" is graph.shacl_engine (whole-graph queries, seconds at 30,000 documents); "pyshacl" is
+# "oxigraph" is graph.validation.engine (whole-graph queries, seconds at 30,000 documents); "pyshacl" is
 # the reference implementation (minutes), kept for comparison and as the tests' yardstick.
 ENGINES = ("oxigraph", "pyshacl")
 
@@ -149,7 +149,7 @@ def validate(data: Graph, engine: str = "oxigraph") -> ValidationReport:
     Args:
         data: Documents and organisations only; a Dataset is validated as the
             union of its graphs.
-        engine: "oxigraph" (``graph.shacl_engine``, the default) or "pyshacl" (the reference);
+        engine: "oxigraph" (``graph.validation.engine``, the default) or "pyshacl" (the reference);
             both give the same results (tested on every shape fixture and the registry).
 
     Returns:
@@ -218,7 +218,7 @@ def _store_query(store: Store) -> shacl_engine.Query:
     An Oxigraph store that holds the vocabulary (every seeded store does) is queried in place;
     any other store is copied into a scratch Oxigraph store first (a bulk load, seconds at 30,000).
     """
-    raw = getattr(store, "_store", None)  # private to graph.store, but copying 400,000 quads is the alternative
+    raw = getattr(store, "_store", None)  # private to graph.store.core, but copying 400,000 quads is the alternative
     if isinstance(store, OxigraphStore) and isinstance(raw, ox.Store):
         # Checked once per write (the store empties its cache on every write).
         if "validation-vocabulary" not in store.cache:
@@ -304,7 +304,7 @@ def validate_shapes(store: Store, engine: str = "oxigraph", focus: Iterable[Node
 
     Args:
         store: Any store; an Oxigraph store holding the vocabulary is queried in place.
-        engine: "oxigraph" (``graph.shacl_engine``) or "pyshacl" (the reference, on ``store.union()``).
+        engine: "oxigraph" (``graph.validation.engine``) or "pyshacl" (the reference, on ``store.union()``).
         focus: Only these focus nodes (all when None); their results are the ones a full
             validation has for them.
 
@@ -326,8 +326,8 @@ def validate_shapes(store: Store, engine: str = "oxigraph", focus: Iterable[Node
 def validate_store(store: Store, engine: str = "oxigraph") -> ValidationReport:
     """Validate everything in *store*: the data-quality shapes and the gap rules.
 
-    The data-quality shapes run on ``graph.shacl_engine`` (or pySHACL, with ``engine="pyshacl"``);
-    each gap rule runs once over the whole store (see ``graph.gaps``) and its results join the
+    The data-quality shapes run on ``graph.validation.engine`` (or pySHACL, with ``engine="pyshacl"``);
+    each gap rule runs once over the whole store (see ``graph.validation.gaps``) and its results join the
     same report, in the SHACL report graph too.  The report (of the default engine) is cached
     until the store's next write; :func:`refresh_after_write` brings it up to date instead.
     """
@@ -398,12 +398,11 @@ class Touched:
 
 
 _GAP_SHAPE = "https://w3id.org/retningsgraf/ontology#GapShape-"
-_QUERIES = Path(__file__).resolve().parent / "queries"
 
 
 @cache
 def _query(name: str) -> str:
-    return (_QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+    return (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
 
 
 def touched(store: Store, iris: Iterable[str | URIRef]) -> Touched:
@@ -438,7 +437,7 @@ def validate_document(store: Store, iri: str | URIRef, before: Touched | None = 
     """Validate one written document and what it touches, without validating the whole store.
 
     The data-quality shapes run for the nodes of :func:`touched` only (milliseconds at 30,000
-    documents); the gap results are those of :func:`graph.gaps.run_rules` for the touched
+    documents); the gap results are those of :func:`graph.validation.gaps.run_rules` for the touched
     targets, taken from the store's gap cache (computed once per write, about 2 s at 30,000).
 
     Args:

@@ -25,10 +25,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.serializers.nt import _nt_row  # the serializer's own line writer: the same bytes
 from rdflib.term import Node
 
-from graph.namespaces import GD, PROV, RDF, RDFS, XSD
-from graph.store import GraphWrite, Store
-from graph.validate import ValidationReport, ValidationResult, refresh_after_write, touched, validate
-from graph.vocabulary import vocabulary
+from graph.model.vocabulary import vocabulary
+from graph.store.core import GraphWrite, Store
+from graph.store.namespaces import GD, PROV, RDF, RDFS, XSD
+from graph.validation.validate import ValidationReport, ValidationResult, refresh_after_write, touched, validate
 from loaders.records import Context, LoadError, RecordConverter
 
 __all__ = [
@@ -176,7 +176,7 @@ def _commit(
         if before is not None:
             refresh_after_write(store, {str(iri)}, before, report)
         return
-    from graph.remote import Seen  # only the remote store needs it
+    from graph.store.remote import Seen  # only the remote store needs it
 
     history = replace[-1].name
     remove = [GraphWrite(name, _rows_in(name, read.rows)) for name in read.rest if name != keep]

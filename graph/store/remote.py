@@ -20,8 +20,8 @@ import httpx
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph.namespaces import GD, PROV, RDF, Minter, default_base
-from graph.store import GraphWrite, Store, StoreError, _insert_data, serialise, with_bindings
+from graph.store.core import GraphWrite, Store, StoreError, _insert_data, serialise, with_bindings
+from graph.store.namespaces import GD, PROV, RDF, Minter, default_base
 
 __all__ = ["Seen", "SparqlStore"]
 

@@ -9,9 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from graph.ingest import GraphTaken, ensure_seeded, load_files
-from graph.store import OxigraphStore, Store, StoreError, open_store
+from graph.store.core import OxigraphStore, Store, StoreError, open_store
 from loaders import RECORD_MAX_BYTES, LoadError, Problem, yaml_registry
+from loaders.ingest import GraphTaken, ensure_seeded, load_files
 from loaders.records import check_file
 
 __all__ = ["main"]
@@ -83,7 +83,7 @@ def cmd_load(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Validate the store with the SHACL shapes; exit 1 on violations only."""
-    from graph.validate import format_json, format_text, validate_store
+    from graph.validation.validate import format_json, format_text, validate_store
 
     store = _open(args.store)
     report = validate_store(store)
@@ -130,15 +130,15 @@ def _cell(value: object) -> str:
         return "; ".join(_cell(v) for v in value)
     if isinstance(value, dict):
         return str(value.get("text") or value.get("id") or value)
-    from graph.exports import safe_cell  # one rule for formula-like cells, shared with the exports
+    from graph.analysis.exports import safe_cell  # one rule for formula-like cells, shared with the exports
 
     return str(safe_cell(value))
 
 
 def cmd_gaps(args: argparse.Namespace) -> int:
     """Print the gaps found by the SHACL gap rules."""
-    from graph.landscape import landscape
-    from graph.views import gaps
+    from graph.analysis.views import gaps
+    from graph.model.landscape import landscape
 
     store = _open(args.store)
     rows = gaps(store, landscape(store), args.rule)
@@ -148,9 +148,9 @@ def cmd_gaps(args: argparse.Namespace) -> int:
 
 def cmd_overlaps(args: argparse.Namespace) -> int:
     """Print related pairs of documents, best first."""
-    from graph.landscape import landscape
-    from graph.overlap import RELATIONS, pairs
-    from graph.views import resolve_owner
+    from graph.analysis.overlap import RELATIONS, pairs
+    from graph.analysis.views import resolve_owner
+    from graph.model.landscape import landscape
 
     store = _open(args.store)
     land = landscape(store)
@@ -193,8 +193,8 @@ def _read_draft(path: Path) -> object:
 
 def cmd_check_draft(args: argparse.Namespace) -> int:
     """Rank the documents a draft (YAML or JSON file) would duplicate or overlap."""
-    from graph.landscape import landscape
-    from graph.overlap import DraftError, check_draft, draft_from_mapping
+    from graph.analysis.overlap import DraftError, check_draft, draft_from_mapping
+    from graph.model.landscape import landscape
 
     try:
         draft = draft_from_mapping(_read_draft(Path(args.file)))
@@ -223,8 +223,8 @@ def cmd_check_draft(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     """Measure the overlap engine on the labelled evaluation set."""
-    from graph.evaluation import evaluate, format_report
-    from graph.landscape import landscape
+    from graph.analysis.evaluation import evaluate, format_report
+    from graph.model.landscape import landscape
 
     store = _open(args.store)
     result = evaluate(landscape(store))
@@ -236,8 +236,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_synth(args: argparse.Namespace) -> int:
     """Write a synthetic landscape shaped like the shipped registry (for benchmarks)."""
-    from graph.landscape import landscape
-    from graph.synth import write_synthetic
+    from graph.model.landscape import landscape
+    from loaders.synth import write_synthetic
 
     store = _open("memory")
     triples = write_synthetic(landscape(store), args.documents, args.seed, Path(args.out), store.minter)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.landscape import Document, Landscape
-from graph.overlap import related
-from graph.planning import labels, planning_concepts, validation
-from graph.store import Store
+from graph.analysis.overlap import related
+from graph.analysis.planning import labels, planning_concepts, validation
+from graph.model.landscape import Document, Landscape
+from graph.store.core import Store
 
 __all__ = ["document_context", "reason_text", "schema_org"]
 

@@ -1,6 +1,6 @@
 """The scope index: every document's scope as numpy arrays, so one document or draft is scored against all at once.
 
-``graph.overlap.compare`` explains one pair in about 50 µs; a draft at 30,000 documents has
+``graph.analysis.overlap.compare`` explains one pair in about 50 µs; a draft at 30,000 documents has
 some 15,000 candidates, so comparing each in Python takes most of a second.  This index
 computes the same score for every document in a few vector operations and gives an upper
 bound of each candidate's rank; the draft check then runs the real comparison only on the
@@ -22,8 +22,8 @@ from itertools import pairwise
 import numpy as np
 from rdflib import URIRef
 
-from graph.heap import keep
-from graph.landscape import Document, Landscape
+from graph.model.heap import keep
+from graph.model.landscape import Document, Landscape
 
 __all__ = [
     "CHAPTER",

@@ -1,0 +1,1 @@
+"""Analyses over the read model: overlap scoring, coverage, gaps, planning views and exports."""

@@ -1,0 +1,1 @@
+"""The read model: the vocabulary read from the ontology, the documents and organisations, and their indexes."""

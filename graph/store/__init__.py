@@ -1,0 +1,1 @@
+"""Storage: the store (embedded Oxigraph or a remote SPARQL server), IRIs, the SPARQL service and every query."""

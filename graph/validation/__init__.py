@@ -1,0 +1,1 @@
+"""Validation: the SHACL engine, the shapes' gap rules and the validation report."""
