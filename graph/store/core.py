@@ -272,8 +272,12 @@ def to_ox(term: Node) -> Any:
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
-def from_ox(term: Any) -> Node:
-    """Convert a pyoxigraph term to its rdflib equivalent."""
+def from_ox(term: Any, normalize: bool = True) -> Node:
+    """Convert a pyoxigraph term to its rdflib equivalent.
+
+    With ``normalize=False`` a literal keeps its lexical form ("01"^^xsd:int, "1"^^xsd:boolean)
+    where rdflib would rewrite it; a validation report must show the value as it was given.
+    """
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -282,7 +286,7 @@ def from_ox(term: Any) -> Node:
         if term.language:
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
-        return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype))
+        return Literal(term.value, datatype=None if datatype == _XSD_STRING else URIRef(datatype), normalize=normalize)
     raise TypeError(f"cannot convert {term!r} to an rdflib term")
 
 

@@ -18,6 +18,7 @@ shapes does; the equality test on the fixtures would catch one that does not).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,7 @@ from rdflib.term import Node
 from graph.store.core import from_ox, to_ox
 from graph.store.namespaces import RDF, SH
 
-__all__ = ["Compiled", "Finding", "UnsupportedShape", "compile_shapes", "evaluate"]
+__all__ = ["Compiled", "Finding", "UnsupportedShape", "compile_shapes", "evaluate", "report_graph"]
 
 # A function that runs a SELECT query over the data and returns pyoxigraph's QuerySolutions.
 Query = Callable[[str], Any]
@@ -67,7 +68,9 @@ _COMPONENTS = {
     SH["in"]: SH.InConstraintComponent,
     SH.qualifiedValueShape: SH.QualifiedMinCountConstraintComponent,  # or QualifiedMaxCount, chosen per result
     SH.sparql: SH.SPARQLConstraintComponent,
+    SH.uniqueLang: SH.UniqueLangConstraintComponent,
 }
+_CLASSES = {URIRef("http://www.w3.org/2000/01/rdf-schema#Class"), URIRef("http://www.w3.org/2002/07/owl#Class")}
 _SUBCLASS = "<http://www.w3.org/2000/01/rdf-schema#subClassOf>"
 _TYPE = f"<{RDF.type}>"
 
@@ -96,6 +99,7 @@ class Finding:
     component: URIRef
     value: Node | None
     source_constraint: Node | None = None
+    path: Any | None = None  # a SHACL-SPARQL row's own ?path (an Oxigraph IRI), else the shape's path
 
 
 @dataclass
@@ -127,6 +131,9 @@ def compile_shapes(graph: Graph) -> Compiled:
             targets=[(p, o) for p in _TARGETS for o in graph.objects(node, p)],  # type: ignore[misc]
             constraints=[],
         )
+        if any((node, RDF.type, c) in graph for c in _CLASSES):
+            # An implicit class target: a shape that is also a class targets its instances (SHACL 2.1.3.3).
+            shape.targets.append((SH.targetClass, node))  # type: ignore[arg-type]
         shapes[node] = shape
         for p, o in sorted(graph.predicate_objects(node)):
             if p in _DESCRIPTIVE:
@@ -137,10 +144,13 @@ def compile_shapes(graph: Graph) -> Compiled:
         if (node, SH.deactivated, Literal(True)) in graph:
             raise UnsupportedShape(f"{node}: sh:deactivated is not implemented by graph.validation.engine")
         shape.properties = [build(p) for p in sorted(graph.objects(node, SH.property))]
+        if path is not None and shape.properties:
+            raise UnsupportedShape(f"{node}: sh:property inside a property shape is not implemented")
         return shape
 
     typed = set(graph.subjects(RDF.type, SH.NodeShape)) | set(graph.subjects(RDF.type, SH.PropertyShape))
     targeted = {s for p in _TARGETS for s in graph.subjects(p, None)}
+    targeted |= {s for s in typed if any((s, RDF.type, c) in graph for c in _CLASSES)}
     for node in sorted(typed | targeted):
         build(node)
     top = [shapes[n] for n in sorted(targeted)]
@@ -164,6 +174,9 @@ def _parameter(graph: Graph, shape: Node, p: URIRef, o: Node, build: Callable[[N
         return to_ox(o)
     if p in (SH.minCount, SH.maxCount):
         return int(o)  # type: ignore[call-overload]
+    if p == SH.uniqueLang:
+        # Only the literal true switches the constraint on; "1"^^xsd:boolean does not (W3C uniqueLang-002).
+        return o == Literal(True)
     if p == SH.pattern:
         flags = str(graph.value(shape, SH.flags) or "").lower()
         return re.compile(str(o), (re.I if "i" in flags else 0) | (re.M if "m" in flags else 0))
@@ -177,7 +190,13 @@ def _sparql_constraint(graph: Graph, shape: Node, constraint: Node) -> tuple[Nod
     if select is None or graph.value(constraint, SH.ask) is not None:
         raise UnsupportedShape(f"{shape}: only sh:select SPARQL constraints are implemented")
     prefixes = []
-    for declarer in graph.objects(constraint, SH.prefixes):
+    declarers, todo = set(), list(graph.objects(constraint, SH.prefixes))
+    while todo:  # sh:prefixes, and the ontologies those owl:import (SHACL 5.2.1)
+        declarer = todo.pop()
+        if declarer not in declarers:
+            declarers.add(declarer)
+            todo += graph.objects(declarer, URIRef("http://www.w3.org/2002/07/owl#imports"))
+    for declarer in declarers:
         for declaration in graph.objects(declarer, SH.declare):
             prefixes.append(f"PREFIX {graph.value(declaration, SH.prefix)}: <{graph.value(declaration, SH.namespace)}>")
     text = str(select)
@@ -186,9 +205,71 @@ def _sparql_constraint(graph: Graph, shape: Node, constraint: Node) -> tuple[Nod
         if path is None:
             raise UnsupportedShape(f"{shape}: $PATH in a node shape")
         text = text.replace("$PATH", _sparql_path(graph, path))
+    if re.search(r"[$?]shapesGraph\b", text):
+        raise UnsupportedShape(f"{shape}: $shapesGraph (the shapes graph as a named graph) is not supported")
+    if isinstance(shape, URIRef):
+        text = re.sub(r"[$?]currentShape\b", f"<{shape}>", text)
     if re.search(r"\$(?!this\b)\w+", text):
-        raise UnsupportedShape(f"{shape}: only $this and $PATH are pre-bound by graph.validation.engine")
-    return constraint, "\n".join(sorted(prefixes)) + "\n" + text.replace("$this", "?this")
+        raise UnsupportedShape(f"{shape}: only $this, $PATH and $currentShape are pre-bound by graph.validation.engine")
+    text = "\n".join(sorted(prefixes)) + "\n" + re.sub(r"\$this\b", "?this", text)
+    if not _joins_this(text):
+        raise UnsupportedShape(
+            f"{shape}: the SPARQL constraint does not bind $this by a triple pattern of its outermost group,"
+            " so running it once with $this unbound would not be pre-binding"
+        )
+    return constraint, text
+
+
+_NESTING = re.compile(r"\b(OPTIONAL|MINUS|VALUES|SERVICE|GRAPH)\b|\bSELECT\b.*\bSELECT\b", re.IGNORECASE | re.DOTALL)
+
+
+def _binds_with_this(body: str) -> bool:
+    """True when a BIND expression reads ?this (evaluated where it stands, maybe before ?this is bound)."""
+    for start in re.finditer(r"\bBIND\s*\(", body, re.IGNORECASE):
+        depth, end = 1, start.end()
+        while depth and end < len(body):
+            depth += {"(": 1, ")": -1}.get(body[end], 0)
+            end += 1
+        if re.search(r"\?this\b", body[start.end() : end]):
+            return True
+    return False
+
+
+def _joins_this(text: str) -> bool:
+    """True when running *text* once with ?this unbound gives, per focus node, the rows of pre-binding it.
+
+    That holds when ?this is bound by a triple pattern of the outermost group (so every other use of
+    it, in FILTERs, EXISTS, UNION branches, sees it bound) and nothing in the query is evaluated
+    before that join (OPTIONAL, MINUS, VALUES, a BIND reading ?this, sub-selects, GRAPH).  Anything else is refused
+    (W3C tests pre-binding-002..005 and 007 fail otherwise); pySHACL pre-binds per focus node.
+    """
+    body = re.sub(r'"""(.|\n)*?"""|"[^"\n]*"|<[^>\s]*>|#[^\n]*', " ", text)  # strings, IRIs, comments
+    if _NESTING.search(body) or _binds_with_this(body):
+        return False
+    where = re.search(r"\bWHERE\s*\{", body, re.IGNORECASE) or re.search(r"\{", body)
+    if where is None:
+        return False
+    # One entry per open group: [is an EXISTS body, binds ?this by a triple pattern, uses it in an
+    # expression, parenthesis depth inside it].  A group other than the outermost that uses ?this
+    # without binding it is evaluated before the join that binds it (W3C pre-binding-005).
+    stack = [[False, False, False, 0]]
+    for position in range(where.end(), len(body)):
+        char, group = body[position], stack[-1]
+        if char == "{":
+            stack.append([bool(re.search(r"EXISTS\s*$", body[:position], re.IGNORECASE)), False, False, 0])
+        elif char == "}":
+            exists, binds, uses, _ = stack.pop()
+            if not stack:
+                return binds
+            if exists:
+                stack[-1][2] |= binds or uses
+            elif uses and not binds:
+                return False
+        elif char in "()":
+            group[3] += 1 if char == "(" else -1
+        elif re.match(r"\?this\b", body[position:]):
+            group[1 if group[3] == 0 else 2] = True
+    return False
 
 
 def _sparql_path(graph: Graph, path: Node) -> str:
@@ -249,6 +330,11 @@ class _Data:
         return self._counted(path, ">", count, among, scope)
 
     def _counted(self, path: str, op: str, count: int, among: frozenset[Any] | None, scope: str | None) -> set[Any]:
+        if among is not None and any(isinstance(v, ox.BlankNode) for v in among):
+            # A blank node cannot be written in VALUES: count the path's values in Python.
+            pairs = {(s, o) for s, o in self.rows(f"SELECT ?s ?o WHERE {{ {scope or ''} ?s {path} ?o }}") if o in among}
+            counts = Counter(s for s, _ in pairs)
+            return {s for s, n in counts.items() if (n >= count if op == ">=" else n > count)}
         values = "" if among is None else f"VALUES ?o {{ {' '.join(sorted(map(str, among)))} }} "
         having = "" if (op, count) == (">=", 1) else f" GROUP BY ?s HAVING (COUNT(DISTINCT ?o) {op} {count})"
         text = f"SELECT DISTINCT ?s WHERE {{ {scope or ''} {values}?s {path} ?o }}{having}"
@@ -365,6 +451,11 @@ def _evaluate(shape: _Shape, nodes: set[Any], data: _Data, memo: _Memo, pattern:
 
         if parameter == SH.sparql:
             findings.extend(_sparql(shape, argument, nodes, data, pattern))
+        elif parameter == SH.uniqueLang:
+            if path is None:
+                raise UnsupportedShape(f"{shape.node}: sh:uniqueLang on a node shape")
+            if argument:
+                findings.extend(_unique_lang(shape, nodes, data, pattern))
         elif path is None:
             # A node-level constraint: the focus node is its own value node.
             for v in nodes - _conforming(parameter, argument, nodes, data, memo):
@@ -509,6 +600,20 @@ def _has_datatype(value: Node, datatype: Node) -> bool:
     return expected is None or isinstance(value.value, expected)
 
 
+def _unique_lang(shape: _Shape, nodes: set[Any], data: _Data, pattern: str | None) -> list[Finding]:
+    """One result per focus node and language tag used by more than one value of the path."""
+    text = f'SELECT ?s ?o WHERE {{ {pattern or ""} ?s {shape.sparql_path} ?o FILTER (LANG(?o) != "") }}'
+    tags: dict[tuple[Any, str], set[Any]] = {}
+    for s, o in data.rows(text):
+        if s in nodes:
+            tags.setdefault((s, o.language.lower()), set()).add(o)
+    return [
+        Finding(s, shape, SH.UniqueLangConstraintComponent, None)
+        for (s, _), values in sorted(tags.items(), key=str)
+        if len(values) > 1
+    ]
+
+
 def _sparql(
     shape: _Shape, argument: tuple[Node, str], nodes: set[Any], data: _Data, pattern: str | None
 ) -> list[Finding]:
@@ -516,16 +621,15 @@ def _sparql(
     constraint, text = argument
     scope = None if pattern is None else _values_pattern(nodes, "?this")
     if scope is not None:
-        # Binding ?this in the outermost group is what pre-binding does for a query whose
-        # sub-selects do not use $this; rows for other nodes are dropped below in any case.
+        # ?this is joined in the outermost group (_joins_this): binding it there first changes no row.
         where = re.search(r"\bWHERE\s*\{", text, re.IGNORECASE)
         if where is not None:
             text = f"{text[: where.end()]} {scope} {text[where.end() :]}"
     variables, rows = data.solutions(text)
+    solutions = [dict(zip(variables, row, strict=False)) for row in rows]
     seen: set[tuple[Any, ...]] = set()
     findings = []
-    for row in rows:
-        named = dict(zip(variables, row, strict=False))
+    for named in solutions:
         this = named.get("this")
         if this is None or this not in nodes:
             continue
@@ -536,5 +640,57 @@ def _sparql(
         value = named.get("value")
         if value is None and shape.path is None:
             value = this
-        findings.append(Finding(this, shape, SH.SPARQLConstraintComponent, value, constraint))
+        findings.append(Finding(this, shape, SH.SPARQLConstraintComponent, value, constraint, named.get("path")))
     return findings
+
+
+def report_graph(findings: list[Finding], shapes: Graph, data: Graph | None = None) -> Graph:
+    """The SHACL validation report graph of *findings* (SHACL 3.6).
+
+    ``sh:conforms`` is true only when there is no result at all, whatever its severity. Each result
+    carries the shape's (or the SPARQL constraint's) ``sh:message`` literals, and a blank-node
+    path is copied from the shapes graph so the report stands on its own; so is a blank-node focus
+    node or value from *data* (its description, when *data* is given), as pySHACL does.
+    """
+    graph = Graph()
+    report = BNode()
+    graph.add((report, RDF.type, SH.ValidationReport))
+    graph.add((report, SH.conforms, Literal(not findings)))
+    copied: set[Node] = set()
+    for finding in findings:
+        shape = finding.shape
+        node = BNode()
+        graph.add((report, SH.result, node))
+        graph.add((node, RDF.type, SH.ValidationResult))
+        focus = from_ox(finding.focus, normalize=False)
+        graph.add((node, SH.focusNode, focus))
+        graph.add((node, SH.resultSeverity, shape.severity))
+        graph.add((node, SH.sourceShape, shape.node))
+        graph.add((node, SH.sourceConstraintComponent, finding.component))
+        if finding.source_constraint is not None:
+            graph.add((node, SH.sourceConstraint, finding.source_constraint))
+        path = from_ox(finding.path) if finding.path is not None else shape.path
+        if path is not None:
+            graph.add((node, SH.resultPath, path))
+            if isinstance(path, BNode) and path not in copied:
+                copied.add(path)
+                copy_path(shapes, path, graph)
+        value = None if finding.value is None else from_ox(finding.value, normalize=False)
+        if value is not None:
+            graph.add((node, SH.value, value))
+        for term in (focus, value):
+            if data is not None and isinstance(term, BNode) and term not in copied:
+                copied.add(term)
+                copy_path(data, term, graph)
+        own = list(shapes.objects(finding.source_constraint, SH.message)) if finding.source_constraint else []
+        for literal in own or shapes.objects(shape.node, SH.message):
+            graph.add((node, SH.resultMessage, literal))
+    return graph
+
+
+def copy_path(source: Graph, path: Node, target: Graph) -> None:
+    """Copy the triples of a blank-node property path from *source* into *target*."""
+    for p, o in source.predicate_objects(path):
+        target.add((path, p, o))
+        if isinstance(o, BNode):
+            copy_path(source, o, target)

@@ -180,9 +180,7 @@ def _validate_pyshacl(data: Graph) -> ValidationReport:
     _, report_graph, _ = shacl_validate(
         union,
         shacl_graph=shapes_graph(),
-        inference="none",
-        allow_warnings=True,
-        allow_infos=True,
+        inference="none",  # warnings and infos make sh:conforms false, as SHACL says
         advanced=False,
     )
     # Only top-level results: pySHACL also types the nested sh:detail results of sh:node.
@@ -262,41 +260,9 @@ def _engine_report(findings: list[shacl_engine.Finding]) -> ValidationReport:
     conforms = not any(r.severity == "Violation" for r in results)
 
     def build() -> Graph:
-        graph = Graph()
-        report = BNode()
-        graph.add((report, RDF.type, SH.ValidationReport))
-        graph.add((report, SH.conforms, Literal(conforms)))
-        copied: set[Node] = set()
-        for finding in findings:
-            shape = finding.shape
-            node = BNode()
-            graph.add((report, SH.result, node))
-            graph.add((node, RDF.type, SH.ValidationResult))
-            graph.add((node, SH.focusNode, from_ox(finding.focus)))
-            graph.add((node, SH.resultSeverity, shape.severity))
-            graph.add((node, SH.sourceShape, shape.node))
-            graph.add((node, SH.sourceConstraintComponent, finding.component))
-            if finding.source_constraint is not None:
-                graph.add((node, SH.sourceConstraint, finding.source_constraint))
-            if shape.path is not None:
-                graph.add((node, SH.resultPath, shape.path))
-                if isinstance(shape.path, BNode) and shape.path not in copied:
-                    copied.add(shape.path)
-                    _copy_path(shapes, shape.path, graph)
-            if finding.value is not None:
-                graph.add((node, SH.value, from_ox(finding.value)))
-            for literal in described[(shape.node, finding.source_constraint)][4]:
-                graph.add((node, SH.resultMessage, literal))
-        return graph
+        return shacl_engine.report_graph(findings, shapes)
 
     return ValidationReport(conforms, results, build)
-
-
-def _copy_path(source: Graph, path: Node, target: Graph) -> None:
-    for p, o in source.predicate_objects(path):
-        target.add((path, p, o))
-        if isinstance(o, BNode):
-            _copy_path(source, o, target)
 
 
 def validate_shapes(store: Store, engine: str = "oxigraph", focus: Iterable[Node] | None = None) -> ValidationReport:
@@ -361,6 +327,9 @@ def _with_gaps(core: ValidationReport, gaps: Iterable[GapResult]) -> ValidationR
             graph.add((node, SH.resultMessage, Literal(gap.message_en, lang="en")))
             if gap.value is not None:
                 graph.add((node, SH.value, URIRef(gap.value)))
+        # SHACL's sh:conforms is false as soon as there is any result, warnings and infos included
+        # (ValidationReport.conforms, "no Violation", is what the CLI's exit code follows).
+        graph.set((report_node, SH.conforms, Literal(next(graph.objects(report_node, SH.result), None) is None)))
         return graph
 
     return ValidationReport(core.conforms, results, build)
@@ -490,7 +459,7 @@ def refresh_after_write(
         graph = Graph()
         report_node = BNode()
         graph.add((report_node, RDF.type, SH.ValidationReport))
-        graph.add((report_node, SH.conforms, Literal(conforms)))
+        graph.add((report_node, SH.conforms, Literal(not results)))  # SHACL: any result, of any severity
         _result_graph(graph, report_node, results)
         return graph
 
@@ -515,7 +484,7 @@ def _result_graph(graph: Graph, report_node: Node, results: Iterable[ValidationR
         if path is not None:
             graph.add((node, SH.resultPath, path))
             if isinstance(path, BNode):
-                _copy_path(shapes, path, graph)
+                shacl_engine.copy_path(shapes, path, graph)
         if result.value is not None:
             # The flattened result keeps only the value's text: an IRI comes back as an IRI, anything else as text.
             graph.add((node, SH.value, _term(result.value, literal=True)))
