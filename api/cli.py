@@ -110,7 +110,10 @@ def cmd_shacl(args: argparse.Namespace) -> int:
         return 2
     print(shacl.format_report(outcome, args.format))
     if outcome.fallback_reason and args.format != "json":
-        print(f"(validated by pySHACL: the fast engine does not implement {outcome.fallback_reason})", file=sys.stderr)
+        print(
+            f"(validated by pyshacl-turbo: the fast engine does not implement {outcome.fallback_reason})",
+            file=sys.stderr,
+        )
     return 1 if (None, SH.resultSeverity, SH.Violation) in outcome.report else 0
 
 
@@ -311,13 +314,13 @@ def build_parser() -> argparse.ArgumentParser:
         "shacl",
         help="validate any RDF files with any SHACL shapes and print the W3C validation report",
         description="Reads Turtle, N-Triples, N-Quads, TriG, N3, JSON-LD or RDF/XML by file suffix. The fast engine "
-        "validates when it implements every feature the shapes use, pySHACL otherwise (--engine auto); what "
+        "validates when it implements every feature the shapes use, pyshacl-turbo otherwise (--engine auto); what "
         "neither does correctly is refused (exit 2). Exit 1 when there is a Violation, 0 otherwise.",
     )
     shacl.add_argument("--data", nargs="+", required=True, metavar="FILE", help="the data graph's files")
     shacl.add_argument("--shapes", nargs="+", required=True, metavar="FILE", help="the shapes graph's files")
     shacl.add_argument("--format", choices=("turtle", "json", "text"), default="turtle")
-    shacl.add_argument("--engine", choices=("auto", "fast", "pyshacl"), default="auto")
+    shacl.add_argument("--engine", choices=("auto", "fast", "turbo"), default="auto")
     shacl.set_defaults(func=cmd_shacl)
 
     export = commands.add_parser("export", parents=[common], help="write the whole graph")

@@ -112,7 +112,7 @@ def expects_failure(case: Case) -> bool:
 
 
 def outcome(case: Case, engine: str = "auto") -> str:
-    """How *case* fares: "fast" or "pyshacl" (the report matches), "refused" (a clear refusal;
+    """How *case* fares: "fast" or "turbo" (the report matches), "refused" (a clear refusal;
     "failure" when the suite expects one), or "wrong" (a report that does not match)."""
     from graph.validation import shacl
 
@@ -136,11 +136,11 @@ def table(engine: str = "auto") -> dict[str, dict[str, int]]:
     return counts
 
 
-if __name__ == "__main__":  # python -m tests.w3c.sht [auto|fast|pyshacl]: the table, in Markdown
+if __name__ == "__main__":  # python -m tests.w3c.sht [auto|fast|turbo]: the table, in Markdown
     import sys
 
     logging.disable(logging.CRITICAL)
-    columns = ("fast", "pyshacl", "failure", "refused", "wrong")
+    columns = ("fast", "turbo", "failure", "refused", "wrong")
     rows = table(sys.argv[1] if len(sys.argv) > 1 else "auto")
     print("| family | " + " | ".join(columns) + " |")
     print("|---|" + "---:|" * len(columns))
