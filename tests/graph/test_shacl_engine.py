@@ -128,11 +128,29 @@ def test_a_shape_with_a_component_the_engine_does_not_know_is_refused() -> None:
         @prefix sh: <http://www.w3.org/ns/shacl#> .
         @prefix ex: <https://example.org/> .
         ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ;
-            sh:property [ sh:path ex:name ; sh:minLength 3 ] .
+            sh:property [ sh:path ex:name ; ex:maxWords 3 ] .
+        ex:MaxWords a sh:ConstraintComponent ;
+            sh:parameter [ sh:path ex:maxWords ] ;
+            sh:validator [ a sh:SPARQLAskValidator ; sh:ask "ASK { FILTER (STRLEN(?value) < 100) }" ] .
         """,
         format="turtle",
     )
-    with pytest.raises(shacl_engine.UnsupportedShape, match="minLength"):
+    with pytest.raises(shacl_engine.UnsupportedShape, match="maxWords"):
+        shacl_engine.compile_shapes(shapes)
+
+
+def test_an_unknown_shacl_term_is_refused_and_other_vocabularies_are_ignored() -> None:
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <https://example.org/> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ; rdfs:subClassOf ex:Other ; ex:note "x" ;
+            sh:property [ sh:path ex:name ; sh:maxLenght 3 ] .
+        """,
+        format="turtle",
+    )
+    with pytest.raises(shacl_engine.UnsupportedShape, match="maxLenght"):
         shacl_engine.compile_shapes(shapes)
 
 
