@@ -16,6 +16,7 @@ be pre-binding), ``$shapesGraph``, and unknown ``sh:`` terms.  ``graph.validatio
 falls back to pyshacl-turbo.  Tested: the W3C SHACL suite (``tests/w3c/test_shacl_suite.py``) and
 pySHACL's results on every project fixture (``tests/graph/test_shacl_engine.py``).
 """
+
 from __future__ import annotations
 
 import re
