@@ -182,6 +182,12 @@ def document_json(land: Landscape, doc: Document) -> dict[str, Any]:
         "links": [{"type": t, "target": target} for t, target in doc.links],
         "verification": doc.verification,
         "notes": doc.notes,
+        "validity": doc.validity,
+        "verified": doc.verified,
+        "valid_until": doc.valid_until,
+        "level": doc.level,
+        "purpose": doc.purpose,
+        "title_is_descriptive": doc.title_is_descriptive,
     }
 
 
