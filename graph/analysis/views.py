@@ -391,12 +391,12 @@ def _gap_item(land: Landscape, result: GapResult) -> dict[str, Any]:
     area: str | None = None
     documents: list[str] = []
     organisation = None
-    if result.rule in ("uncovered", "children", "treatment"):
+    if result.rule in ("uncovered", "children", "childhoodOnset", "treatment"):
         area = result.focus
         in_area = sorted((land.documents[i] for i in land.covering(area)), key=lambda d: d.id)
         if result.rule == "uncovered":
             documents = [d.id for d in in_area]  # what exists there is not valid
-        elif result.rule == "children":
+        elif result.rule in ("children", "childhoodOnset"):
             documents = [d.id for d in in_area if d.valid and "adults" in d.populations]
         else:
             documents = [d.id for d in in_area if d.valid and "assessment" in d.topics]
