@@ -45,7 +45,7 @@ ORGANISATION_FIELDS = (
 )  # fmt: skip
 EVENT_FIELDS = ("id", "label", "date", "decided", "original", "resulting", "sources", "notes")
 LINK_FIELDS = ("type", "target", "source", "supports")
-SOURCE_FIELDS = ("url", "supports")
+SOURCE_FIELDS = ("url", "supports", "mirror")
 
 LINK_TYPES: dict[str, URIRef] = {
     "replaces": DCTERMS.replaces,
@@ -292,6 +292,8 @@ class RecordConverter:
             g.add((citation, RDF.type, GD.SourceCitation))
             if source.get("supports"):
                 g.add((citation, GD.supports, Literal(str(source["supports"]).strip())))
+            if (mirror := self._boolean(source, "mirror", at)) is not None:
+                g.add((citation, GD.mirrorCopy, Literal(mirror)))
 
     def _ref(self, value: Any, known: set[str], at: Locator, name: str, what: str) -> str | None:
         text = str(value).strip()
