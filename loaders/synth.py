@@ -52,6 +52,8 @@ def _lines(land: Landscape, count: int, seed: int, minter: Minter) -> Iterator[s
         if doc.kind == "DMPGGuideline":
             # Keep the rule that a DMPG guideline is owned by a DMPG: draw only the groups themselves.
             owners = [o for o in owners if o in land.organisations and land.organisations[o].is_dmpg]
+            if not owners:
+                continue  # owned by the umbrella DMPG.dk alone: no group to draw
         owners_by_kind.setdefault(doc.kind, Counter()).update(owners or ["sst"])
         areas_by_kind.setdefault(doc.kind, Counter()).update(doc.disease_areas)
     statuses, status_weights = _weighted(Counter(d.status for d in docs))
