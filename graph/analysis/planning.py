@@ -65,9 +65,10 @@ KIND_SHORT = {
 # What each gap rule means, as a heading in the gap list (the rule's own message says the rest),
 # most pressing first: the gap list is sorted in this order.
 RULE_LABELS = {
-    "uncovered": ("Intet gældende dokument", "No valid document"),
+    "uncovered": ("Ingen gældende national klinisk vejledning", "No national clinical guidance in force"),
     "orphanedNKR": ("Efterladt NKR", "Orphaned NKR"),
     "treatment": ("Mangler om behandling", "Missing on treatment"),
+    "childhoodOnset": ("Debut i barndommen, vejledning kun for voksne", "Childhood onset, guidance only for adults"),
     "children": ("Mangler for børn og unge", "Missing for children"),
     "idleDMPG": ("DMPG uden retningslinje", "DMPG without guideline"),
     "reviewHorizon": ("Over revisionshorisont", "Past review horizon"),

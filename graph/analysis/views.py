@@ -182,6 +182,12 @@ def document_json(land: Landscape, doc: Document) -> dict[str, Any]:
         "links": [{"type": t, "target": target} for t, target in doc.links],
         "verification": doc.verification,
         "notes": doc.notes,
+        "validity": doc.validity,
+        "verified": doc.verified,
+        "valid_until": doc.valid_until,
+        "level": doc.level,
+        "purpose": doc.purpose,
+        "title_is_descriptive": doc.title_is_descriptive,
     }
 
 
@@ -385,12 +391,12 @@ def _gap_item(land: Landscape, result: GapResult) -> dict[str, Any]:
     area: str | None = None
     documents: list[str] = []
     organisation = None
-    if result.rule in ("uncovered", "children", "treatment"):
+    if result.rule in ("uncovered", "children", "childhoodOnset", "treatment"):
         area = result.focus
         in_area = sorted((land.documents[i] for i in land.covering(area)), key=lambda d: d.id)
         if result.rule == "uncovered":
             documents = [d.id for d in in_area]  # what exists there is not valid
-        elif result.rule == "children":
+        elif result.rule in ("children", "childhoodOnset"):
             documents = [d.id for d in in_area if d.valid and "adults" in d.populations]
         else:
             documents = [d.id for d in in_area if d.valid and "assessment" in d.topics]

@@ -41,7 +41,11 @@ _DATES = {
     str(DCTERMS.modified): "modified",
     str(GD.consultationDate): "consultation",
     str(GD.notValidSince): "not_valid_since",
+    str(SCHEMA.lastReviewed): "verified",
+    str(SCHEMA.expires): "valid_until",
 }
+# Plain-text facts copied as they are (values listed in loaders.records.CHOICE_FIELDS).
+_TEXTS = {str(GD.validity): "validity", str(GD.level): "level", str(GD.purpose): "purpose"}
 
 
 def period_start(value: str) -> dt.date:
@@ -105,6 +109,12 @@ class Document:
     links: list[tuple[str, str]] = field(default_factory=list)  # (type, target id)
     verification: str | None = None
     notes: str | None = None
+    validity: str | None = None  # in-force | historical | unknown
+    verified: str | None = None  # when the facts were last checked against sources
+    valid_until: str | None = None
+    level: str | None = None  # national | regional | local
+    purpose: str | None = None  # clinical | organisational | background
+    title_is_descriptive: bool = False
     # Derived once for a draft, so ranking it against thousands of documents does not redo it.
     terms: set[str] | None = field(default=None, repr=False, compare=False)
     named_areas: list[str] | None = field(default=None, repr=False, compare=False)
@@ -495,6 +505,7 @@ def _documents(store: Store, query: str) -> dict[str, Document]:
     )
     status_p, version, url, source = str(GD.status), str(SCHEMA.version), str(SCHEMA.url), str(DCTERMS.source)
     verification, note, identifier = str(GD.verification), str(SKOS.note), str(DCTERMS.identifier)
+    descriptive = str(GD.titleIsDescriptive)
     for (iri, _), (prop, _), (text, lang) in store.values(query):
         doc = documents.get(iri)
         if doc is None:
@@ -520,6 +531,10 @@ def _documents(store: Store, query: str) -> dict[str, Document]:
             doc.valid = text in valid_statuses
         elif prop in _DATES:
             setattr(doc, _DATES[prop], text)
+        elif prop in _TEXTS:
+            setattr(doc, _TEXTS[prop], text)
+        elif prop == descriptive:
+            doc.title_is_descriptive = text == "true"
         elif prop == version:
             doc.version = text
         elif prop == url:

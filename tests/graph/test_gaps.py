@@ -135,6 +135,10 @@ def test_a_store_with_only_the_vocabulary_has_every_planning_area_uncovered(stor
     [
         ("uncovered.yaml", {("orphanedNKR", "gap-skz-old", "F20")}),
         ("children.yaml", {("children", "F50", None), ("children", "F50-F59", None)}),
+        (
+            "childhoodOnset.yaml",
+            {("childhoodOnset", "F90", None), ("childhoodOnset", "F90-F98", None)},
+        ),
         ("treatment.yaml", {("treatment", "F20", None), ("treatment", "F20-F29", None)}),
         (
             "orphanedNKR.yaml",
@@ -148,6 +152,7 @@ def test_a_store_with_only_the_vocabulary_has_every_planning_area_uncovered(stor
         (
             "orphanedNKR-scopes.yaml",
             {
+                ("orphanedNKR", "gap-nkr-psychosis", "F20"),
                 ("orphanedNKR", "gap-nkr-depression", "F32"),
                 ("orphanedNKR", "gap-nkr-eating", "F50"),
                 ("reviewHorizon", "gap-depression-old-assessment", None),
@@ -257,6 +262,7 @@ def test_rules_carry_their_shape_iri_and_warning_severity() -> None:
     assert set(found) == {
         "uncovered",
         "children",
+        "childhoodOnset",
         "treatment",
         "orphanedNKR",
         "reviewHorizon",

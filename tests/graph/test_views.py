@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.analysis.views import FilterError, Filters, coverage, filter_documents, gaps
+from graph.analysis.views import FilterError, Filters, coverage, document_json, filter_documents, gaps
 from graph.model.landscape import Landscape, landscape
 from graph.store.core import Store, open_store
 from graph.validation.gaps import run_rules
@@ -194,3 +194,18 @@ def test_the_gaps_view_names_the_area_and_documents_of_each_gap(overlap_store: S
     ocd = next(item for item in items if item["disease_area"] == "F42")
     assert ocd["documents"] == ["ocd-dmpg", "ocd-region"]  # valid, for adults only
     assert ocd["severity"] == "Warning"
+
+
+def test_document_json_says_validity_check_date_level_purpose_and_a_descriptive_title(family_store: Store) -> None:
+    land = landscape(family_store)
+    guideline = document_json(land, land.documents["test-guideline"])
+    assert {k: guideline[k] for k in ("validity", "verified", "valid_until", "level", "purpose")} == {
+        "validity": "in-force",
+        "verified": "2026-12-04",
+        "valid_until": "2027-11",
+        "level": "national",
+        "purpose": "clinical",
+    }
+    assert guideline["title_is_descriptive"] is True
+    nka = document_json(land, land.documents["test-nka"])
+    assert (nka["validity"], nka["level"], nka["title_is_descriptive"]) == ("historical", None, False)
