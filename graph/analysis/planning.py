@@ -44,8 +44,9 @@ __all__ = [
 ]
 
 CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
-# Cell states, worst first.  "stale": documents exist but none is valid (not valid, superseded,
-# withdrawn or not yet published); "partial": valid documents address only a narrower part of
+# Cell states, worst first.  "stale": documents exist but none counts as coverage (not valid,
+# historical, regional, organisational, not yet published; Landscape.counts); "partial": documents
+# that count address only a narrower part of
 # the area (only F50.0 within F50; within F30-F39 only F32 and F33, while F30, F31 or F34 of
 # the planning categories has no valid document of that kind).
 STATES = ("none", "stale", "partial", "covered")
@@ -181,7 +182,7 @@ def matrix(land: Landscape, filters: views.Filters | None = None) -> Matrix:
         return found
     counted = {row["notation"]: row for row in views.coverage(land, filters)}
     pool = views.filter_documents(land, replace(filters, valid_on=None))
-    valid = {d.id for d in pool if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)}
+    valid = {d.id for d in pool if land.counts(d, filters.valid_on)}
     covers, whole = _indexes(land)
     planning = planning_concepts(land)
     blocks = {c for c in planning if "-" in land.notation(c)}

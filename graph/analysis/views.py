@@ -268,7 +268,7 @@ def _planning(land: Landscape) -> list[str]:
 
 
 def coverage(land: Landscape, filters: Filters = Filters()) -> list[dict[str, Any]]:
-    """Count valid documents per planning disease area and kind, with their ids.
+    """Count the documents that count as coverage (:meth:`Landscape.counts`) per planning area and kind, with ids.
 
     A document counts for an area when one of its codes is the area, a narrower code,
     or a broader code below the chapter (a block-level guideline covers its categories).
@@ -281,7 +281,7 @@ def coverage(land: Landscape, filters: Filters = Filters()) -> list[dict[str, An
 def _coverage(land: Landscape, filters: Filters) -> list[dict[str, Any]]:
     unfiltered = filters == Filters()
     docs = land.documents.values() if unfiltered else filter_documents(land, filters)
-    wanted = {d.id for d in docs if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)}
+    wanted = {d.id for d in docs if land.counts(d, filters.valid_on)}
     before = (land.previous_memo or {}).get(("coverage", filters)) if unfiltered else None
     if before is not None:
         # After a write, only the areas the changed documents touch are counted again.
@@ -315,7 +315,7 @@ def disease_area_tree(land: Landscape) -> list[dict[str, Any]]:
     children: dict[str, list[str]] = defaultdict(list)
     for child, parent in vocab.broader.items():
         children[str(parent)].append(str(child))
-    valid = {d.id for d in land.documents.values() if d.valid}
+    valid = {d.id for d in land.documents.values() if land.counts(d)}
     planning = set(_planning(land))
 
     def node(concept: str) -> dict[str, Any]:
@@ -397,9 +397,9 @@ def _gap_item(land: Landscape, result: GapResult) -> dict[str, Any]:
         if result.rule == "uncovered":
             documents = [d.id for d in in_area]  # what exists there is not valid
         elif result.rule in ("children", "childhoodOnset"):
-            documents = [d.id for d in in_area if d.valid and "adults" in d.populations]
+            documents = [d.id for d in in_area if land.counts(d) and "adults" in d.populations]
         else:
-            documents = [d.id for d in in_area if d.valid and "assessment" in d.topics]
+            documents = [d.id for d in in_area if land.counts(d) and "assessment" in d.topics]
     elif result.rule == "orphanedNKR":
         area = result.value
         documents = [focus_id]

@@ -476,6 +476,19 @@ class Landscape:
             return doc.valid
         return doc.valid_on(on, self.replaced_on.get(doc.id))
 
+    def counts(self, doc: Document, on: dt.date | None = None) -> bool:
+        """Return whether *doc* counts as coverage: national clinical guidance a source showed in force.
+
+        The same definition as the gap rules' (ontology/shapes/gaps/gaps.shapes.ttl): valid by
+        status, ``validity`` in-force (on a past day *on*: valid by its dates then), ``level``
+        national and ``purpose`` clinical. A
+        historical document, an organisational list or a regional guideline never makes an area covered.
+        """
+        if not (self.is_valid(doc, on) and doc.level == "national" and doc.purpose == "clinical"):
+            return False
+        # validity says what the sources show today; on a past day the document's own dates decide.
+        return on is not None or doc.validity == "in-force"
+
 
 # Building from a store ---------------------------------------------------------------
 

@@ -162,10 +162,12 @@ def test_a_block_document_covers_its_categories(land: Landscape) -> None:
     rows = _coverage(land)
     for category in ("F30", "F31", "F32", "F33", "F34"):
         assert "affective-block" in _documents(rows[category])
-    # The block above, the category itself and the subcategory F32.1 all count for F32.
-    assert _documents(rows["F32"]) == {"affective-block", "dep-pharma", "dep-moderate"}
-    assert rows["F32"]["total"] == 3
-    assert rows["F32"]["counts"]["RegionalGuideline"] == 1
+    # The block above and the category itself count for F32; the regional guideline on F32.1 does
+    # not, since by default only national clinical guidance counts as coverage.
+    assert _documents(rows["F32"]) == {"affective-block", "dep-pharma"}
+    assert rows["F32"]["total"] == 2
+    assert rows["F32"]["counts"]["RegionalGuideline"] == 0
+    assert land.documents["dep-moderate"].level == "regional" and land.documents["dep-moderate"].valid
 
 
 def test_a_document_for_all_of_chapter_v_covers_no_planning_area(land: Landscape) -> None:
@@ -192,7 +194,7 @@ def test_the_gaps_view_names_the_area_and_documents_of_each_gap(overlap_store: S
     items = gaps(overlap_store, land, rule="children")
     assert items and {item["rule"] for item in items} == {"children"}
     ocd = next(item for item in items if item["disease_area"] == "F42")
-    assert ocd["documents"] == ["ocd-dmpg", "ocd-region"]  # valid, for adults only
+    assert ocd["documents"] == ["ocd-dmpg"]  # in force, for adults only; the regional one does not count
     assert ocd["severity"] == "Warning"
 
 
