@@ -40,9 +40,8 @@ def _lines(land: Landscape, count: int, seed: int, minter: Minter) -> Iterator[s
     for doc in docs:
         owners = doc.owners
         if doc.kind == "DMPGGuideline":
-            # Keep the rule that a DMPG guideline is owned by a DMPG: draw only the groups themselves, or
-            # the umbrella for a cross-cutting guideline that no group is named for.
-            owners = [o for o in owners if o in land.organisations and land.organisations[o].is_dmpg] or owners
+            # Keep the rule that a DMPG guideline is owned by a DMPG: draw only the groups themselves.
+            owners = [o for o in owners if o in land.organisations and land.organisations[o].is_dmpg]
         owners_by_kind.setdefault(doc.kind, Counter()).update(owners or ["sst"])
         areas_by_kind.setdefault(doc.kind, Counter()).update(doc.disease_areas)
     statuses, status_weights = _weighted(Counter(d.status for d in docs))
