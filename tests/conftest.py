@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from graph.model.landscape import landscape
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from loaders.ingest import ensure_seeded, load_files, vocabulary_writes
 from loaders.synth import write_synthetic
 

@@ -82,7 +82,7 @@ def test_evaluate_reports_precision_and_recall() -> None:
 
 def test_ownership_as_of_a_date_follows_the_sundk_merger(tmp_path: Path) -> None:
     """A document owned by RKKP is held by SundK once the merger took effect (2025-01-01)."""
-    from graph.store.core import open_store
+    from graph.store.spec import open_store
     from loaders.ingest import ensure_seeded, load_files
 
     store = open_store("memory")

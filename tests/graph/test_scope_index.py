@@ -11,7 +11,8 @@ import yaml
 from graph.analysis.overlap import Draft, _bonus, _candidates, candidate_mask, check_draft, compare, draft_document
 from graph.analysis.scope_index import scope_index
 from graph.model.landscape import Landscape, landscape
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from loaders.ingest import ensure_seeded, load_files
 from loaders.synth import write_synthetic
 

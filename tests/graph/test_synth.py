@@ -8,7 +8,8 @@ from collections import Counter
 from pathlib import Path
 
 from graph.model.landscape import landscape
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from graph.validation.validate import validate
 from loaders.ingest import ensure_seeded, load_files
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 import api.cli
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from loaders import LoadError
 from loaders.ingest import ensure_seeded, load_files
 from tests.hostile.conftest import Answer, Listener, Secret
