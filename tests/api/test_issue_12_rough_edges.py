@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -83,6 +84,7 @@ def test_an_unknown_topic_or_population_lists_the_allowed_values(server: str) ->
     assert "use one of adults, all, children, elderly" in population.text
 
 
+@pytest.mark.slow  # the command in subprocesses
 def test_a_draft_file_that_is_missing_or_malformed_is_one_line_and_exit_2(tmp_path: Path) -> None:
     broken_yaml = tmp_path / "draft.yaml"
     broken_yaml.write_text("title: Behandling\ntopics: [treatment\n")

@@ -24,6 +24,8 @@ from loaders.ingest import ensure_seeded, load_files
 from tests.hostile.conftest import Answer, Listener, Secret
 from tests.hostile.corpus import FILE_CASES, FileCase
 
+pytestmark = pytest.mark.slow  # the hostile corpus, through the command line too
+
 REFUSED = [case for case in FILE_CASES if case.refusal]
 ACCEPTED = [case for case in FILE_CASES if not case.refusal]
 BOMBS = (
