@@ -1,17 +1,15 @@
-"""/validation over real HTTP: the SHACL report as JSON with counts, and as Turtle."""
+"""/validation in process: the SHACL report as JSON with counts, and as Turtle."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
-
-pytestmark = pytest.mark.slow
 
 DOC = "https://w3id.org/retningsgraf/document/"
 ORPHANED_NKR = URIRef("https://w3id.org/retningsgraf/ontology#GapShape-orphanedNKR")
@@ -19,9 +17,8 @@ NO_OWNER = "(ingen ejer / no owner)"
 
 
 @pytest.fixture(scope="module")
-def api(server: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server, timeout=120) as client:
-        yield client
+def api(client: TestClient) -> httpx.Client:
+    return client
 
 
 @pytest.fixture(scope="module")
