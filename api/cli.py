@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from graph.store.core import OxigraphStore, Store, StoreError, open_store
+from graph.store.core import OxigraphStore, Store, StoreError
+from graph.store.spec import open_store
 from loaders import RECORD_MAX_BYTES, LoadError, Problem, yaml_registry
 from loaders.ingest import GraphTaken, ensure_seeded, load_files
 from loaders.records import check_file

@@ -1,4 +1,4 @@
-"""/disease-areas and /coverage over real HTTP, checked against SPARQL counts on the registry."""
+"""/disease-areas and /coverage in process, checked against SPARQL counts on the registry."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from graph.store.core import Store
-
-pytestmark = pytest.mark.slow
 
 ICD10 = "https://w3id.org/retningsgraf/icd10/"
 GD = "https://w3id.org/retningsgraf/ontology#"
@@ -42,9 +41,8 @@ FOR_CHILDREN = "?doc gd:population ?who . FILTER (?who IN (population:children, 
 
 
 @pytest.fixture(scope="module")
-def api(server: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server, timeout=60) as client:
-        yield client
+def api(client: TestClient) -> httpx.Client:
+    return client
 
 
 @pytest.fixture(scope="module")

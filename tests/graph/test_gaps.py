@@ -11,8 +11,9 @@ from pyshacl_turbo import validate as turbo_validate
 from rdflib import Graph, URIRef
 
 from graph.model.vocabulary import vocabulary
-from graph.store.core import Store, open_store
+from graph.store.core import Store
 from graph.store.namespaces import GD, RDF, SH
+from graph.store.spec import open_store
 from graph.validation.gaps import GAP_SHAPES_DIR, GapResult, rules, run_rules
 from loaders.ingest import load_files, vocabulary_writes
 

@@ -8,7 +8,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from graph.store.core import GraphWrite, Store, open_store
+from graph.store.core import GraphWrite, Store
+from graph.store.spec import open_store
 from graph.validation import engine as shacl_engine
 from graph.validation.validate import validate, validate_shapes, validate_store
 from loaders.ingest import ensure_seeded, load_files

@@ -9,7 +9,8 @@ import pytest
 
 from graph.analysis.views import FilterError, Filters, coverage, document_json, filter_documents, gaps
 from graph.model.landscape import Landscape, landscape
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from graph.validation.gaps import run_rules
 from loaders.ingest import load_files, vocabulary_writes
 

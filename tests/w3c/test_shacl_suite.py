@@ -15,6 +15,8 @@ import pytest
 from api.cli import main
 from tests.w3c import sht
 
+pytestmark = pytest.mark.slow  # the whole W3C SHACL suite
+
 CASES = list(sht.cases())
 
 
