@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from graph.validation.gaps import GapResult, run_rules
 from loaders.ingest import load_files, vocabulary_writes
 from loaders.yaml_registry import REGISTRY_DIR
