@@ -335,7 +335,8 @@ def build_parser() -> argparse.ArgumentParser:
     gaps = commands.add_parser("gaps", parents=[common, formats], help="disease areas and documents the gap rules flag")
     gaps.add_argument(
         "--rule",
-        help="only this rule (uncovered, children, childhoodOnset, treatment, orphanedNKR, reviewHorizon, idleDMPG)",
+        help="only this rule (uncovered, mayBeUncovered, children, childhoodOnset, treatment, orphanedNKR, "
+        "reviewHorizon, idleDMPG)",
     )
     gaps.set_defaults(func=cmd_gaps)
 

@@ -67,6 +67,7 @@ KIND_SHORT = {
 # most pressing first: the gap list is sorted in this order.
 RULE_LABELS = {
     "uncovered": ("Ingen gældende national klinisk vejledning", "No national clinical guidance in force"),
+    "mayBeUncovered": ("Måske udækket: ukendt gyldighed", "May be uncovered: validity unknown"),
     "orphanedNKR": ("Efterladt NKR", "Orphaned NKR"),
     "treatment": ("Mangler om behandling", "Missing on treatment"),
     "childhoodOnset": ("Debut i barndommen, vejledning kun for voksne", "Childhood onset, guidance only for adults"),

@@ -391,11 +391,13 @@ def _gap_item(land: Landscape, result: GapResult) -> dict[str, Any]:
     area: str | None = None
     documents: list[str] = []
     organisation = None
-    if result.rule in ("uncovered", "children", "childhoodOnset", "treatment"):
+    if result.rule in ("uncovered", "mayBeUncovered", "children", "childhoodOnset", "treatment"):
         area = result.focus
         in_area = sorted((land.documents[i] for i in land.covering(area)), key=lambda d: d.id)
         if result.rule == "uncovered":
-            documents = [d.id for d in in_area]  # what exists there is not valid
+            documents = [d.id for d in in_area]  # what exists there does not count
+        elif result.rule == "mayBeUncovered":
+            documents = [d.id for d in in_area if d.valid and d.validity == "unknown" and d.level == "national"]
         elif result.rule in ("children", "childhoodOnset"):
             documents = [d.id for d in in_area if land.counts(d) and "adults" in d.populations]
         else:

@@ -103,9 +103,19 @@ def test_national_clinical_guidance_in_force_covers_its_area(tmp_path: Path) -> 
 
 
 def test_a_historical_document_never_counts_as_covered(tmp_path: Path) -> None:
-    for validity in ("historical", "unknown"):
-        store = _one_document(tmp_path, validity=validity, level="national", purpose="clinical")
-        assert "F20" in _ids(run_rules(store), "uncovered"), validity
+    store = _one_document(tmp_path, validity="historical", level="national", purpose="clinical")
+    results = run_rules(store)
+    assert "F20" in _ids(results, "uncovered")
+    assert "F20" not in _ids(results, "mayBeUncovered")
+
+
+def test_guidance_of_unknown_validity_makes_an_area_may_be_uncovered_not_uncovered(tmp_path: Path) -> None:
+    store = _one_document(tmp_path, validity="unknown", level="national", purpose="clinical")
+    results = run_rules(store)
+    assert "F20" in _ids(results, "mayBeUncovered")
+    assert "F20" not in _ids(results, "uncovered")
+    message = next(r.message for r in results if r.rule == "mayBeUncovered" and r.focus.endswith("/F20"))
+    assert "kan være udækket" in message and "antal dokumenter: 1" in message
 
 
 def test_regional_and_organisational_documents_do_not_cover_by_default(tmp_path: Path) -> None:

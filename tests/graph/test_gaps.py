@@ -135,6 +135,10 @@ def test_a_store_with_only_the_vocabulary_has_every_planning_area_uncovered(stor
     ("name", "expected"),
     [
         ("uncovered.yaml", {("orphanedNKR", "gap-skz-old", "F20")}),
+        (
+            "mayBeUncovered.yaml",
+            {("mayBeUncovered", "F20", None), ("mayBeUncovered", "F20-F29", None)},
+        ),
         ("children.yaml", {("children", "F50", None), ("children", "F50-F59", None)}),
         (
             "childhoodOnset.yaml",
@@ -262,6 +266,7 @@ def test_rules_carry_their_shape_iri_and_warning_severity() -> None:
     found = {r.name: r for r in rules()}
     assert set(found) == {
         "uncovered",
+        "mayBeUncovered",
         "children",
         "childhoodOnset",
         "treatment",
