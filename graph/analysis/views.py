@@ -7,6 +7,7 @@ answers a question with one definition.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -377,13 +378,25 @@ _covers = covers  # the name the planning page first used
 
 
 def gaps(store: Store, land: Landscape, rule: str | None = None) -> list[dict[str, Any]]:
-    """Return the gaps found by the SHACL gap rules, with the documents behind each."""
+    """Return the gaps found by the SHACL gap rules, with the documents behind each.
+
+    Documents past the review horizon come as a priority list: first those that are the only
+    guidance in force for their areas, then the most years over the horizon.
+    """
     items = []
     for result in run_rules(store):
         if rule and result.rule != rule:
             continue
         items.append(_gap_item(land, result))
-    return items
+    reviews = sorted(
+        (i for i in items if i["rule"] == "reviewHorizon"),
+        key=lambda i: (
+            not i["review"]["only_guidance_in_force_for_its_areas"],
+            -(i["review"]["years_over_horizon"] or 0),
+        ),
+    )
+    at = iter(reviews)
+    return [next(at) if i["rule"] == "reviewHorizon" else i for i in items]
 
 
 def _gap_item(land: Landscape, result: GapResult) -> dict[str, Any]:
@@ -412,7 +425,7 @@ def _gap_item(land: Landscape, result: GapResult) -> dict[str, Any]:
     elif result.rule == "idleDMPG":
         organisation = focus_id
         documents = sorted(d.id for d in land.documents.values() if focus_id in d.owners)
-    return {
+    item: dict[str, Any] = {
         "disease_area": land.notation(area) if area else None,
         "label": land.area_label(area) if area else (land.owner_name(organisation) if organisation else None),
         "rule": result.rule,
@@ -423,4 +436,34 @@ def _gap_item(land: Landscape, result: GapResult) -> dict[str, Any]:
         "focus": result.focus,
         "organisation": organisation,
         "documents": sorted(documents),
+        # The documents by name, so a planner reads the gap without looking each id up.
+        "named_documents": [_named(land, land.documents[i]) for i in sorted(documents) if i in land.documents],
+    }
+    if result.rule == "reviewHorizon" and focus_id in land.documents:
+        item["review"] = _review(land, land.documents[focus_id])
+    return item
+
+
+def _named(land: Landscape, doc: Document) -> dict[str, Any]:
+    return {"id": doc.id, "title": doc.title, "kind": doc.kind, "owners": [land.owner_name(o) for o in doc.owners]}
+
+
+def _review(land: Landscape, doc: Document) -> dict[str, Any]:
+    """What a planner needs to rank a document past the review horizon: age and whether it stands alone."""
+    latest = doc.modified or doc.issued or ""
+    years = None
+    if re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", latest):
+        # The end of the period given, as the review rule reads it (a year: 31 December; a month: its 28th).
+        end = dt.date.fromisoformat(
+            latest if len(latest) == 10 else f"{latest}-28" if len(latest) == 7 else f"{latest}-12-31"
+        )
+        years = int((dt.date.today() - end).days // 365.25) - 3  # whole years: the answer changes once a year
+    alone = bool(doc.disease_areas) and all(
+        not any(land.counts(land.documents[i]) for i in land.covering(a) if i != doc.id) for a in doc.disease_areas
+    )
+    return {
+        "last_revised": latest or None,
+        "years_over_horizon": years,
+        "in_force": land.counts(doc),
+        "only_guidance_in_force_for_its_areas": land.counts(doc) and alone,
     }

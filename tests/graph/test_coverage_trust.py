@@ -137,3 +137,31 @@ def test_a_childhood_onset_area_covered_only_for_adults_is_its_own_gap(tmp_path:
     results = run_rules(store)
     assert {"F90", "F90-F98"} <= _ids(results, "childhoodOnset")
     assert not {"F90", "F90-F98"} & _ids(results, "children")
+
+
+def test_review_gaps_are_a_priority_list_that_names_each_document(registry_store: Store) -> None:
+    from graph.analysis.views import gaps
+    from graph.model.landscape import landscape
+
+    land = landscape(registry_store)
+    items = gaps(registry_store, land, rule="reviewHorizon")
+    assert items
+    keys = [(not i["review"]["only_guidance_in_force_for_its_areas"], -i["review"]["years_over_horizon"])
+            for i in items]  # fmt: skip
+    assert keys == sorted(keys)
+    for item in items:
+        (named,) = item["named_documents"]
+        doc = land.documents[named["id"]]
+        assert (named["title"], named["kind"]) == (doc.title, doc.kind) and named["owners"]
+        assert doc.purpose == "clinical"  # organisational documents are not on the review list
+        assert item["review"]["years_over_horizon"] >= 0  # whole years past the horizon
+
+
+def test_every_gap_names_its_documents_by_title(registry_store: Store) -> None:
+    from graph.analysis.views import gaps
+    from graph.model.landscape import landscape
+
+    land = landscape(registry_store)
+    for item in gaps(registry_store, land):
+        assert [n["id"] for n in item["named_documents"]] == item["documents"]
+        assert all(n["title"] for n in item["named_documents"])
