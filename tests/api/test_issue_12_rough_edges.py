@@ -32,6 +32,7 @@ def ids(response: httpx.Response) -> list[str]:
     return [c["document"]["id"] for c in response.json()["candidates"]]
 
 
+@pytest.mark.slow  # the command in a subprocess too
 def test_a_misspelt_draft_field_is_refused_with_the_same_message_by_cli_and_api(
     client: TestClient, tmp_path: Path
 ) -> None:
@@ -47,6 +48,7 @@ def test_a_misspelt_draft_field_is_refused_with_the_same_message_by_cli_and_api(
     assert done.stderr == f"retningsgraf: {path}: {message}\n"
 
 
+@pytest.mark.slow  # the command in a subprocess too
 def test_an_owner_written_as_the_seed_writes_it_matches_the_registry_owner(client: TestClient, tmp_path: Path) -> None:
     by_id = ids(check(client, owner="dmpg-spis", disease_areas=["F50"]))
     assert ids(check(client, owner="DMPG Spiseforstyrrelser", disease_areas=["F50"])) == by_id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from rdflib import Graph, Literal, URIRef
 from graph.store.core import GraphWrite, StoreError
 from graph.store.spec import open_store
 from loaders.ingest import ensure_seeded, load_files
+from tests.api.conftest import start_sparql_server, stop
 
 DATA = Path(__file__).parent.parent / "data" / "loaders"
 G = URIRef("https://w3id.org/retningsgraf/graph/test")
@@ -22,6 +24,16 @@ def one_triple(text: str) -> Graph:
     return graph
 
 
+@pytest.fixture(scope="module")
+def sparql_server() -> Iterator[str]:
+    """A real Oxigraph SPARQL server for the remote store (a Rust binary: it starts in a moment)."""
+    process, url = start_sparql_server()
+    try:
+        yield url
+    finally:
+        stop(process)
+
+
 @pytest.mark.parametrize("spec", ["memory", "disk"])
 def test_writing_a_graph_replaces_it_whole(spec: str, tmp_path: Path) -> None:
     store = open_store("memory" if spec == "memory" else f"oxigraph:{tmp_path / 'db'}")
@@ -30,6 +42,19 @@ def test_writing_a_graph_replaces_it_whole(spec: str, tmp_path: Path) -> None:
     assert [str(r["o"]) for r in store.select("SELECT ?o WHERE { ?s ?p ?o }")] == ["second"]
     store.write([GraphWrite(G, Graph())])
     assert store.triple_count() == 0
+
+
+def test_the_remote_store_replaces_a_graph_whole_and_counts_each_write(sparql_server: str) -> None:
+    store = open_store(f"sparql:{sparql_server}/query,{sparql_server}/update")
+    before = store.generation
+    store.write([GraphWrite(G, one_triple("first"))])
+    store.write([GraphWrite(G, one_triple("second"))])
+    in_graph = f"SELECT ?o WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}"
+    assert [str(r["o"]) for r in store.select(in_graph)] == ["second"]
+    assert store.generation == before + 2  # every API worker on this server sees both writes
+    assert store.graph_names() == [G]
+    store.write([GraphWrite(G, Graph())])
+    assert store.triple_count() == 0  # the generation counter's own graph aside
 
 
 def test_persistent_store_survives_a_restart(tmp_path: Path) -> None:

@@ -1,0 +1,23 @@
+"""graph.analysis.evaluation: the labelled pairs and drafts of tests/data/evaluation/ score the classifier."""
+
+from __future__ import annotations
+
+from graph.analysis.evaluation import evaluate, format_report
+from graph.model.landscape import landscape
+from graph.store.core import Store
+
+
+def test_the_labelled_pairs_and_drafts_keep_the_classifier_at_its_measured_quality(registry_store: Store) -> None:
+    figures = evaluate(landscape(registry_store))
+    assert figures.support["duplicate"] >= 8
+    # The issue's target is >= 0.8; this guards it.
+    assert figures.precision["duplicate"] >= 0.8
+    # The target is 0.9 and not met yet (see the evaluation note); this only stops it from getting worse.
+    assert figures.recall_at_5 >= 0.75
+    assert 0 <= figures.drafts_fully_found <= figures.drafts
+    duplicate = next(line for line in format_report(figures).splitlines() if line.startswith("duplicate "))
+    assert duplicate.split()[1:] == [
+        f"{figures.precision['duplicate']:.3f}",
+        f"{figures.recall['duplicate']:.3f}",
+        str(figures.support["duplicate"]),
+    ]
