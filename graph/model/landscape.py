@@ -18,17 +18,25 @@ from rdflib import URIRef
 from graph.model.heap import read_model, settle
 from graph.model.names import organisation_names
 from graph.model.textsim import TermIndex
-from graph.model.vocabulary import KINDS, Vocabulary, vocabulary
+from graph.model.vocabulary import KINDS, NOT_YET_VALID, Vocabulary, vocabulary
 from graph.store.core import PENDING, QUERIES, Store
-from graph.store.namespaces import DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
+from graph.store.namespaces import CHAPTER, DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
 
-__all__ = ["MISSING", "Document", "Landscape", "Organisation", "landscape", "period_end", "period_start"]
+__all__ = [
+    "MISSING",
+    "Document",
+    "DraftDocument",
+    "Landscape",
+    "Organisation",
+    "landscape",
+    "period_end",
+    "period_start",
+]
 
 MEMO_SIZE = 256  # answers kept per landscape (see Landscape.memo)
 #: What ``Landscape.memoized`` and ``Landscape.per_document_kept`` return for an answer not built yet.
 MISSING: Any = object()
 T = TypeVar("T")
-CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
 LINK_NAMES = {
     str(DCTERMS.replaces): "replaces",
     str(GD.revises): "revises",
@@ -105,9 +113,6 @@ class Document:
     links: list[tuple[str, str]] = field(default_factory=list)  # (type, target id)
     verification: str | None = None
     notes: str | None = None
-    # Derived once for a draft, so ranking it against thousands of documents does not redo it.
-    terms: set[str] | None = field(default=None, repr=False, compare=False)
-    named_areas: list[str] | None = field(default=None, repr=False, compare=False)
 
     def valid_on(self, day: dt.date, replaced_on: dt.date | None = None) -> bool:
         """Return True if the document was in force on *day*, as far as its dates tell.
@@ -116,13 +121,7 @@ class Document:
             day: the date asked about.
             replaced_on: the issue date of the document that replaced this one, if any.
         """
-        if self.status in (
-            "planned",
-            "in-development",
-            "internal-consultation",
-            "external-consultation",
-            "withdrawn",
-        ):
+        if self.status in NOT_YET_VALID or self.status == "withdrawn":
             return False
         if not self.issued:
             # In force now with no known issue date: valid from today on, unknown before.
@@ -141,6 +140,19 @@ class Document:
         """Return the latest of the issue and revision dates."""
         dates = [d for d in (self.issued, self.modified) if d]
         return max(dates, key=period_end) if dates else None
+
+
+@dataclass
+class DraftDocument(Document):
+    """A planned document that is not in the graph, judged as if it were published.
+
+    Its title terms and the disease areas its title names are derived once, when it is made
+    (``overlap.draft_document``), so ranking it against thousands of documents does not redo it;
+    the landscape keeps nothing of it.
+    """
+
+    terms: set[str] = field(default_factory=set, repr=False, compare=False)
+    named_areas: list[str] = field(default_factory=list, repr=False, compare=False)
 
 
 class Landscape:
@@ -290,10 +302,10 @@ class Landscape:
 
     def title_areas(self, doc: Document) -> list[str]:
         """Return the disease areas the document's title names (cached for registry documents)."""
-        if doc.named_areas is not None:
+        if isinstance(doc, DraftDocument):
             return doc.named_areas
         cache = self.__dict__.setdefault("_title_areas", {})
-        if doc.id not in cache or doc.id == "draft":
+        if doc.id not in cache:
             cache[doc.id] = self.named_in(self.scope_text(doc), "icd10")
         found: list[str] = cache[doc.id]
         return found
@@ -306,10 +318,16 @@ class Landscape:
         """
         text = self.scope_text(doc)
         areas = self.named_in(text, "icd10")
-        if doc.id != "draft":
+        if not isinstance(doc, DraftDocument):
             self.__dict__.setdefault("_title_areas", {})[doc.id] = areas
         named = areas + self.named_in(text, "topic")
         return self.text.terms(text) | {"@" + concept.split("retningsgraf/", 1)[-1] for concept in named}
+
+    def terms(self, doc: Document) -> set[str]:
+        """Return the scope terms of a document of this landscape or a draft (see :meth:`terms_of`)."""
+        if isinstance(doc, DraftDocument):
+            return doc.terms
+        return self.doc_terms.get(doc.id) or self.terms_of(doc)
 
     @read_model
     def by_area(self) -> dict[str, set[str]]:
