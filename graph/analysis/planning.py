@@ -21,11 +21,10 @@ from graph.analysis import overlap, views
 from graph.model.landscape import Document, Landscape
 from graph.model.vocabulary import KINDS, vocabulary
 from graph.store.core import Store
-from graph.store.namespaces import GD, RDFS, SKOS
+from graph.store.namespaces import CHAPTER, GD, RDFS, SKOS
 from graph.validation.validate import ValidationResult, validate_store
 
 __all__ = [
-    "CHAPTER",
     "RULE_LABELS",
     "STATES",
     "Cell",
@@ -43,7 +42,6 @@ __all__ = [
     "warm",
 ]
 
-CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
 # Cell states, worst first.  "stale": documents exist but none is valid (not valid, superseded,
 # withdrawn or not yet published); "partial": valid documents address only a narrower part of
 # the area (only F50.0 within F50; within F30-F39 only F32 and F33, while F30, F31 or F34 of

@@ -15,7 +15,7 @@ from typing import Any
 from rdflib import URIRef
 
 from graph.analysis.overlap import RELATIONS, Comparison, pairs
-from graph.model.landscape import Document, Landscape
+from graph.model.landscape import DOCUMENT_FIELDS, Document, Landscape
 from graph.model.vocabulary import KINDS
 from graph.store.core import QUERIES, Store
 from graph.store.namespaces import GD, ORG, RDFS, SKOS
@@ -122,15 +122,7 @@ def filter_documents(land: Landscape, filters: Filters) -> list[Document]:
         docs = [d for d in docs if population in d.populations or "all" in d.populations]
     if filters.topic:
         topic = _concept(land, "topic", filters.topic)
-        narrower = {topic} | {
-            t
-            for t, parent in (
-                ("pharmacological", "treatment"),
-                ("non-pharmacological", "treatment"),
-                ("cross-sector", "organisation"),
-            )
-            if parent == topic
-        }
+        narrower = land.vocabulary.narrower_topics(topic)
         docs = [d for d in docs if narrower & set(d.topics)]
     if filters.valid_on:
         docs = [d for d in docs if land.is_valid(d, filters.valid_on)]
@@ -151,38 +143,26 @@ def filter_documents(land: Landscape, filters: Filters) -> list[Document]:
 
 
 def document_json(land: Landscape, doc: Document) -> dict[str, Any]:
-    """Return a document as the API's JSON object."""
-    return {
-        "id": doc.id,
-        "iri": doc.iri,
-        "title": doc.title,
-        "title_en": doc.title_en,
-        "kind": doc.kind,
-        "kind_label": _kind_label(land, doc.kind),
-        "owners": [{"id": o, "name": land.owner_name(o)} for o in doc.owners],
-        "disease_areas": [
-            {
-                "notation": land.notation(a),
-                "label": land.area_label(a),
-                "label_en": land.area_label(a, "en"),
-            }
-            for a in doc.disease_areas
-        ],
-        "populations": doc.populations,
-        "topics": doc.topics,
-        "status": doc.status,
-        "valid": doc.valid,
-        "issued": doc.issued,
-        "modified": doc.modified,
-        "consultation": doc.consultation,
-        "not_valid_since": doc.not_valid_since,
-        "version": doc.version,
-        "url": doc.url,
-        "sources": doc.sources,
-        "links": [{"type": t, "target": target} for t, target in doc.links],
-        "verification": doc.verification,
-        "notes": doc.notes,
-    }
+    """Return a document as the API's JSON object: the fields of :class:`Document`, in its order.
+
+    Owners, disease areas and links are spelled out for a reader; ``kind_label`` follows ``kind``.
+    """
+    shown: dict[str, Any] = {}
+    for name in DOCUMENT_FIELDS:
+        value = getattr(doc, name)
+        if name == "owners":
+            value = [{"id": o, "name": land.owner_name(o)} for o in value]
+        elif name == "disease_areas":
+            value = [
+                {"notation": land.notation(a), "label": land.area_label(a), "label_en": land.area_label(a, "en")}
+                for a in value
+            ]
+        elif name == "links":
+            value = [{"type": t, "target": target} for t, target in value]
+        shown[name] = value
+        if name == "kind":
+            shown["kind_label"] = _kind_label(land, doc.kind)
+    return shown
 
 
 def _kind_label(land: Landscape, kind: str, lang: str = "da") -> str:

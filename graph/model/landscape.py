@@ -10,7 +10,7 @@ import datetime as dt
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeVar
 
 from rdflib import URIRef
@@ -23,6 +23,7 @@ from graph.store.core import PENDING, QUERIES, Store
 from graph.store.namespaces import CHAPTER, DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
 
 __all__ = [
+    "DOCUMENT_FIELDS",
     "MISSING",
     "Document",
     "DraftDocument",
@@ -140,6 +141,10 @@ class Document:
         """Return the latest of the issue and revision dates."""
         dates = [d for d in (self.issued, self.modified) if d]
         return max(dates, key=period_end) if dates else None
+
+
+#: A document's fields, the one list: the API's document JSON shows them in this order.
+DOCUMENT_FIELDS = tuple(f.name for f in fields(Document))
 
 
 @dataclass
