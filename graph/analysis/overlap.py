@@ -19,13 +19,15 @@ import numpy as np
 from graph.analysis import scoring
 from graph.analysis.scope_index import ScopeIndex, scope_index
 from graph.analysis.scoring import SLACK, UNKNOWN, score
-from graph.model.landscape import Document, DraftDocument, Landscape
+from graph.model.landscape import LANDSCAPE, Document, DraftDocument, Landscape
 from graph.model.names import Names
+from graph.model.snapshot import MISSING, Snapshot, View
 from graph.model.vocabulary import NOT_YET_VALID
 from graph.store.namespaces import CHAPTER
 
 __all__ = [
     "DRAFT_FIELDS",
+    "PAIRS",
     "RELATIONS",
     "Comparison",
     "Draft",
@@ -290,27 +292,31 @@ def _candidates(land: Landscape, doc: Document) -> set[str]:
     return found
 
 
-def pairs(land: Landscape, relations: Iterable[str] = RELATIONS, min_score: float = 0.0) -> list[Comparison]:
-    """Return every related pair of documents in the landscape, best first.
+def _all_pairs(snap: Snapshot) -> list[Comparison]:
+    land = snap[LANDSCAPE]
+    seen: set[tuple[str, str]] = set()
+    found: list[Comparison] = []
+    for doc in land.documents.values():
+        for other_id in _candidates(land, doc):
+            key = (min(doc.id, other_id), max(doc.id, other_id))
+            if key in seen or other_id not in land.documents:
+                continue
+            seen.add(key)
+            result = compare(land, land.documents[key[0]], land.documents[key[1]])
+            if result.relation is not None:
+                found.append(result)
+    found.sort(key=lambda c: (-c.score, c.a, c.b))
+    return found
 
-    Cached on the landscape, which is rebuilt after every write.
-    """
-    if "pairs" not in land.__dict__:
-        seen: set[tuple[str, str]] = set()
-        found: list[Comparison] = []
-        for doc in land.documents.values():
-            for other_id in _candidates(land, doc):
-                key = (min(doc.id, other_id), max(doc.id, other_id))
-                if key in seen or other_id not in land.documents:
-                    continue
-                seen.add(key)
-                result = compare(land, land.documents[key[0]], land.documents[key[1]])
-                if result.relation is not None:
-                    found.append(result)
-        found.sort(key=lambda c: (-c.score, c.a, c.b))
-        land.__dict__["pairs"] = found
+
+#: Every related pair of documents, best first.
+PAIRS: View[list[Comparison]] = View("pairs", build=_all_pairs)
+
+
+def pairs(land: Landscape, relations: Iterable[str] = RELATIONS, min_score: float = 0.0) -> list[Comparison]:
+    """Return every related pair of documents in the landscape, best first (built once per snapshot)."""
     wanted = set(relations)
-    return [c for c in land.__dict__["pairs"] if c.relation in wanted and c.score >= min_score]
+    return [c for c in land.snapshot[PAIRS] if c.relation in wanted and c.score >= min_score]
 
 
 def related(land: Landscape, doc_id: str) -> list[Comparison]:
@@ -320,8 +326,9 @@ def related(land: Landscape, doc_id: str) -> list[Comparison]:
     document's own candidates, the documents linking to it and (for a whole-psychiatry
     document, which every document counts as a candidate) all documents give the same set.
     """
-    if "pairs" in land.__dict__:
-        return [c for c in land.__dict__["pairs"] if doc_id in (c.a, c.b)]
+    built = land.snapshot.peek(PAIRS)
+    if built is not MISSING:
+        return [c for c in built if doc_id in (c.a, c.b)]
     doc = land.documents[doc_id]
     others = _candidates(land, doc) | {d.id for d in land.documents.values() if any(t == doc_id for _, t in d.links)}
     if CHAPTER in doc.disease_areas:

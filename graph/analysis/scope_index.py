@@ -33,13 +33,14 @@ from graph.analysis.scoring import (
     score,
     topic_part,
 )
-from graph.model.heap import keep
-from graph.model.landscape import Document, Landscape
+from graph.model.landscape import LANDSCAPE, Document, Landscape, delta
+from graph.model.snapshot import MISSING, Snapshot, View
 from graph.model.textsim import blend
 from graph.model.vocabulary import NOT_YET_VALID
 from graph.store.namespaces import CHAPTER
 
 __all__ = [
+    "SCOPE_INDEX",
     "ScopeIndex",
     "has_scope_index",
     "iter_shared_scope_pairs",
@@ -428,16 +429,26 @@ def _popcount(values: np.ndarray) -> np.ndarray:
     return counts
 
 
+def _build(snap: Snapshot) -> ScopeIndex:
+    return ScopeIndex(snap[LANDSCAPE])
+
+
+def _update(snap: Snapshot, old: ScopeIndex, changed: frozenset[str]) -> ScopeIndex | None:
+    land = snap[LANDSCAPE]
+    if land.lexicon is not old.land.lexicon:
+        return None  # the title terms were split afresh: every document's terms may differ
+    return old.updated(land, *delta(old.land, land, changed))
+
+
+#: The scope index of a landscape, updated for the documents a write changed.
+SCOPE_INDEX: View[ScopeIndex] = View("scope index", build=_build, update=_update)
+
+
 def has_scope_index(land: Landscape) -> bool:
     """True if *land*'s scope index is built (asking for it costs nothing)."""
-    return "_scope_index" in land.__dict__
+    return land.snapshot.peek(SCOPE_INDEX) is not MISSING
 
 
 def scope_index(land: Landscape) -> ScopeIndex:
     """Return the landscape's scope index, built once per landscape."""
-    found = land.__dict__.get("_scope_index")
-    if found is None:
-        found = land.__dict__["_scope_index"] = ScopeIndex(land)
-        keep()  # built on a first request, long after the landscape was settled
-    assert isinstance(found, ScopeIndex)
-    return found
+    return land.snapshot[SCOPE_INDEX]

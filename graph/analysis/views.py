@@ -15,13 +15,15 @@ from typing import Any
 from rdflib import URIRef
 
 from graph.analysis.overlap import RELATIONS, Comparison, pairs
-from graph.model.landscape import DOCUMENT_FIELDS, Document, Landscape
+from graph.model.landscape import DOCUMENT_FIELDS, LANDSCAPE, Document, Landscape
+from graph.model.snapshot import Snapshot, View
 from graph.model.vocabulary import KINDS
 from graph.store.core import QUERIES, Store
 from graph.store.namespaces import GD, ORG, RDFS, SKOS
 from graph.validation.gaps import GapResult, run_rules
 
 __all__ = [
+    "COVERAGE",
     "FilterError",
     "Filters",
     "coverage",
@@ -246,25 +248,42 @@ def coverage(land: Landscape, filters: Filters = Filters()) -> list[dict[str, An
 
     A document counts for an area when one of its codes is the area, a narrower code,
     or a broader code below the chapter (a block-level guideline covers its categories).
-    Kept on the landscape per filter set (which a write replaces), so a request reads the
-    rows instead of counting them again; do not modify the rows returned.
+    Kept per filter set in the landscape's snapshot (the ``COVERAGE`` view), so a request reads
+    the rows instead of counting them again; do not modify the rows returned.
     """
-    return land.memo(("coverage", filters), lambda: _coverage(land, filters))
+    return land.snapshot.get(COVERAGE, filters)[1]
 
 
-def _coverage(land: Landscape, filters: Filters) -> list[dict[str, Any]]:
-    unfiltered = filters == Filters()
-    docs = land.documents.values() if unfiltered else filter_documents(land, filters)
-    wanted = {d.id for d in docs if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)}
-    before = (land.previous_memo or {}).get(("coverage", filters)) if unfiltered else None
-    if before is not None:
-        # After a write, only the areas the changed documents touch are counted again.
-        kept = {row["notation"]: row for row in before}
-        return [
-            kept[land.notation(c)] if c not in land.changed_concepts else _coverage_row(land, c, wanted)
-            for c in _planning(land)
-        ]
-    return [_coverage_row(land, concept, wanted) for concept in _planning(land)]
+def _coverage(snap: Snapshot, filters: Filters) -> tuple[Landscape, list[dict[str, Any]]]:
+    land = snap[LANDSCAPE]
+    return land, [_coverage_row(land, concept, _counted(land, filters)) for concept in _planning(land)]
+
+
+def _recount(
+    snap: Snapshot, old: tuple[Landscape, list[dict[str, Any]]], changed: frozenset[str], filters: Filters
+) -> tuple[Landscape, list[dict[str, Any]]] | None:
+    """After a write, count again only the areas the changed documents touch (the unfiltered rows)."""
+    if filters != Filters():
+        return None
+    land, (before, rows) = snap[LANDSCAPE], old
+    touched = land.changed_concepts(before, changed)
+    wanted = _counted(land, filters)
+    kept = {row["notation"]: row for row in rows}
+    return land, [
+        kept[land.notation(c)] if c not in touched else _coverage_row(land, c, wanted) for c in _planning(land)
+    ]
+
+
+def _counted(land: Landscape, filters: Filters) -> set[str]:
+    """Return the ids of the documents *filters* count: those it selects that are valid (then, or now)."""
+    docs = land.documents.values() if filters == Filters() else filter_documents(land, filters)
+    return {d.id for d in docs if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)}
+
+
+#: Coverage rows per filter set, with the landscape they count. Filters come from requests: a bounded number.
+COVERAGE: View[tuple[Landscape, list[dict[str, Any]]]] = View(
+    "coverage", build=_coverage, update=_recount, keyed=True, bound=256
+)
 
 
 def _coverage_row(land: Landscape, concept: str, wanted: set[str]) -> dict[str, Any]:

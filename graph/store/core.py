@@ -23,7 +23,6 @@ from graph.store.namespaces import DCTERMS, GD, PREFIXES, Minter, default_base
 QUERIES = Path(__file__).resolve().parent / "queries"
 
 __all__ = [
-    "PENDING",
     "GraphWrite",
     "OxigraphStore",
     "Row",
@@ -40,10 +39,10 @@ __all__ = [
 ]
 
 Row = dict[str, Node]
-#: Cache key of the landscape as it was before the last writes, with the subjects they changed.
-PENDING = "landscape:pending"
 # A write that changes more subjects than this rebuilds read models instead of updating them.
 UPDATE_LIMIT = 2000
+# Writes whose changed subjects a store remembers (see Store.changes_since).
+CHANGE_LOG = 64
 
 
 class StoreError(RuntimeError):
@@ -141,39 +140,36 @@ class Store(abc.ABC):
 
     @property
     def cache(self) -> dict[str, Any]:
-        """Per-store cache of derived read models, emptied by every write."""
+        """Per-store values kept until the next write (counts, the SHACL report); read models live in snapshots."""
         if "_cache" not in self.__dict__:
             self.__dict__["_cache"] = {}
         cache: dict[str, Any] = self.__dict__["_cache"]
         return cache
 
-    def cached(self, key: str) -> Any:
-        """Return the cached read model *key* if it can be had at once (no I/O, no build), else None.
-
-        For callers on an event loop: a store that is not in this process must ask its server
-        whether the cache is still fresh (``SparqlStore.cache``), so it says None and the
-        caller goes the blocking way.
-        """
-        return self.cache.get(key) if self.in_process else None
-
     def _written(self, changed: set[str] | None = None) -> None:
-        """Empty the cache after a write, keeping the landscape for an update when *changed* is known.
+        """Count a write, remember the subjects it changed and empty the cache.
 
         Args:
             changed: IRIs of every subject the write added, changed or removed; None when
                 unknown (a large load), so read models are rebuilt from scratch.
         """
         self.generation += 1
-        cache = self.cache
-        previous = cache.get("landscape")
-        pending = cache.get(PENDING)
-        cache.clear()
-        if changed is None:
-            return
-        if previous is not None:
-            cache[PENDING] = (previous, set(changed))
-        elif pending is not None:  # a second write before anyone read: one update covers both
-            cache[PENDING] = (pending[0], pending[1] | changed)
+        log: list[tuple[int, frozenset[str] | None]] = self.__dict__.setdefault("_changes", [])
+        log.append((self.generation, None if changed is None else frozenset(changed)))
+        del log[:-CHANGE_LOG]
+        self.cache.clear()
+
+    def changes_since(self, generation: int) -> set[str] | None:
+        """Return the IRIs of the subjects written after *generation*, or None if that is not known.
+
+        Read models update themselves from it (``graph.model.snapshot``); None (a large load, a
+        write older than the log, another process's write) means they are built afresh.
+        """
+        log: list[tuple[int, frozenset[str] | None]] = self.__dict__.get("_changes", [])
+        later = [changed for number, changed in log if number > generation]
+        if len(later) != self.generation - generation or any(changed is None for changed in later):
+            return None
+        return set().union(*later)
 
     @abc.abstractmethod
     def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
