@@ -18,7 +18,7 @@ from graph.analysis.overlap import RELATIONS, Comparison, pairs
 from graph.model.landscape import DOCUMENT_FIELDS, LANDSCAPE, Document, Landscape
 from graph.model.snapshot import Snapshot, View
 from graph.model.vocabulary import KINDS
-from graph.store.core import QUERIES, Store
+from graph.store.core import Store, query
 from graph.store.namespaces import GD, ORG, RDFS, SKOS
 from graph.validation.gaps import GapResult, run_rules
 
@@ -201,7 +201,7 @@ def organisation_detail(store: Store, land: Landscape, org_id: str) -> dict[str,
     docs = [d for d in land.documents.values() if org_id in d.owners]
     areas = Counter(a for d in docs for a in d.disease_areas)
     events: dict[str, dict[str, Any]] = {}
-    for row in store.select(_HISTORY, {"org": URIRef(org.iri)}):
+    for row in store.select(query("organisation_history"), {"org": URIRef(org.iri)}):
         event = events.setdefault(
             str(row["event"]),
             {
@@ -230,9 +230,6 @@ def organisation_detail(store: Store, land: Landscape, org_id: str) -> dict[str,
         ],
         "history": history,
     }
-
-
-_HISTORY = (QUERIES / "organisation_history.rq").read_text(encoding="utf-8")
 
 
 # Disease areas and coverage ------------------------------------------------------------

@@ -19,7 +19,7 @@ from graph.model.names import Names, organisation_names
 from graph.model.snapshot import Snapshot, View, snapshot
 from graph.model.textsim import TermIndex
 from graph.model.vocabulary import KINDS, NOT_YET_VALID, Vocabulary, vocabulary
-from graph.store.core import QUERIES, Store
+from graph.store.core import Store, query
 from graph.store.namespaces import CHAPTER, DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
 
 __all__ = [
@@ -457,17 +457,13 @@ def delta(old: Landscape, new: Landscape, changed: Iterable[str]) -> tuple[list[
 # Building from a store ---------------------------------------------------------------
 
 
-def _read(name: str) -> str:
-    return (QUERIES / name).read_text(encoding="utf-8")
-
-
 def _load(store: Store) -> Landscape:
-    documents = _documents(store, _read("document_facts.rq"))
+    documents = _documents(store)
     return Landscape(documents.values(), _organisations(store).values(), vocabulary())
 
 
-def _documents(store: Store, query: str) -> dict[str, Document]:
-    """Return the documents whose facts *query* (``document_facts.rq`` or a narrowed copy) returns, by IRI."""
+def _documents(store: Store, only: set[str] | None = None) -> dict[str, Document]:
+    """Return the documents of the store (or the *only* ones, IRIs), by IRI, from ``document_facts.rq``."""
     vocab = vocabulary()
     valid_statuses = {str(s) for s in vocab.valid_statuses}
     kinds = {str(GD[k]): k for k in KINDS}
@@ -482,7 +478,8 @@ def _documents(store: Store, query: str) -> dict[str, Document]:
     )
     status_p, version, url, source = str(GD.status), str(SCHEMA.version), str(SCHEMA.url), str(DCTERMS.source)
     verification, note, identifier = str(GD.verification), str(SKOS.note), str(DCTERMS.identifier)
-    for (iri, _), (prop, _), (text, lang) in store.values(query):
+    bindings = None if only is None else {"doc": {URIRef(iri) for iri in only}}
+    for (iri, _), (prop, _), (text, lang) in store.values(query("document_facts"), bindings):
         doc = documents.get(iri)
         if doc is None:
             doc = documents[iri] = Document(id=iri.rsplit("/", 1)[-1], iri=iri)
@@ -530,7 +527,7 @@ def _documents(store: Store, query: str) -> dict[str, Document]:
 
 def _organisations(store: Store) -> dict[str, Organisation]:
     organisations: dict[str, Organisation] = {}
-    for row in store.select(_read("organisation_facts.rq")):
+    for row in store.select(query("organisation_facts")):
         iri, prop, value = str(row["org"]), str(row["p"]), row["o"]
         org = organisations.setdefault(iri, Organisation(id=iri.rsplit("/", 1)[-1], iri=iri, name=""))
         text, lang = str(value), getattr(value, "language", None)
@@ -560,12 +557,7 @@ def _update(old: Landscape, store: Store, changed: set[str]) -> Landscape:
     that compound splitting depends on), the title index is rebuilt.
     """
     by_iri = {d.iri: d for d in old.documents.values()}
-    facts = _read("document_facts.rq")
-    values = " ".join(f"<{iri}>" for iri in sorted(changed))  # IRIs the store itself holds: no escaping needed
-    narrowed = facts.replace(
-        "SELECT ?doc ?p ?o WHERE {", f"SELECT ?doc ?p ?o WHERE {{\n  VALUES ?doc {{ {values} }}", 1
-    )
-    fresh = _documents(store, narrowed) if changed else {}
+    fresh = _documents(store, changed) if changed else {}
     removed = [by_iri[iri] for iri in changed if iri in by_iri]
     documents = {d.id: d for d in old.documents.values() if d.iri not in changed}
     added = [d for d in fresh.values() if d.id not in documents or documents[d.id].iri in changed]
