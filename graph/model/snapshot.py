@@ -7,7 +7,9 @@ build. A write makes the next reader start a new snapshot, which takes over the 
 views that can update themselves; each is updated when first asked for, and rebuilt instead when
 the write's subjects are unknown (a large load, another process's write). That is the one
 garbage policy too: a value lives as long as its generation, a keyed view holds at most *bound*
-keys (oldest out first), and a value carried over is dropped once updated or when it cannot be.
+keys (oldest out first), and a value carried over is dropped once updated, when it cannot be, or
+(for a keyed view) when no one asked for it in the generation it was carried into; a view without
+keys is carried on until asked, so it holds at most one older landscape.
 
 The store knows nothing of this: it counts its writes (``generation``) and says which subjects
 they changed (``changes_since``).
@@ -122,7 +124,13 @@ class Snapshot:
         if changed is None:
             return Snapshot(self.store, generation)
         with self._guard:
-            carried = {entry: (old, since | changed) for entry, (old, since) in self._carried.items()}
+            # Only one value per view without keys is carried on untaken: keyed values (filter sets)
+            # not asked for in a generation are dropped, so old landscapes they hold are freed.
+            # Moved, not copied: this snapshot no longer holds them.
+            carried = {
+                entry: (old, since | changed) for entry, (old, since) in self._carried.items() if not entry[0].keyed
+            }
+            self._carried = {}
         for view, values in list(self._values.items()):
             if view.update is not None:
                 carried.update({(view, key): (value, frozenset(changed)) for key, value in list(values.items())})

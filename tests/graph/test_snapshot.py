@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import pkgutil
 import threading
 import time
+import weakref
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -202,3 +204,18 @@ def test_a_keyed_view_keeps_its_bound_of_values_oldest_out_first(store: Store) -
     snap = snapshot(store)
     assert [snap.get(view, n) for n in range(5)] == [0, 1, 4, 9, 16]
     assert [snap.peek(view, n) for n in range(5)] == [MISSING, MISSING, 4, 9, 16]
+
+
+class _Value:
+    """A value a weak reference can follow."""
+
+
+def test_a_keyed_value_no_one_asks_for_is_freed_after_the_next_write(store: Store) -> None:
+    view = View("kept", build=lambda snap, key: _Value(), update=lambda snap, old, changed, key: old, keyed=True)
+    gone = weakref.ref(snapshot(store).get(view, "filters"))
+    _create(store)
+    landscape(store)  # a reader in the next generation, which does not ask for it
+    edits.save_record(store, "document", record("rh-two", disease_areas=["F20"]), "test", creating=True)
+    landscape(store)
+    gc.collect()
+    assert gone() is None
