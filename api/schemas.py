@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -83,6 +83,16 @@ class DocumentOut(BaseModel):
     links: list[LinkOut]
     verification: str | None = None
     notes: str | None = None
+    validity: Literal["in-force", "historical", "unknown"] | None = Field(
+        default=None, description="in-force: a source seen on `verified` shows it is current; historical: nothing does."
+    )
+    verified: str | None = Field(default=None, description="The date the facts were last checked against sources.")
+    valid_until: str | None = Field(default=None, description="Valid until or next review, where a source gives it.")
+    level: Literal["national", "regional", "local"] | None = None
+    purpose: Literal["clinical", "organisational", "background"] | None = None
+    title_is_descriptive: bool = Field(
+        default=False, description="The title is the registry's description, not the published one."
+    )
 
 
 class DocumentList(BaseModel):

@@ -28,7 +28,7 @@ def _fresh_store(args: dict[str, Any]) -> Any:
     """
     import pyoxigraph as ox
 
-    from graph.store.core import open_store
+    from graph.store.spec import open_store
     from loaders.ingest import ensure_seeded, load_files
 
     store = open_store("memory")
@@ -44,7 +44,7 @@ def _fresh_store(args: dict[str, Any]) -> Any:
 
 def context(args: dict[str, Any]) -> dict[str, Any]:
     """Write the vocabulary and the shipped registry as N-Triples, for the baselines' graphs."""
-    from graph.store.core import open_store
+    from graph.store.spec import open_store
     from loaders.ingest import ensure_seeded
 
     store = open_store("memory")
@@ -55,7 +55,7 @@ def context(args: dict[str, Any]) -> dict[str, Any]:
 
 def load(args: dict[str, Any]) -> dict[str, Any]:
     """Time ``load_files`` of the synthetic file into a seeded memory store, then dump the store."""
-    from graph.store.core import open_store
+    from graph.store.spec import open_store
     from loaders.ingest import ensure_seeded, load_files
 
     store = open_store("memory")

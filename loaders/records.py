@@ -17,6 +17,7 @@ from graph.model.vocabulary import Scheme, Vocabulary
 from graph.store.namespaces import DCTERMS, GD, ORG, RDF, RDFS, SCHEMA, SKOS, XSD, Minter, is_valid_id
 
 __all__ = [
+    "CHOICE_FIELDS",
     "CONTROL",
     "DOCUMENT_FIELDS",
     "EVENT_FIELDS",
@@ -36,6 +37,7 @@ DOCUMENT_FIELDS = (
     "id", "title", "title_en", "kind", "owners", "disease_areas", "populations", "topics",
     "status", "issued", "modified", "consultation", "not_valid_since", "version", "url",
     "sources", "verification", "notes", "links",
+    "validity", "verified", "valid_until", "level", "purpose", "title_is_descriptive",
 )  # fmt: skip
 ORGANISATION_FIELDS = (
     "id", "name", "name_en", "abbreviation", "type", "part_of", "founded", "dissolved", "url",
@@ -43,7 +45,7 @@ ORGANISATION_FIELDS = (
 )  # fmt: skip
 EVENT_FIELDS = ("id", "label", "date", "decided", "original", "resulting", "sources", "notes")
 LINK_FIELDS = ("type", "target", "source", "supports")
-SOURCE_FIELDS = ("url", "supports")
+SOURCE_FIELDS = ("url", "supports", "mirror")
 
 LINK_TYPES: dict[str, URIRef] = {
     "replaces": DCTERMS.replaces,
@@ -58,7 +60,17 @@ DATE_FIELDS = {
     "modified": DCTERMS.modified,
     "consultation": GD.consultationDate,
     "not_valid_since": GD.notValidSince,
+    "verified": SCHEMA.lastReviewed,
+    "valid_until": SCHEMA.expires,
 }
+# Fields with a closed list of values, stored as plain literals (ontology/retningsgraf.ttl defines them).
+CHOICE_FIELDS: dict[str, tuple[URIRef, tuple[str, ...]]] = {
+    "validity": (GD.validity, ("in-force", "historical", "unknown")),
+    "level": (GD.level, ("national", "regional", "local")),
+    "purpose": (GD.purpose, ("clinical", "organisational", "background")),
+}
+# Spreadsheets give booleans as text; Danish and English words are both accepted.
+_BOOLEANS = {"true": True, "ja": True, "yes": True, "1": True, "false": False, "nej": False, "no": False, "0": False}
 
 # Records (YAML, CSV, XLSX) become rdflib triples at some 200 bytes of memory per byte of file,
 # and PyYAML reads about 0.3 MB a second: 4 MiB is tens of thousands of documents already.
@@ -218,6 +230,23 @@ class RecordConverter:
             return None
         return Literal(text, datatype=XSD.gYear)
 
+    def _boolean(self, record: Mapping[str, Any], name: str, at: Locator) -> bool | None:
+        value = record.get(name)
+        if value is None or value == "" or isinstance(value, bool):
+            return value if isinstance(value, bool) else None
+        found = _BOOLEANS.get(str(value).strip().casefold())
+        if found is None:
+            self._problem(at, name, f"expected true or false, got {value!r}")
+        return found
+
+    def _choice(self, record: Mapping[str, Any], name: str, at: Locator) -> str | None:
+        text = self._text(record, name, at)
+        allowed = CHOICE_FIELDS[name][1]
+        if text is not None and text not in allowed:
+            self._problem(at, name, f"unknown {name} {text!r} (use one of {', '.join(allowed)})")
+            return None
+        return text
+
     def _url(self, value: Any, at: Locator, name: str) -> URIRef | None:
         text = str(value).strip()
         parts = urlsplit(text)
@@ -263,6 +292,8 @@ class RecordConverter:
             g.add((citation, RDF.type, GD.SourceCitation))
             if source.get("supports"):
                 g.add((citation, GD.supports, Literal(str(source["supports"]).strip())))
+            if (mirror := self._boolean(source, "mirror", at)) is not None:
+                g.add((citation, GD.mirrorCopy, Literal(mirror)))
 
     def _ref(self, value: Any, known: set[str], at: Locator, name: str, what: str) -> str | None:
         text = str(value).strip()
@@ -398,6 +429,8 @@ class RecordConverter:
         verification = self._text(record, "verification", at)
         if verification and verification not in VERIFICATION:
             self._problem(at, "verification", f"use one of {', '.join(VERIFICATION)}")
+        choices = {name: self._choice(record, name, at) for name in CHOICE_FIELDS}
+        descriptive = self._boolean(record, "title_is_descriptive", at)
         if subject is None:
             return
         g.add((subject, RDF.type, GD.GuidingDocument))
@@ -429,6 +462,11 @@ class RecordConverter:
                 g.add((subject, SCHEMA.url, iri))
         if verification in VERIFICATION:
             g.add((subject, GD.verification, Literal(verification)))
+        for name, value in choices.items():
+            if value is not None:
+                g.add((subject, CHOICE_FIELDS[name][0], Literal(value)))
+        if descriptive is not None:
+            g.add((subject, GD.titleIsDescriptive, Literal(descriptive)))
         if notes := self._text(record, "notes", at):
             g.add((subject, SKOS.note, Literal(notes)))
         self._sources(subject, record, at)

@@ -26,6 +26,16 @@ REGIONS = ("region-nord", "region-midt", "region-syd", "region-sj", "region-h")
 LOCAL_OWNERS_PER_REGION = 40
 
 
+# What a synthetic document of a kind is, where the registry has no document of that kind with these facts:
+# (level, purpose). Validity follows the status: in force when published, historical when no longer valid.
+_KIND_FACTS = {
+    "RegionalGuideline": ("regional", "clinical"),
+    "CourseDescription": ("national", "organisational"),
+    "PackagePathway": ("national", "organisational"),
+}
+_NOT_VALID = ("not-valid", "superseded", "withdrawn")
+
+
 def _weighted(counter: Counter[str]) -> tuple[list[str], list[int]]:
     items = sorted(counter.items())
     return [k for k, _ in items], [v for _, v in items]
@@ -42,9 +52,18 @@ def _lines(land: Landscape, count: int, seed: int, minter: Minter) -> Iterator[s
         if doc.kind == "DMPGGuideline":
             # Keep the rule that a DMPG guideline is owned by a DMPG: draw only the groups themselves.
             owners = [o for o in owners if o in land.organisations and land.organisations[o].is_dmpg]
+            if not owners:
+                continue  # owned by the umbrella DMPG.dk alone: no group to draw
         owners_by_kind.setdefault(doc.kind, Counter()).update(owners or ["sst"])
         areas_by_kind.setdefault(doc.kind, Counter()).update(doc.disease_areas)
     statuses, status_weights = _weighted(Counter(d.status for d in docs))
+    # Level, purpose and validity per kind and status, as the registry has them.
+    facts_by_kind: dict[tuple[str, str], Counter[tuple[str, str, str]]] = {}
+    for doc in docs:
+        if doc.level and doc.purpose and doc.validity:
+            facts_by_kind.setdefault((doc.kind, doc.status), Counter())[(doc.level, doc.purpose, doc.validity)] += 1
+    # A second generator, so adding these facts left every other draw (and so every earlier landscape) as it was.
+    facts_rng = random.Random(seed + 1)
     populations = sorted({p for d in docs for p in d.populations}) or ["adults"]
     topics = sorted({t for d in docs for t in d.topics}) or ["treatment"]
     words = sorted({w for d in docs for w in d.title.split() if len(w) > 3 and w.isalpha()})
@@ -84,6 +103,16 @@ def _lines(land: Landscape, count: int, seed: int, minter: Minter) -> Iterator[s
         for topic in rng.sample(topics, k=rng.randint(1, min(3, len(topics)))):
             yield f"<{iri}> <{GD.topic}> <{TOPIC[topic]}> ."
         yield f"<{iri}> <{GD.status}> <{STATUS[status]}> ."
+        known = facts_by_kind.get((kind, status))
+        if known:
+            names, weights = zip(*sorted(known.items()), strict=True)
+            level, purpose, validity = facts_rng.choices(names, weights)[0]
+        else:
+            level, purpose = _KIND_FACTS.get(kind, ("national", "clinical"))
+            validity = "in-force" if status == "published" else "historical" if status in _NOT_VALID else "unknown"
+        yield f"<{iri}> <{GD.level}> {Literal(level).n3()} ."
+        yield f"<{iri}> <{GD.purpose}> {Literal(purpose).n3()} ."
+        yield f"<{iri}> <{GD.validity}> {Literal(validity).n3()} ."
         if status not in (
             "planned",
             "in-development",

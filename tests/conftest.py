@@ -7,11 +7,21 @@ from pathlib import Path
 import pytest
 
 from graph.model.landscape import landscape
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from loaders.ingest import ensure_seeded, load_files, vocabulary_writes
 from loaders.synth import write_synthetic
 
 DATA = Path(__file__).parent / "data"
+# Fixtures that start a real server or build a 3,000-document landscape: a test using one is slow
+# (``make test-fast`` leaves it out; ``make test`` runs it).
+SLOW_FIXTURES = {"server", "copies_server", "limited_server", "lanes_server", "synthetic_3k_file", "synthetic_3k_store"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture

@@ -7,7 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from rdflib import Graph
+
+pytestmark = pytest.mark.slow  # each command runs in a subprocess, as a user runs it
 
 DATA = Path(__file__).parent / "data" / "loaders"
 

@@ -71,17 +71,21 @@ def test_warnings_alone_exit_0_but_the_w3c_report_does_not_conform(files: Path) 
 
 
 def test_shapes_the_fast_engine_lacks_are_validated_by_pyshacl_turbo_and_it_says_so(files: Path) -> None:
-    (files / "length.ttl").write_text(
+    # $this only inside FILTER NOT EXISTS: answering it needs pre-binding per focus node.
+    (files / "sparql.ttl").write_text(
         PREFIXES
-        + "ex:S a sh:NodeShape ; sh:targetClass ex:Guideline ; sh:property [ sh:path ex:title ; sh:minLength 2 ] .",
+        + """ex:S a sh:NodeShape ; sh:targetClass ex:Guideline ;
+            sh:sparql [ sh:select "SELECT $this WHERE { FILTER NOT EXISTS { $this ex:title ?t } }" ;
+                        sh:prefixes ex:Prefixes ] .
+        ex:Prefixes sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .""",
         encoding="utf-8",
     )
-    done = run("--data", str(files / "good.ttl"), "--shapes", str(files / "length.ttl"), "--format", "json")
+    done = run("--data", str(files / "bad.ttl"), "--shapes", str(files / "sparql.ttl"), "--format", "json")
     body = json.loads(done.stdout)
     assert done.returncode == 1
-    assert body["engine"] == "turbo" and "minLength" in body["fallback_reason"]
+    assert body["engine"] == "turbo" and "$this" in body["fallback_reason"]
     assert [(r["focus"], r["component"]) for r in body["results"]] == [
-        ("http://example.org/a", "MinLengthConstraintComponent")
+        ("http://example.org/b", "SPARQLConstraintComponent")
     ]
 
 

@@ -17,6 +17,8 @@ from openpyxl import Workbook
 
 from tests.api.conftest import start_server, stop
 
+pytestmark = pytest.mark.slow  # the command line in subprocesses, and a real server
+
 HEADER = ["id", "title", "kind", "owners", "disease_areas", "status", "sources"]
 EDITOR = "e" * 24
 AS_EDITOR = {"Authorization": f"Bearer {EDITOR}"}

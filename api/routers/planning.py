@@ -20,8 +20,7 @@ from api.deps import LandscapeDep, StoreDep
 from graph.analysis import document_page, overlap, planning, views
 from graph.analysis.exports import STATE_LABELS
 from graph.analysis.overlap_network import cluster_network, network_svg
-from graph.store.sparql import examples
-from graph.validation.gaps import rules
+from graph.validation.gaps import query_examples, rules
 
 __all__ = ["router", "templates"]
 
@@ -238,7 +237,7 @@ def check_page(
 @router.get("/planning/sparql")
 def sparql_page(request: Request) -> Response:
     """An editor for SPARQL users, with the shipped example queries loaded."""
-    return _page(request, "sparql.html", {"examples": examples()})
+    return _page(request, "sparql.html", {"examples": query_examples()})
 
 
 @router.get("/lang")

@@ -16,6 +16,7 @@ from api.negotiation import acceptable
 from api.schemas import refusals
 from graph.store import sparql
 from graph.store.sparql import SparqlService
+from graph.validation.gaps import query_examples
 
 __all__ = ["router", "shutdown"]
 
@@ -251,4 +252,4 @@ async def _body(request: Request) -> bytes:
 @router.get("/examples", summary="List the example queries")
 def read_examples() -> Examples:
     """Return the queries shipped in ``graph/store/queries``, each runnable as-is."""
-    return Examples(items=[Example(**vars(example)) for example in sparql.examples()])
+    return Examples(items=[Example(**vars(example)) for example in query_examples()])

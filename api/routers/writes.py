@@ -83,6 +83,12 @@ class DocumentIn(BaseModel):
     links: list[LinkOut] = Field(default_factory=list, max_length=100)
     verification: str | None = Field(default=None, max_length=20)
     notes: str | None = Field(default=None, max_length=TEXT_LIMITS["notes"])
+    validity: str | None = Field(default=None, max_length=20)
+    verified: str | None = Field(default=None, max_length=10)
+    valid_until: str | None = Field(default=None, max_length=10)
+    level: str | None = Field(default=None, max_length=20)
+    purpose: str | None = Field(default=None, max_length=20)
+    title_is_descriptive: bool | None = None
 
     def record(self) -> dict[str, Any]:
         """Return the body as a registry record."""

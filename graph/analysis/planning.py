@@ -46,8 +46,9 @@ __all__ = [
     "warm",
 ]
 
-# Cell states, worst first.  "stale": documents exist but none is valid (not valid, superseded,
-# withdrawn or not yet published); "partial": valid documents address only a narrower part of
+# Cell states, worst first.  "stale": documents exist but none counts as coverage (not valid,
+# historical, regional, organisational, not yet published; Landscape.counts); "partial": documents
+# that count address only a narrower part of
 # the area (only F50.0 within F50; within F30-F39 only F32 and F33, while F30, F31 or F34 of
 # the planning categories has no valid document of that kind).
 STATES = ("none", "stale", "partial", "covered")
@@ -67,9 +68,10 @@ KIND_SHORT = {
 # What each gap rule means, as a heading in the gap list (the rule's own message says the rest),
 # most pressing first: the gap list is sorted in this order.
 RULE_LABELS = {
-    "uncovered": ("Intet gældende dokument", "No valid document"),
+    "uncovered": ("Ingen gældende national klinisk vejledning", "No national clinical guidance in force"),
     "orphanedNKR": ("Efterladt NKR", "Orphaned NKR"),
     "treatment": ("Mangler om behandling", "Missing on treatment"),
+    "childhoodOnset": ("Debut i barndommen, vejledning kun for voksne", "Childhood onset, guidance only for adults"),
     "children": ("Mangler for børn og unge", "Missing for children"),
     "idleDMPG": ("DMPG uden retningslinje", "DMPG without guideline"),
     "reviewHorizon": ("Over revisionshorisont", "Past review horizon"),
@@ -187,7 +189,7 @@ def _matrix(snap: Snapshot, filters: views.Filters) -> Matrix:
     land = snap[LANDSCAPE]
     counted = {row["notation"]: row for row in views.coverage(land, filters)}
     pool = views.filter_documents(land, replace(filters, valid_on=None))
-    valid = {d.id for d in pool if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)}
+    valid = {d.id for d in pool if land.counts(d, filters.valid_on)}
     covers, whole = _indexes(land)
     planning = planning_concepts(land)
     blocks = {c for c in planning if "-" in land.notation(c)}

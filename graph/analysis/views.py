@@ -241,7 +241,7 @@ def _planning(land: Landscape) -> list[str]:
 
 
 def coverage(land: Landscape, filters: Filters = Filters()) -> list[dict[str, Any]]:
-    """Count valid documents per planning disease area and kind, with their ids.
+    """Count the documents that count as coverage (:meth:`Landscape.counts`) per planning area and kind, with ids.
 
     A document counts for an area when one of its codes is the area, a narrower code,
     or a broader code below the chapter (a block-level guideline covers its categories).
@@ -272,9 +272,9 @@ def _recount(
 
 
 def _counted(land: Landscape, filters: Filters) -> set[str]:
-    """Return the ids of the documents *filters* count: those it selects that are valid (then, or now)."""
+    """Return the ids of the documents *filters* selects that count as coverage (then, or now: ``Landscape.counts``)."""
     docs = land.documents.values() if filters == Filters() else filter_documents(land, filters)
-    return {d.id for d in docs if (land.is_valid(d, filters.valid_on) if filters.valid_on else d.valid)}
+    return {d.id for d in docs if land.counts(d, filters.valid_on)}
 
 
 #: Coverage rows per filter set, with the landscape they count. Filters come from requests: a bounded number.
@@ -305,7 +305,7 @@ def disease_area_tree(land: Landscape) -> list[dict[str, Any]]:
     children: dict[str, list[str]] = defaultdict(list)
     for child, parent in vocab.broader.items():
         children[str(parent)].append(str(child))
-    valid = {d.id for d in land.documents.values() if d.valid}
+    valid = {d.id for d in land.documents.values() if land.counts(d)}
     planning = set(_planning(land))
 
     def node(concept: str) -> dict[str, Any]:
@@ -381,15 +381,15 @@ def _gap_item(land: Landscape, result: GapResult) -> dict[str, Any]:
     area: str | None = None
     documents: list[str] = []
     organisation = None
-    if result.rule in ("uncovered", "children", "treatment"):
+    if result.rule in ("uncovered", "children", "childhoodOnset", "treatment"):
         area = result.focus
         in_area = sorted((land.documents[i] for i in land.covering(area)), key=lambda d: d.id)
         if result.rule == "uncovered":
             documents = [d.id for d in in_area]  # what exists there is not valid
-        elif result.rule == "children":
-            documents = [d.id for d in in_area if d.valid and "adults" in d.populations]
+        elif result.rule in ("children", "childhoodOnset"):
+            documents = [d.id for d in in_area if land.counts(d) and "adults" in d.populations]
         else:
-            documents = [d.id for d in in_area if d.valid and "assessment" in d.topics]
+            documents = [d.id for d in in_area if land.counts(d) and "assessment" in d.topics]
     elif result.rule == "orphanedNKR":
         area = result.value
         documents = [focus_id]

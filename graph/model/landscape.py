@@ -48,7 +48,11 @@ _DATES = {
     str(DCTERMS.modified): "modified",
     str(GD.consultationDate): "consultation",
     str(GD.notValidSince): "not_valid_since",
+    str(SCHEMA.lastReviewed): "verified",
+    str(SCHEMA.expires): "valid_until",
 }
+# Plain-text facts copied as they are (values listed in loaders.records.CHOICE_FIELDS).
+_TEXTS = {str(GD.validity): "validity", str(GD.level): "level", str(GD.purpose): "purpose"}
 
 
 def period_start(value: str) -> dt.date:
@@ -112,6 +116,12 @@ class Document:
     links: list[tuple[str, str]] = field(default_factory=list)  # (type, target id)
     verification: str | None = None
     notes: str | None = None
+    validity: str | None = None  # in-force | historical | unknown
+    verified: str | None = None  # when the facts were last checked against sources
+    valid_until: str | None = None
+    level: str | None = None  # national | regional | local
+    purpose: str | None = None  # clinical | organisational | background
+    title_is_descriptive: bool = False
 
     def valid_on(self, day: dt.date, replaced_on: dt.date | None = None) -> bool:
         """Return True if the document was in force on *day*, as far as its dates tell.
@@ -444,6 +454,19 @@ class Landscape:
             return doc.valid
         return doc.valid_on(on, self.replaced_on.get(doc.id))
 
+    def counts(self, doc: Document, on: dt.date | None = None) -> bool:
+        """Return whether *doc* counts as coverage: national clinical guidance a source showed in force.
+
+        The same definition as the gap rules' (ontology/shapes/gaps/gaps.shapes.ttl): valid by
+        status, ``validity`` in-force (on a past day *on*: valid by its dates then), ``level``
+        national and ``purpose`` clinical. A
+        historical document, an organisational list or a regional guideline never makes an area covered.
+        """
+        if not (self.is_valid(doc, on) and doc.level == "national" and doc.purpose == "clinical"):
+            return False
+        # validity says what the sources show today; on a past day the document's own dates decide.
+        return on is not None or doc.validity == "in-force"
+
 
 def delta(old: Landscape, new: Landscape, changed: Iterable[str]) -> tuple[list[Document], list[Document]]:
     """Return the documents of *old* and of *new* whose IRIs are among *changed*: the removed and the added."""
@@ -478,6 +501,7 @@ def _documents(store: Store, only: set[str] | None = None) -> dict[str, Document
     )
     status_p, version, url, source = str(GD.status), str(SCHEMA.version), str(SCHEMA.url), str(DCTERMS.source)
     verification, note, identifier = str(GD.verification), str(SKOS.note), str(DCTERMS.identifier)
+    descriptive = str(GD.titleIsDescriptive)
     bindings = None if only is None else {"doc": {URIRef(iri) for iri in only}}
     for (iri, _), (prop, _), (text, lang) in store.values(query("document_facts"), bindings):
         doc = documents.get(iri)
@@ -504,6 +528,10 @@ def _documents(store: Store, only: set[str] | None = None) -> dict[str, Document
             doc.valid = text in valid_statuses
         elif prop in _DATES:
             setattr(doc, _DATES[prop], text)
+        elif prop in _TEXTS:
+            setattr(doc, _TEXTS[prop], text)
+        elif prop == descriptive:
+            doc.title_is_descriptive = text == "true"
         elif prop == version:
             doc.version = text
         elif prop == url:

@@ -42,7 +42,6 @@ __all__ = [
     "StoreError",
     "TripleBatch",
     "from_ox",
-    "open_store",
     "query",
     "serialise",
     "to_ox",
@@ -597,25 +596,3 @@ def _insert_data(write: GraphWrite) -> str:
     else:
         body = write.triples.serialize(format="nt", encoding="utf-8").decode("utf-8")
     return f"INSERT DATA {{ GRAPH <{write.name}> {{\n{body}\n}} }}"
-
-
-def open_store(spec: str, minter: Minter | None = None) -> Store:
-    """Open the store named by *spec*: ``memory``, ``oxigraph:DIR`` or ``sparql:QUERY_URL[,UPDATE_URL]``.
-
-    Args:
-        spec: the ``--store`` value of the CLI.
-        minter: the IRI minter; defaults to the configured base.
-
-    Returns:
-        The opened store, still empty if it is new (see ``graph.registry.ensure_seeded``).
-    """
-    if spec == "memory":
-        return OxigraphStore(None, minter)
-    if spec.startswith("oxigraph:") and len(spec) > len("oxigraph:"):
-        return OxigraphStore(Path(spec.removeprefix("oxigraph:")), minter)
-    if spec.startswith("sparql:") and len(spec) > len("sparql:"):
-        from graph.store.remote import SparqlStore  # only remote mode needs an HTTP client
-
-        query_url, _, update_url = spec.removeprefix("sparql:").partition(",")
-        return SparqlStore(query_url, update_url or None, minter)
-    raise StoreError(f"unknown store {spec!r}: use 'memory', 'oxigraph:DIR' or 'sparql:QUERY_URL[,UPDATE_URL]'")

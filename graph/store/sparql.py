@@ -46,8 +46,6 @@ from urllib.parse import urljoin
 
 import pyoxigraph as ox
 
-from graph.validation.gaps import rules as gap_rules
-
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
@@ -141,7 +139,10 @@ class Example:
 
 @functools.cache
 def examples() -> tuple[Example, ...]:
-    """Return the shipped example queries, titled by their first ``#`` line."""
+    """Return the shipped example query files, titled by their first ``#`` line.
+
+    The SPARQL page shows the gap rules after these (``graph.validation.gaps.query_examples``).
+    """
     found = []
     for path in sorted(EXAMPLES.glob("*.rq")):
         text = path.read_text(encoding="utf-8")
@@ -152,11 +153,6 @@ def examples() -> tuple[Example, ...]:
             comments.append(line.lstrip("#").strip())
         title = comments[0] if comments else path.stem
         found.append(Example(path.stem, title, "\n".join(comments[1:]).strip(), text))
-    # The gap rules are examples too, taken from their shapes so a gap has one definition.
-    for rule in gap_rules():
-        query = rule.query.replace("$this", "?this")
-        text = f"# Gap rule {rule.name}: {rule.message_en}\n# From the SHACL shape {rule.shape}.\n{query.strip()}\n"
-        found.append(Example(f"gap_{rule.name}", f"Gap rule {rule.name}", rule.message_en, text))
     return tuple(found)
 
 

@@ -19,8 +19,9 @@ from rdflib.term import Node
 from graph.model.vocabulary import ONTOLOGY_DIR
 from graph.store.core import Store
 from graph.store.namespaces import RDF, SH
+from graph.store.sparql import Example, examples
 
-__all__ = ["GAP_SHAPES_DIR", "GapResult", "Rule", "rules", "run_rules"]
+__all__ = ["GAP_SHAPES_DIR", "GapResult", "Rule", "query_examples", "rules", "run_rules"]
 
 GAP_SHAPES_DIR = ONTOLOGY_DIR / "shapes" / "gaps"
 _PLACEHOLDER = re.compile(r"\{[?$](\w+)\}")
@@ -128,3 +129,18 @@ def run_rules(store: Store, selected: tuple[Rule, ...] | None = None) -> list[Ga
     if selected is None:
         store.cache["gaps"] = results
     return results
+
+
+@cache
+def query_examples() -> tuple[Example, ...]:
+    """Return the SPARQL page's examples: the shipped query files, then each gap rule as a query.
+
+    The gap rules are examples too, taken from their shapes so a gap has one definition; they are
+    added here, above the store, because the store's SPARQL service knows nothing of validation.
+    """
+    found = list(examples())
+    for rule in rules():
+        query = rule.query.replace("$this", "?this")
+        text = f"# Gap rule {rule.name}: {rule.message_en}\n# From the SHACL shape {rule.shape}.\n{query.strip()}\n"
+        found.append(Example(f"gap_{rule.name}", f"Gap rule {rule.name}", rule.message_en, text))
+    return tuple(found)

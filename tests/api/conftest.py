@@ -1,8 +1,11 @@
-"""A real uvicorn serving the shipped registry on a free loopback port, on each kind of store.
+"""The API under test: in process, or a real uvicorn on a free loopback port on each kind of store.
 
-The session's ``server`` runs twice: once on the embedded Oxigraph store and once in
-remote-store mode against a real Oxigraph SPARQL server (the ``oxigraph`` package's
-``oxigraph serve``), so the whole API suite proves both.
+Most API tests ask ``client``: the app in this process (FastAPI's ``TestClient``) on the shipped
+registry, as ``retningsgraf serve`` serves it, without a socket or a second process.  Tests of what
+only a real server shows (HTTP clients such as SPARQLWrapper, raw request lines, time limits,
+restarts, concurrent writers) ask ``server``, which runs twice: on the embedded Oxigraph store and
+in remote-store mode against a real Oxigraph SPARQL server (the ``oxigraph`` package's
+``oxigraph serve``).  ``test_stores_answer_alike.py`` proves both stores give the in-process answers.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+
+from api.main import Settings, create_app
 
 
 def free_port() -> int:
@@ -89,6 +95,16 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.kill()
 
 
+@pytest.fixture(scope="session")
+def client() -> Iterator[TestClient]:
+    """The app in process on the shipped registry in memory (do not write through it).
+
+    Without the warming thread: it only computes ahead what the first request would compute.
+    """
+    with TestClient(create_app(Settings(warm=False))) as client:
+        yield client
+
+
 @pytest.fixture(scope="session", params=["embedded", "remote"])
 def server(request: pytest.FixtureRequest) -> Iterator[str]:
     """Base URL of a real server on the shipped registry: embedded store, then a remote SPARQL server."""
@@ -97,7 +113,8 @@ def server(request: pytest.FixtureRequest) -> Iterator[str]:
     if request.param == "remote":
         backend, sparql_url = start_sparql_server()
         args = ["--store", f"sparql:{sparql_url}/query,{sparql_url}/update"]
-    process, url = start_server(*args)
+    # The recorded answers' hash seed, so set order matches them (tests/api/golden.py HASH_SEED).
+    process, url = start_server(*args, env={"PYTHONHASHSEED": "0"})
     try:
         yield url
     finally:

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.api import golden
+
+pytestmark = pytest.mark.slow  # replays 891 requests in another process
 
 ROOT = Path(__file__).parents[2]
 

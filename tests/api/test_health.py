@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from graph.store.core import Store
 from tests.api.conftest import start_server
@@ -20,6 +21,7 @@ def test_health_reports_the_shipped_registry(server: str, registry_store: Store)
     assert body["documents"] >= 110
 
 
+@pytest.mark.slow  # two real servers, one after the other
 def test_server_on_a_persistent_store_keeps_what_was_loaded(tmp_path: Path) -> None:
     spec = f"oxigraph:{tmp_path / 'db'}"
     for _ in range(2):

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
+from fastapi.testclient import TestClient
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -21,8 +23,8 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def check(url: str, **draft: object) -> httpx.Response:
-    return httpx.post(f"{url}/overlaps/check", json={"title": "Behandling af spiseforstyrrelser", **draft}, timeout=60)
+def check(client: httpx.Client, **draft: object) -> httpx.Response:
+    return client.post("/overlaps/check", json={"title": "Behandling af spiseforstyrrelser", **draft})
 
 
 def ids(response: httpx.Response) -> list[str]:
@@ -30,8 +32,10 @@ def ids(response: httpx.Response) -> list[str]:
     return [c["document"]["id"] for c in response.json()["candidates"]]
 
 
-def test_a_misspelt_draft_field_is_refused_with_the_same_message_by_cli_and_api(server: str, tmp_path: Path) -> None:
-    answer = check(server, disease_area=["F50"])
+def test_a_misspelt_draft_field_is_refused_with_the_same_message_by_cli_and_api(
+    client: TestClient, tmp_path: Path
+) -> None:
+    answer = check(client, disease_area=["F50"])
     assert answer.status_code == 422
     message = answer.json()["detail"][0]["msg"]
     assert "'disease_area'" in message and "mente du disease_areas?" in message
@@ -43,11 +47,11 @@ def test_a_misspelt_draft_field_is_refused_with_the_same_message_by_cli_and_api(
     assert done.stderr == f"retningsgraf: {path}: {message}\n"
 
 
-def test_an_owner_written_as_the_seed_writes_it_matches_the_registry_owner(server: str, tmp_path: Path) -> None:
-    by_id = ids(check(server, owner="dmpg-spis", disease_areas=["F50"]))
-    assert ids(check(server, owner="DMPG Spiseforstyrrelser", disease_areas=["F50"])) == by_id
-    assert ids(check(server, owner="dmpg spiseforstyrrelse", disease_areas=["F50"])) == by_id
-    listed = httpx.get(f"{server}/documents", params={"owner": "DMPG Spiseforstyrrelser"})
+def test_an_owner_written_as_the_seed_writes_it_matches_the_registry_owner(client: TestClient, tmp_path: Path) -> None:
+    by_id = ids(check(client, owner="dmpg-spis", disease_areas=["F50"]))
+    assert ids(check(client, owner="DMPG Spiseforstyrrelser", disease_areas=["F50"])) == by_id
+    assert ids(check(client, owner="dmpg spiseforstyrrelse", disease_areas=["F50"])) == by_id
+    listed = client.get("/documents", params={"owner": "DMPG Spiseforstyrrelser"})
     assert listed.status_code == 200 and listed.json()["total"] > 0
     path = tmp_path / "draft.yaml"
     path.write_text("title: Behandling af spiseforstyrrelser\nowner: DMPG Spiseforstyrrelser\ndisease_areas: [F50]\n")
@@ -56,33 +60,34 @@ def test_an_owner_written_as_the_seed_writes_it_matches_the_registry_owner(serve
     assert [row["id"] for row in json.loads(done.stdout)] == by_id
 
 
-def test_an_unknown_owner_is_answered_with_the_closest_organisation(server: str) -> None:
-    answer = check(server, owner="DMPG Spisforstyrelse")
+def test_an_unknown_owner_is_answered_with_the_closest_organisation(client: TestClient) -> None:
+    answer = check(client, owner="DMPG Spisforstyrelse")
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["msg"] == "unknown organisation: 'DMPG Spisforstyrelse' - mente du dmpg-spis?"
     done = cli("overlaps", "--owner", "DMPG Spisforstyrelse")
     assert done.returncode == 2 and "mente du dmpg-spis?" in done.stderr
 
 
-def test_topics_and_populations_match_plurals_and_alternative_labels(server: str) -> None:
-    treatment = ids(check(server, topics=["treatment"], populations=["adults"]))
-    assert ids(check(server, topics=["behandlinger"], populations=["Voksne"])) == treatment
-    assert ids(check(server, topics=["Treatments"], populations=["adult"])) == treatment
-    assessment = ids(check(server, topics=["assessment"]))
-    assert ids(check(server, topics=["diagnostik"])) == assessment, "an alternative label of the topic"
+def test_topics_and_populations_match_plurals_and_alternative_labels(client: TestClient) -> None:
+    treatment = ids(check(client, topics=["treatment"], populations=["adults"]))
+    assert ids(check(client, topics=["behandlinger"], populations=["Voksne"])) == treatment
+    assert ids(check(client, topics=["Treatments"], populations=["adult"])) == treatment
+    assessment = ids(check(client, topics=["assessment"]))
+    assert ids(check(client, topics=["diagnostik"])) == assessment, "an alternative label of the topic"
 
 
-def test_an_unknown_topic_or_population_lists_the_allowed_values(server: str) -> None:
-    topic = check(server, topics=["treatmnt"])
+def test_an_unknown_topic_or_population_lists_the_allowed_values(client: TestClient) -> None:
+    topic = check(client, topics=["treatmnt"])
     assert topic.status_code == 422
     message = topic.json()["detail"][0]["msg"]
     assert message.startswith("unknown topic: 'treatmnt' - mente du treatment?")
     assert "assessment" in message and "rehabilitation" in message
-    population = httpx.get(f"{server}/documents", params={"population": "kids"})
+    population = client.get("/documents", params={"population": "kids"})
     assert population.status_code == 422
     assert "use one of adults, all, children, elderly" in population.text
 
 
+@pytest.mark.slow  # the command in subprocesses
 def test_a_draft_file_that_is_missing_or_malformed_is_one_line_and_exit_2(tmp_path: Path) -> None:
     broken_yaml = tmp_path / "draft.yaml"
     broken_yaml.write_text("title: Behandling\ntopics: [treatment\n")

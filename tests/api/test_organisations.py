@@ -1,16 +1,14 @@
-"""/organisations over real HTTP: every owner with its counts, one with documents and mergers."""
+"""/organisations in process: every owner with its counts, one with documents and mergers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from graph.store.core import Store
-
-pytestmark = pytest.mark.slow
 
 ORG = "https://w3id.org/retningsgraf/organisation/"
 PREFIXES = """PREFIX gd: <https://w3id.org/retningsgraf/ontology#>
@@ -19,9 +17,8 @@ PREFIX org: <http://www.w3.org/ns/org#>
 
 
 @pytest.fixture(scope="module")
-def api(server: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server, timeout=60) as client:
-        yield client
+def api(client: TestClient) -> httpx.Client:
+    return client
 
 
 @pytest.fixture(scope="module")

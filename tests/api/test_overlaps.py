@@ -1,15 +1,13 @@
-"""/overlaps and POST /overlaps/check over real HTTP: related pairs, filters and the draft check."""
+"""/overlaps and POST /overlaps/check in process: related pairs, filters and the draft check."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
-
-pytestmark = pytest.mark.slow
+from fastapi.testclient import TestClient
 
 RELATIONS = ("duplicate", "overlap", "complementary", "supersedes")
 NEWER_THAN = ("replaces", "revises")
@@ -17,9 +15,8 @@ Pair = tuple[str, str, str]
 
 
 @pytest.fixture(scope="module")
-def api(server: str) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server, timeout=60) as client:
-        yield client
+def api(client: TestClient) -> httpx.Client:
+    return client
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,8 @@ import pytest
 
 from tests.api.conftest import start_server, stop
 
+pytestmark = pytest.mark.slow  # real servers on persistent stores, killed and restarted
+
 EDITOR = "x" * 24
 READER = "r" * 24
 ADMIN = "a" * 24

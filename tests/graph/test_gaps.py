@@ -11,8 +11,9 @@ from pyshacl_turbo import validate as turbo_validate
 from rdflib import Graph, URIRef
 
 from graph.model.vocabulary import vocabulary
-from graph.store.core import Store, open_store
+from graph.store.core import Store
 from graph.store.namespaces import GD, RDF, SH
+from graph.store.spec import open_store
 from graph.validation.gaps import GAP_SHAPES_DIR, GapResult, rules, run_rules
 from loaders.ingest import load_files, vocabulary_writes
 
@@ -135,6 +136,10 @@ def test_a_store_with_only_the_vocabulary_has_every_planning_area_uncovered(stor
     [
         ("uncovered.yaml", {("orphanedNKR", "gap-skz-old", "F20")}),
         ("children.yaml", {("children", "F50", None), ("children", "F50-F59", None)}),
+        (
+            "childhoodOnset.yaml",
+            {("childhoodOnset", "F90", None), ("childhoodOnset", "F90-F98", None)},
+        ),
         ("treatment.yaml", {("treatment", "F20", None), ("treatment", "F20-F29", None)}),
         (
             "orphanedNKR.yaml",
@@ -148,6 +153,7 @@ def test_a_store_with_only_the_vocabulary_has_every_planning_area_uncovered(stor
         (
             "orphanedNKR-scopes.yaml",
             {
+                ("orphanedNKR", "gap-nkr-psychosis", "F20"),
                 ("orphanedNKR", "gap-nkr-depression", "F32"),
                 ("orphanedNKR", "gap-nkr-eating", "F50"),
                 ("reviewHorizon", "gap-depression-old-assessment", None),
@@ -257,6 +263,7 @@ def test_rules_carry_their_shape_iri_and_warning_severity() -> None:
     assert set(found) == {
         "uncovered",
         "children",
+        "childhoodOnset",
         "treatment",
         "orphanedNKR",
         "reviewHorizon",

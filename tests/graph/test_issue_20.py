@@ -1,21 +1,21 @@
-"""Issue 20: the gap rules, rewritten as SHACL-SPARQL a strict engine accepts, find what they found before.
+"""Issue 20: the gap rules are SHACL-SPARQL a strict engine accepts, and it finds what one run of them finds.
 
 The rules before the rewrite are kept in ``tests/data/issue-20/gaps-before.shapes.ttl`` (the file of
-commit 1ccdc50); both versions run here at the same moment, so the review horizon (three years before
-today) moves for both alike and the comparison holds whenever the tests run.
+commit 1ccdc50), which the strict engine refuses. Until issue 14 the rewritten rules were also held to
+the old rules' results; issue 14 changed on purpose what counts as coverage (national clinical guidance
+in force, populations where they apply), so that comparison ended there.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from pyshacl_turbo import validate as turbo_validate
 from rdflib import Graph
 
 from graph.store.core import Store
 from graph.validation.gaps import GAP_SHAPES_DIR, rules, run_rules
-from tests.graph.test_gaps import SCENARIOS, _store, _turbo
+from tests.graph.test_gaps import _turbo
 
 BEFORE = Path(__file__).resolve().parent.parent / "data" / "issue-20"
 Row = tuple[str, str, str, str | None, str, str, str]
@@ -36,32 +36,12 @@ def test_a_strict_engine_refuses_the_old_rules_and_accepts_the_new_ones(registry
     assert _turbo(registry_store)
 
 
-def test_the_rewritten_rules_find_what_the_old_ones_found_in_the_shipped_registry(registry_store: Store) -> None:
-    before = _results(registry_store, BEFORE)
-    assert {row[0] for row in before} >= {"children", "orphanedNKR", "reviewHorizon", "idleDMPG"}
-    assert _results(registry_store, GAP_SHAPES_DIR) == before
-
-
-def test_the_rewritten_rules_find_what_the_old_ones_found_in_a_synthetic_landscape(
-    synthetic_3k_store: Store,
-) -> None:
-    before = _results(synthetic_3k_store, BEFORE)
-    assert {row[0] for row in before} >= {"orphanedNKR", "reviewHorizon", "idleDMPG"}
-    assert _results(synthetic_3k_store, GAP_SHAPES_DIR) == before
-
-
-@pytest.mark.parametrize("names", SCENARIOS, ids=lambda names: "+".join(Path(n).stem for n in names))
-def test_the_rewritten_rules_find_what_the_old_ones_found_in_each_gap_fixture(names: list[str], tmp_path: Path) -> None:
-    store = _store(names, tmp_path)
-    assert _results(store, GAP_SHAPES_DIR) == _results(store, BEFORE)
-
-
-def test_a_strict_engine_with_this_pre_bound_finds_what_the_old_rules_found_in_the_registry(
+def test_a_strict_engine_with_this_pre_bound_finds_what_one_run_of_the_rules_finds_in_the_registry(
     registry_store: Store,
 ) -> None:
     # pyshacl-turbo, like pySHACL, drops the language tags of SPARQL messages: compare plain strings.
-    before = {
+    ours = {
         (focus, shape, value, severity, frozenset((da, en)))
-        for _, shape, focus, value, severity, da, en in _results(registry_store, BEFORE)
+        for _, shape, focus, value, severity, da, en in _results(registry_store, GAP_SHAPES_DIR)
     }
-    assert _turbo(registry_store) == before
+    assert _turbo(registry_store) == ours

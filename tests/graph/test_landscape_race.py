@@ -14,7 +14,7 @@ import pytest
 
 import graph.model.landscape
 from graph.model.landscape import landscape
-from graph.store.core import open_store
+from graph.store.spec import open_store
 from loaders import edits
 from loaders.ingest import ensure_seeded
 

@@ -12,7 +12,8 @@ from graph.analysis import views
 from graph.analysis.overlap import Draft, candidate_mask, check_draft
 from graph.analysis.scope_index import scope_index, shared_scope_pairs
 from graph.model.landscape import Landscape, _load, landscape
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from loaders import edits
 from loaders.ingest import ensure_seeded, load_files
 from loaders.synth import write_synthetic

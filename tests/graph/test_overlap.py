@@ -21,7 +21,8 @@ from graph.analysis.overlap import (
     pairs,
 )
 from graph.model.landscape import Landscape, landscape
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from loaders.ingest import load_files, vocabulary_writes
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "overlap"

@@ -12,7 +12,8 @@ from graph.analysis.overlap import Draft, _candidates, candidate_mask, check_dra
 from graph.analysis.scope_index import scope_index
 from graph.analysis.scoring import bonus
 from graph.model.landscape import Landscape, landscape
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from loaders.ingest import ensure_seeded, load_files
 from loaders.synth import write_synthetic
 
@@ -56,16 +57,19 @@ def synthetic_store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     return store
 
 
-@pytest.mark.parametrize("which", ["registry", "synthetic"])
-def test_draft_check_returns_what_comparing_every_candidate_returns(
-    which: str, registry_store: Store, synthetic_store: Store
-) -> None:
-    land = landscape(registry_store if which == "registry" else synthetic_store)
+# The synthetic landscape takes seconds to build: `make test-fast` runs the registry only.
+WHICH = ["registry", pytest.param("synthetic", marks=pytest.mark.slow)]
+
+
+@pytest.mark.parametrize("which", WHICH)
+def test_draft_check_returns_what_comparing_every_candidate_returns(which: str, request: pytest.FixtureRequest) -> None:
+    land = landscape(request.getfixturevalue(f"{which}_store"))
     for draft in drafts():
         found = [(c.b, c.rank) for c in check_draft(land, draft)]
         assert found == exhaustive(land, draft), draft.title
 
 
+@pytest.mark.slow  # the synthetic landscape
 def test_draft_check_with_a_small_limit_returns_the_top_of_the_full_ranking(synthetic_store: Store) -> None:
     land = landscape(synthetic_store)
     for draft in drafts()[:8]:
@@ -105,13 +109,11 @@ def test_one_documents_pairs_are_its_pairs_in_the_whole_landscape(registry_store
         assert [(c.a, c.b, c.relation, c.score) for c in related(fresh, doc_id)] == expected, doc_id
 
 
-@pytest.mark.parametrize("which", ["registry", "synthetic"])
-def test_overlap_screen_finds_the_pairs_the_sparql_self_join_finds(
-    which: str, registry_store: Store, synthetic_store: Store
-) -> None:
+@pytest.mark.parametrize("which", WHICH)
+def test_overlap_screen_finds_the_pairs_the_sparql_self_join_finds(which: str, request: pytest.FixtureRequest) -> None:
     from graph.analysis.scope_index import shared_scope_pairs
 
-    store = registry_store if which == "registry" else synthetic_store
+    store = request.getfixturevalue(f"{which}_store")
     index = scope_index(landscape(store))
     query = (Path(__file__).parents[2] / "benchmarks" / "queries" / "pairs_subselect.rq").read_text(encoding="utf-8")
     expected = {(a.rsplit("/", 1)[-1], b.rsplit("/", 1)[-1]) for (a, _), (b, _) in store.values(query)}

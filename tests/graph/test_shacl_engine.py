@@ -8,7 +8,8 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from graph.store.core import GraphWrite, Store, open_store
+from graph.store.core import GraphWrite, Store
+from graph.store.spec import open_store
 from graph.validation import engine as shacl_engine
 from graph.validation.validate import validate, validate_shapes, validate_store
 from loaders.ingest import ensure_seeded, load_files
@@ -128,11 +129,29 @@ def test_a_shape_with_a_component_the_engine_does_not_know_is_refused() -> None:
         @prefix sh: <http://www.w3.org/ns/shacl#> .
         @prefix ex: <https://example.org/> .
         ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ;
-            sh:property [ sh:path ex:name ; sh:minLength 3 ] .
+            sh:property [ sh:path ex:name ; ex:maxWords 3 ] .
+        ex:MaxWords a sh:ConstraintComponent ;
+            sh:parameter [ sh:path ex:maxWords ] ;
+            sh:validator [ a sh:SPARQLAskValidator ; sh:ask "ASK { FILTER (STRLEN(?value) < 100) }" ] .
         """,
         format="turtle",
     )
-    with pytest.raises(shacl_engine.UnsupportedShape, match="minLength"):
+    with pytest.raises(shacl_engine.UnsupportedShape, match="maxWords"):
+        shacl_engine.compile_shapes(shapes)
+
+
+def test_an_unknown_shacl_term_is_refused_and_other_vocabularies_are_ignored() -> None:
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <https://example.org/> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        ex:Shape a sh:NodeShape ; sh:targetClass ex:Thing ; rdfs:subClassOf ex:Other ; ex:note "x" ;
+            sh:property [ sh:path ex:name ; sh:maxLenght 3 ] .
+        """,
+        format="turtle",
+    )
+    with pytest.raises(shacl_engine.UnsupportedShape, match="maxLenght"):
         shacl_engine.compile_shapes(shapes)
 
 

@@ -23,7 +23,8 @@ from graph.analysis.overlap import candidate_mask
 from graph.analysis.scope_index import SCOPE_INDEX, ScopeIndex, shared_scope_pairs
 from graph.model.landscape import LANDSCAPE, Landscape, landscape
 from graph.model.snapshot import MISSING, Snapshot, View, snapshot
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from loaders import edits
 from loaders.ingest import ensure_seeded, load_files
 from loaders.synth import write_synthetic

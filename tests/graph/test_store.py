@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from graph.store.core import GraphWrite, StoreError, open_store
+from graph.store.core import GraphWrite, StoreError
+from graph.store.spec import open_store
 from loaders.ingest import ensure_seeded, load_files
 
 DATA = Path(__file__).parent.parent / "data" / "loaders"

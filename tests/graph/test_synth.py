@@ -7,8 +7,11 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from graph.model.landscape import landscape
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from graph.validation.validate import validate
 from loaders.ingest import ensure_seeded, load_files
 
@@ -35,6 +38,7 @@ def synth(out: Path, documents: int, seed: int) -> None:
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.slow  # the synth command in subprocesses
 def test_the_same_seed_gives_the_same_file_and_another_seed_another(tmp_path: Path) -> None:
     synth(tmp_path / "a.ttl", 300, 5)
     synth(tmp_path / "b.ttl", 300, 5)  # a new process: a new hash seed, so set order cannot leak in
@@ -43,6 +47,7 @@ def test_the_same_seed_gives_the_same_file_and_another_seed_another(tmp_path: Pa
     assert (tmp_path / "a.ttl").read_bytes() != (tmp_path / "c.ttl").read_bytes()
 
 
+@pytest.mark.slow  # the synth command in subprocesses
 def test_a_synthetic_landscape_keeps_the_registry_shape_and_breaks_no_rule(
     tmp_path: Path, registry_store: Store
 ) -> None:

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from rdflib import Graph, URIRef
 
-from graph.store.core import GraphWrite, Store, open_store
+from graph.store.core import GraphWrite, Store
+from graph.store.spec import open_store
 from graph.validation.validate import (
     ValidationReport,
     refresh_after_write,

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from graph.analysis.views import FilterError, Filters, coverage, filter_documents, gaps
+from graph.analysis.views import FilterError, Filters, coverage, document_json, filter_documents, gaps
 from graph.model.landscape import Landscape, landscape
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from graph.validation.gaps import run_rules
 from loaders.ingest import load_files, vocabulary_writes
 
@@ -162,10 +163,12 @@ def test_a_block_document_covers_its_categories(land: Landscape) -> None:
     rows = _coverage(land)
     for category in ("F30", "F31", "F32", "F33", "F34"):
         assert "affective-block" in _documents(rows[category])
-    # The block above, the category itself and the subcategory F32.1 all count for F32.
-    assert _documents(rows["F32"]) == {"affective-block", "dep-pharma", "dep-moderate"}
-    assert rows["F32"]["total"] == 3
-    assert rows["F32"]["counts"]["RegionalGuideline"] == 1
+    # The block above and the category itself count for F32; the regional guideline on F32.1 does
+    # not, since by default only national clinical guidance counts as coverage.
+    assert _documents(rows["F32"]) == {"affective-block", "dep-pharma"}
+    assert rows["F32"]["total"] == 2
+    assert rows["F32"]["counts"]["RegionalGuideline"] == 0
+    assert land.documents["dep-moderate"].level == "regional" and land.documents["dep-moderate"].valid
 
 
 def test_a_document_for_all_of_chapter_v_covers_no_planning_area(land: Landscape) -> None:
@@ -192,5 +195,20 @@ def test_the_gaps_view_names_the_area_and_documents_of_each_gap(overlap_store: S
     items = gaps(overlap_store, land, rule="children")
     assert items and {item["rule"] for item in items} == {"children"}
     ocd = next(item for item in items if item["disease_area"] == "F42")
-    assert ocd["documents"] == ["ocd-dmpg", "ocd-region"]  # valid, for adults only
+    assert ocd["documents"] == ["ocd-dmpg"]  # in force, for adults only; the regional one does not count
     assert ocd["severity"] == "Warning"
+
+
+def test_document_json_says_validity_check_date_level_purpose_and_a_descriptive_title(family_store: Store) -> None:
+    land = landscape(family_store)
+    guideline = document_json(land, land.documents["test-guideline"])
+    assert {k: guideline[k] for k in ("validity", "verified", "valid_until", "level", "purpose")} == {
+        "validity": "in-force",
+        "verified": "2026-12-04",
+        "valid_until": "2027-11",
+        "level": "national",
+        "purpose": "clinical",
+    }
+    assert guideline["title_is_descriptive"] is True
+    nka = document_json(land, land.documents["test-nka"])
+    assert (nka["validity"], nka["level"], nka["title_is_descriptive"]) == ("historical", None, False)

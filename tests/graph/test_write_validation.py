@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from graph.validation.validate import ValidationReport, validate_store
 from loaders import edits
 from loaders.ingest import ensure_seeded

@@ -17,7 +17,7 @@ resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from graph.store.core import open_store  # noqa: E402
+from graph.store.spec import open_store  # noqa: E402
 from loaders import LoadError  # noqa: E402
 from loaders.ingest import load_files, vocabulary_writes  # noqa: E402
 

@@ -17,11 +17,14 @@ from pathlib import Path
 import pytest
 
 import api.cli
-from graph.store.core import Store, open_store
+from graph.store.core import Store
+from graph.store.spec import open_store
 from loaders import LoadError
 from loaders.ingest import ensure_seeded, load_files
 from tests.hostile.conftest import Answer, Listener, Secret
 from tests.hostile.corpus import FILE_CASES, FileCase
+
+pytestmark = pytest.mark.slow  # the hostile corpus, through the command line too
 
 REFUSED = [case for case in FILE_CASES if case.refusal]
 ACCEPTED = [case for case in FILE_CASES if not case.refusal]

@@ -215,3 +215,57 @@ def test_unknown_file_format_is_refused(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "notes.docx"
     path.write_bytes(b"PK")
     assert "unknown format" in refused(store, path)
+
+
+def test_validity_level_purpose_and_check_date_become_triples(family_store: Store) -> None:
+    graph = family_store.graph(URIRef("https://w3id.org/retningsgraf/graph/import/family.yaml"))
+    doc = URIRef(DOC + "test-guideline")
+    assert (doc, GD.validity, Literal("in-force")) in graph
+    assert (doc, SCHEMA.lastReviewed, Literal("2026-12-04", datatype=XSD.date)) in graph
+    assert (doc, SCHEMA.expires, Literal("2027-11", datatype=XSD.gYearMonth)) in graph
+    assert (doc, GD.level, Literal("national")) in graph
+    assert (doc, GD.purpose, Literal("clinical")) in graph
+    assert (doc, GD.titleIsDescriptive, Literal(True)) in graph
+    nka = URIRef(DOC + "test-nka")
+    assert (nka, GD.validity, Literal("historical")) in graph
+    assert not list(graph.objects(nka, GD.titleIsDescriptive)), "an unstated mark stays unstated"
+
+
+def test_unknown_validity_level_purpose_or_check_date_is_refused_with_line_and_field(family_store: Store) -> None:
+    message = refused(family_store, DATA / "bad-validity.yaml")
+    assert "line 9, field 'validity': unknown validity 'gældende' (use one of in-force, historical, unknown)" in message
+    assert "line 10, field 'verified': no such date '2026-13-01'" in message
+    assert "line 11, field 'valid_until': malformed date 'snart'" in message
+    assert "line 12, field 'level': unknown level 'kommunal' (use one of national, regional, local)" in message
+    assert "line 13, field 'purpose': expected text, got a list or mapping" in message
+    assert "line 14, field 'title_is_descriptive': expected true or false, got 'måske'" in message
+
+
+def test_spreadsheet_columns_carry_validity_and_a_danish_yes_for_descriptive_titles(
+    family_store: Store, tmp_path: Path
+) -> None:
+    columns = {
+        "id": "xl-valid",
+        "title": "Målgrupper",
+        "kind": "Other",
+        "owners": "test-umbrella",
+        "disease_areas": "F00-F99",
+        "status": "published",
+        "sources": "https://example.org/m",
+        "validity": "historical",
+        "verified": "2026-12-04",
+        "level": "regional",
+        "purpose": "organisational",
+        "title_is_descriptive": "ja",
+    }
+    path = write_xlsx(tmp_path / "validity.xlsx", [list(columns), list(columns.values())])
+    load_files(family_store, [path], progress=False)
+    doc = URIRef(DOC + "xl-valid")
+    facts = {(p, o) for _, p, o in family_store.union().triples((doc, None, None))}
+    assert {
+        (GD.validity, Literal("historical")),
+        (SCHEMA.lastReviewed, Literal("2026-12-04", datatype=XSD.date)),
+        (GD.level, Literal("regional")),
+        (GD.purpose, Literal("organisational")),
+        (GD.titleIsDescriptive, Literal(True)),
+    } <= facts

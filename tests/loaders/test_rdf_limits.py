@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graph.store.core import open_store
+from graph.store.spec import open_store
 from loaders import LoadError
 from loaders.ingest import load_files
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from urllib.parse import urlsplit
 
 from rdflib import URIRef
 
@@ -99,3 +100,46 @@ def test_not_valid_nkrs_are_marked_with_their_validity(registry_store: Store) ->
     nkrs = [d for d in land.documents.values() if d.kind == "NationalClinicalGuideline"]
     assert len(nkrs) >= 10
     assert sum(d.status == "not-valid" for d in nkrs) >= 5
+
+
+# Document-sharing sites that copy PDFs from their owners; a copy there is never a document's address.
+MIRROR_DOMAINS = (
+    "docplayer.dk", "docplayer.me", "yumpu.com", "pdfslide.tips", "pdfslide.net", "zlibrary.cc", "dokumen.tips",
+    "doczz.net", "9pdf.org", "9pdf.net", "abcdocz.com", "vdocuments.pub", "vdocuments.net", "docslib.org",
+    "dosingpdf.com", "pdffox.com",
+)  # fmt: skip
+
+
+def _on_mirror(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return any(host == domain or host.endswith("." + domain) for domain in MIRROR_DOMAINS)
+
+
+def test_every_document_says_its_validity_and_when_it_was_checked(registry_store: Store) -> None:
+    land = landscape(registry_store)
+    assert [d.id for d in land.documents.values() if d.validity not in ("in-force", "historical", "unknown")] == []
+    assert [d.id for d in land.documents.values() if not d.verified] == []
+
+
+def test_no_document_has_its_canonical_url_on_a_mirror_site(registry_store: Store) -> None:
+    land = landscape(registry_store)
+    assert [(d.id, d.url) for d in land.documents.values() if d.url and _on_mirror(d.url)] == []
+
+
+def test_every_source_on_a_mirror_site_is_marked_as_a_mirror(registry_store: Store) -> None:
+    rows = registry_store.select(
+        "PREFIX gd: <https://w3id.org/retningsgraf/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+        "SELECT ?url WHERE { ?c a gd:SourceCitation ; dcterms:source ?url FILTER NOT EXISTS { ?c gd:mirrorCopy true } }"
+    )
+    assert [str(r["url"]) for r in rows if _on_mirror(str(r["url"]))] == []
+
+
+def test_no_source_is_a_zlibrary_page(registry_store: Store) -> None:
+    rows = registry_store.select("SELECT DISTINCT ?url WHERE { ?s <http://purl.org/dc/terms/source> ?url }")
+    assert [str(r["url"]) for r in rows if "zlibrary" in str(r["url"])] == []
+
+
+def test_the_mirror_check_knows_a_copy_from_an_owner_page() -> None:
+    assert _on_mirror("http://docplayer.dk/409209-For-unipolar-depression-hos-voksne.html")
+    assert _on_mirror("https://www.yumpu.com/da/document/view/18381978/spiseforstyrrelser-sundhedsstyrelsen")
+    assert not _on_mirror("https://www.sst.dk/da/udgivelser/2013/NKR-Demens")

@@ -120,7 +120,7 @@ def test_whole_graph_exports_parse_in_rdflib_and_agree(web_server: str) -> None:
     assert len(turtle) == len(triples) == len(jsonld) > 5000
     assert isomorphic(turtle, triples)
     documents = set(turtle.subjects(RDF.type, GD.GuidingDocument))
-    assert len(documents) == get(web_server, "/health").json()["documents"] == 121
+    assert len(documents) == get(web_server, "/health").json()["documents"] == 126
     assert (URIRef(get(web_server, "/documents/nkr-bipolar").json()["iri"]), None, None) in turtle
 
 

@@ -113,3 +113,12 @@ def test_static_files_are_served_with_the_vendored_editor_and_its_licence(web_se
         "/static/vendor/yasgui/LICENSE",
     ):
         assert httpx.get(web_server + path).status_code == 200, path
+
+
+def test_document_page_shows_validity_check_date_and_a_descriptive_title(web_server: str) -> None:
+    page = httpx.get(f"{web_server}/documents/nka-demens-mistrivsel", headers={"Accept": "text/html"}).text
+    assert "Beskrivende titel" in page
+    assert "Gyldighed" in page and "efterprøvet 2026-12-04" in page
+    published = httpx.get(f"{web_server}/documents/nkr-demens-2013", headers={"Accept": "text/html"}).text
+    assert "Beskrivende titel" not in published
+    assert "historisk" in published
