@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from graph.model.landscape import Landscape, landscape
+from graph.model.landscape import LANDSCAPE, Landscape, landscape
+from graph.model.snapshot import MISSING, current
 from graph.store.core import Store
 
 __all__ = ["LandscapeDep", "StoreDep", "get_landscape", "get_store"]
@@ -28,7 +29,8 @@ async def get_landscape(request: Request) -> Landscape:
     built, or asked for over the network, goes to a thread.
     """
     store: Store = request.app.state.store
-    built = store.cached("landscape")
+    snap = current(store)
+    built = snap.peek(LANDSCAPE) if snap is not None else MISSING
     if isinstance(built, Landscape):
         return built
     return await run_in_threadpool(landscape, store)

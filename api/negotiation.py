@@ -34,16 +34,12 @@ def _ranked(header: str) -> list[tuple[float, int, str]]:
 
 
 def preferred(request: Request, offered: list[str]) -> str:
-    """Return the first of *offered* media types that the Accept header ranks highest.
+    """Return the one of *offered* media types that the Accept header ranks highest (see :func:`acceptable`).
 
-    JSON (``application/json``) is the default when the header is missing or accepts anything.
+    JSON (``application/json``) is the default when the header is missing, accepts anything
+    or accepts none of *offered*.
     """
-    for _, _, media in _ranked(request.headers.get("accept", "")):
-        if media in offered:
-            return media
-        if media in ("*/*", "application/*"):
-            return "application/json"
-    return "application/json"
+    return acceptable(request.headers.get("accept"), ["application/json", *offered]) or "application/json"
 
 
 def acceptable(

@@ -11,7 +11,7 @@ from rdflib import Graph, Literal, URIRef
 from tqdm import tqdm
 
 from graph.model.vocabulary import vocabulary_files
-from graph.store.core import QUERIES, GraphWrite, OxigraphStore, StagedGraph, Store, TripleBatch
+from graph.store.core import GraphWrite, OxigraphStore, StagedGraph, Store, TripleBatch, query
 from graph.store.namespaces import DCTERMS, GD, PROV, RDF, RDFS, XSD, Minter, file_graph_name
 from loaders import Context, LoadError, Problem, loader_for, rdf_file, yaml_registry
 
@@ -27,7 +27,7 @@ __all__ = [
     "vocabulary_writes",
 ]
 
-_GRAPH_CONTENT = (QUERIES / "graph_content.rq").read_text(encoding="utf-8")
+_GRAPH_CONTENT = query("graph_content")
 _IDS = """
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX gd: <https://w3id.org/retningsgraf/ontology#>

@@ -12,7 +12,8 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import LandscapeDep
 from api.schemas import CoverageReport, CoverageRow, DiseaseAreaNode
 from graph.analysis import views
-from graph.model.landscape import MISSING
+from graph.model.landscape import LANDSCAPE
+from graph.model.snapshot import MISSING, Snapshot, View
 
 router = APIRouter(tags=["coverage"])
 
@@ -35,14 +36,18 @@ async def read_coverage(
     """Per planning disease area: valid documents counted per kind, with their ids."""
     filters = views.Filters(kind=kind, owner=owner, population=population, topic=topic, valid_on=valid_on)
 
-    def encode() -> bytes:
-        rows = [CoverageRow(**row) for row in views.coverage(land, filters)]
-        return CoverageReport(items=rows).model_dump_json().encode()
-
     # Encoded once per landscape and filter set: at 30,000 documents the body is megabytes of ids.
     # A body already made is sent from the event loop; making one (a second at 30,000) goes to a thread.
-    key = ("coverage.json", filters)
-    body = land.memoized(key)
+    body = land.snapshot.peek(COVERAGE_JSON, filters)
     if body is MISSING:
-        body = await run_in_threadpool(land.memo, key, encode)
+        body = await run_in_threadpool(land.snapshot.get, COVERAGE_JSON, filters)
     return Response(body, media_type="application/json")
+
+
+def _encode(snap: Snapshot, filters: views.Filters) -> bytes:
+    rows = [CoverageRow(**row) for row in views.coverage(snap[LANDSCAPE], filters)]
+    return CoverageReport(items=rows).model_dump_json().encode()
+
+
+#: The coverage answer's body per filter set, as bounded as the rows it encodes.
+COVERAGE_JSON: View[bytes] = View("coverage.json", build=_encode, keyed=True, bound=views.COVERAGE.bound)

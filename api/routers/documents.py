@@ -17,7 +17,8 @@ from api.deps import LandscapeDep, StoreDep
 from api.negotiation import RDF_TYPES, preferred
 from api.schemas import DocumentList, DocumentOut, refusals
 from graph.analysis import document_page, views
-from graph.model.landscape import MISSING, Document, Landscape
+from graph.model.landscape import LANDSCAPE, Document, Landscape
+from graph.model.snapshot import MISSING, Snapshot, View
 from graph.store.core import Store, serialise
 from loaders import edits
 
@@ -86,7 +87,7 @@ async def read_document(
     media = by_format[format] if format else preferred(request, [*RDF_TYPES, "text/html", "application/json"])
     if media == "application/json":
         # A body and ETag already made are sent from the event loop: no thread, no store.
-        body, etag = land.per_document_kept("json", doc.id), land.per_document_kept("etag", doc.id)
+        body, etag = land.snapshot.peek(DOCUMENT_BODY, doc.id), land.snapshot.peek(DOCUMENT_ETAG, doc.id)
         if body is not MISSING and etag is not MISSING:
             return _json(body, etag)
         if store.in_process:
@@ -110,14 +111,27 @@ def _read_document(request: Request, store: Store, land: Landscape, doc: Documen
 def _document_json(store: Store, land: Landscape, doc: Document) -> Response:
     # The body and its ETag are made once per landscape (which a write replaces), both from it:
     # validating and encoding the model on every read was most of a read's cost.
-    body = land.per_document("json", doc.id, lambda: document_out(land, doc.id).model_dump_json())
-    etag = land.per_document("etag", doc.id, lambda: edits.current_etag(store, "document", doc.id))
-    return _json(body, etag)
+    return _json(land.snapshot.get(DOCUMENT_BODY, doc.id), land.snapshot.get(DOCUMENT_ETAG, doc.id))
 
 
 def document_out(land: Landscape, doc_id: str) -> DocumentOut:
     """A document as the API shows it, made once per landscape (lists, reads and draft checks share it)."""
-    return land.per_document("out", doc_id, lambda: DocumentOut(**views.document_json(land, land.documents[doc_id])))
+    return land.snapshot.get(DOCUMENT_OUT, doc_id)
+
+
+def _out(snap: Snapshot, doc_id: str) -> DocumentOut:
+    land = snap[LANDSCAPE]
+    return DocumentOut(**views.document_json(land, land.documents[doc_id]))
+
+
+# One value per document of the landscape at most: unbounded.
+DOCUMENT_OUT: View[DocumentOut] = View("document", build=_out, keyed=True)
+DOCUMENT_BODY: View[str] = View(
+    "document.json", build=lambda snap, doc_id: snap.get(DOCUMENT_OUT, doc_id).model_dump_json(), keyed=True
+)
+DOCUMENT_ETAG: View[str | None] = View(
+    "document etag", build=lambda snap, doc_id: edits.current_etag(snap.store, "document", doc_id), keyed=True
+)
 
 
 def _json(body: str, etag: str | None) -> Response:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import Principal, require
 from api.deps import StoreDep
+from api.negotiation import preferred
 from api.routers.documents import document_out
 from api.schemas import DocumentOut, LinkOut, OrganisationOut, refusals
 from graph.analysis import views
@@ -336,7 +337,7 @@ def read_version(
     triples = edits.version_triples(store, "document", doc_id, number)
     if triples is None:
         raise HTTPException(404, f"write {number} of {doc_id!r} replaced no earlier version")
-    jsonld = "application/ld+json" in request.headers.get("accept", "")
+    jsonld = preferred(request, ["text/turtle", "application/ld+json"]) == "application/ld+json"
     return Response(
         serialise(triples, "jsonld" if jsonld else "ttl"), media_type="application/ld+json" if jsonld else "text/turtle"
     )

@@ -12,31 +12,22 @@ from bisect import insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from itertools import pairwise
-from typing import Any
 
 import networkx as nx
 import numpy as np
-from rdflib import URIRef
 
-from graph.analysis.scope_index import (
-    CHAPTER,
-    CHAPTER_SCORE,
-    SLACK,
-    TOPIC_PARENT,
-    W_AREA,
-    W_POPULATION,
-    W_TITLE,
-    W_TOPIC,
-    ScopeIndex,
-    scope_index,
-)
-from graph.model.landscape import Document, Landscape, period_end
+from graph.analysis import scoring
+from graph.analysis.scope_index import ScopeIndex, scope_index
+from graph.analysis.scoring import SLACK, UNKNOWN, score
+from graph.model.landscape import LANDSCAPE, Document, DraftDocument, Landscape
 from graph.model.names import Names
-from graph.model.vocabulary import Vocabulary
+from graph.model.snapshot import MISSING, Snapshot, View
+from graph.model.vocabulary import NOT_YET_VALID
+from graph.store.namespaces import CHAPTER
 
 __all__ = [
     "DRAFT_FIELDS",
+    "PAIRS",
     "RELATIONS",
     "Comparison",
     "Draft",
@@ -53,19 +44,6 @@ __all__ = [
 ]
 
 RELATIONS = ("duplicate", "overlap", "complementary", "supersedes")
-# Kinds that answer clinical questions and kinds that organise care: across the two,
-# shared scope is complementary by design (the forløbsbeskrivelse organises what the guideline recommends).
-FAMILY = {
-    "DMPGGuideline": "clinical",
-    "NationalClinicalGuideline": "clinical",
-    "NationalClinicalRecommendation": "clinical",
-    "RegionalGuideline": "clinical",
-    "Guidance": "clinical",
-    "Other": "clinical",
-    "ChooseWiselyRecommendation": "advice",
-    "CourseDescription": "organisational",
-    "PackagePathway": "organisational",
-}
 
 
 @dataclass(frozen=True)
@@ -154,28 +132,9 @@ def draft_from_mapping(data: object) -> Draft:
 # Scope comparison -------------------------------------------------------------------
 
 
-def _block(vocab: Vocabulary, concept: str) -> str | None:
-    key = ("block", concept)
-    if key not in _HIERARCHY:
-        chain = [concept, *_ancestor_set(vocab, concept, ordered=True)]
-        _HIERARCHY[key] = next((node for node, parent in pairwise(chain) if parent == CHAPTER), None)
-    block: str | None = _HIERARCHY[key]
-    return block
-
-
-def _ancestor_set(vocab: Vocabulary, concept: str, ordered: bool = False):  # type: ignore[no-untyped-def]
-    """The broader concepts of *concept* as strings, cached (the ICD-10 scheme never changes at run time)."""
-    key = ("ancestors", concept)
-    if key not in _HIERARCHY:
-        _HIERARCHY[key] = tuple(str(c) for c in vocab.ancestors(URIRef(concept)))
-    return _HIERARCHY[key] if ordered else frozenset(_HIERARCHY[key])
-
-
-_HIERARCHY: dict[tuple[str, str], Any] = {}
-
-
 def _area(land: Landscape, a: Document, b: Document, explain: bool = True) -> tuple[float, list[Reason]]:
-    best, matches = _area_of(land, a.disease_areas, b.disease_areas)
+    vocab = land.vocabulary
+    best, matches = scoring.area_match(vocab, a.disease_areas, b.disease_areas)
     in_title = False
     if best < 0.8:
         # A title may name an area its codes do not ("beroligende lægemidler" in an anxiety NKA):
@@ -183,34 +142,10 @@ def _area(land: Landscape, a: Document, b: Document, explain: bool = True) -> tu
         named_a = [c for c in land.title_areas(a) if c not in a.disease_areas]
         named_b = [c for c in land.title_areas(b) if c not in b.disease_areas]
         for left, right in ((named_a, b.disease_areas), (a.disease_areas, named_b)):
-            score, found = _area_of(land, left, right)
-            if score * 0.75 > best:
-                best, matches, in_title = score * 0.75, found, True
+            value, found = scoring.area_match(vocab, left, right)
+            if value * scoring.NAMED_IN_TITLE > best:
+                best, matches, in_title = value * scoring.NAMED_IN_TITLE, found, True
     return best, [_area_reason(land, match, in_title) for match in matches] if explain else []
-
-
-def _area_of(land: Landscape, areas_a: list[str], areas_b: list[str]) -> tuple[float, list[tuple[str, str, str]]]:
-    """Return the best area match of two code lists and the (kind, x, y) matches that reach it."""
-    vocab = land.vocabulary
-    best, matches = 0.0, []
-    for x in areas_a:
-        ancestors_x = _ancestor_set(vocab, x)
-        for y in areas_b:
-            if x == y and x != CHAPTER:
-                score, kind = 1.0, "shared_code"
-            elif CHAPTER in (x, y):
-                score, kind = CHAPTER_SCORE, "chapter"
-            elif x in _ancestor_set(vocab, y) or y in ancestors_x:
-                score, kind = 0.8, "hierarchy"
-            elif _block(vocab, x) is not None and _block(vocab, x) == _block(vocab, y):
-                score, kind = 0.4, "same_block"
-            else:
-                continue
-            if score > best:
-                best, matches = score, [(kind, x, y)]
-            elif score == best and len(matches) < 3 and (kind != "chapter" or not matches):
-                matches.append((kind, x, y))
-    return best, matches
 
 
 def _area_reason(land: Landscape, match: tuple[str, str, str], in_title: bool) -> Reason:
@@ -229,7 +164,7 @@ def _area_reason(land: Landscape, match: tuple[str, str, str], in_title: bool) -
             "one document covers all of psychiatry (F00-F99)",
         )
     else:
-        block = land.notation(_block(land.vocabulary, x) or "")
+        block = land.notation(land.vocabulary.block(x) or "")
         reason = Reason(
             kind, f"samme ICD-10-blok {block}: {nx_} og {ny_}", f"same ICD-10 block {block}: {nx_} and {ny_}"
         )
@@ -238,71 +173,42 @@ def _area_reason(land: Landscape, match: tuple[str, str, str], in_title: bool) -
     return reason
 
 
-def _expand_topics(topics: Iterable[str]) -> set[str]:
-    return {t for topic in topics for t in (topic, TOPIC_PARENT.get(topic)) if t}
-
-
 def _topic(
     land: Landscape, a: Document, b: Document, explain: bool = True
 ) -> tuple[float | None, float | None, list[Reason]]:
     """Return (relatedness, sameness, reasons): any shared topic, and how alike the topic sets are."""
-    if not a.topics or not b.topics:
-        return None, None, []
-    ta, tb = set(a.topics), set(b.topics)
-    sameness = len(ta & tb) / len(ta | tb)
-    if not explain:
-        related = 1.0 if ta & tb else 0.7 if _expand_topics(ta) & _expand_topics(tb) else 0.0
-        return related, sameness if related else 0.0, []
+    related, sameness, topics, how = scoring.topic_match(land.vocabulary, a, b)
+    if not explain or related is None:
+        return related, sameness, []
 
     def names(topics: Iterable[str], lang: str) -> str:
         return ", ".join(land.concept_label("topic", t, lang) for t in sorted(topics))
 
-    exact = ta & tb
-    if exact:
-        return (
-            1.0,
-            sameness,
-            [Reason("shared_topic", f"samme emne: {names(exact, 'da')}", f"same topic: {names(exact, 'en')}")],
+    if how == "shared":
+        reason = Reason("shared_topic", f"samme emne: {names(topics, 'da')}", f"same topic: {names(topics, 'en')}")
+    elif how == "related":
+        reason = Reason(
+            "related_topic", f"beslægtet emne: {names(topics, 'da')}", f"related topic: {names(topics, 'en')}"
         )
-    broad = _expand_topics(ta) & _expand_topics(tb)
-    if broad:
-        return (
-            0.7,
-            sameness,
-            [Reason("related_topic", f"beslægtet emne: {names(broad, 'da')}", f"related topic: {names(broad, 'en')}")],
+    else:
+        ta, tb = set(a.topics), set(b.topics)
+        reason = Reason(
+            "different_topic",
+            f"forskellige emner: {names(ta, 'da')} / {names(tb, 'da')}",
+            f"different topics: {names(ta, 'en')} / {names(tb, 'en')}",
         )
-    return (
-        0.0,
-        0.0,
-        [
-            Reason(
-                "different_topic",
-                f"forskellige emner: {names(ta, 'da')} / {names(tb, 'da')}",
-                f"different topics: {names(ta, 'en')} / {names(tb, 'en')}",
-            )
-        ],
-    )
+    return related, sameness, [reason]
 
 
 def _population(land: Landscape, a: Document, b: Document, explain: bool = True) -> tuple[float | None, list[Reason]]:
-    if not a.populations or not b.populations:
-        return None, []
-    pa, pb = set(a.populations), set(b.populations)
-    shared = pa & pb or (pa if "all" in pb else set()) or (pb if "all" in pa else set())
-    if not explain:
-        return (1.0 if shared else 0.0), []
+    value, shared = scoring.population_match(a, b)
+    if not explain or value is None:
+        return value, []
     if shared:
         da = ", ".join(land.concept_label("population", p) for p in sorted(shared))
         en = ", ".join(land.concept_label("population", p, "en") for p in sorted(shared))
-        return 1.0, [Reason("shared_population", f"samme målgruppe: {da}", f"same population: {en}")]
-    return 0.0, [Reason("different_population", "forskellige målgrupper", "different populations")]
-
-
-def _newer(a: Document, b: Document) -> bool:
-    """True unless *a* is known to be older than *b*."""
-    if a.issued and b.issued:
-        return period_end(a.last_review or a.issued) >= period_end(b.last_review or b.issued)
-    return True
+        return value, [Reason("shared_population", f"samme målgruppe: {da}", f"same population: {en}")]
+    return value, [Reason("different_population", "forskellige målgrupper", "different populations")]
 
 
 def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> Comparison:
@@ -321,9 +227,7 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
     area, reasons = _area(land, a, b, explain)
     topic, sameness, topic_reasons = _topic(land, a, b, explain)
     population, population_reasons = _population(land, a, b, explain)
-    terms_a = a.terms if a.terms is not None else land.doc_terms.get(a.id) or land.terms_of(a)
-    terms_b = b.terms if b.terms is not None else land.doc_terms.get(b.id) or land.terms_of(b)
-    title, shared_terms = land.text.similarity(terms_a, terms_b)
+    title, shared_terms = land.text.similarity(land.terms(a), land.terms(b))
     reasons += topic_reasons + population_reasons
     if explain and shared_terms:
         words = list(dict.fromkeys(_term_name(land, t, "da") for t in shared_terms[:6]))
@@ -344,18 +248,18 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
                 f"{source.id} {link_type} {target.id}",
             )
         )
-    score = (
-        W_AREA * area
-        + W_TOPIC * (0.5 if topic is None else (topic + (sameness or 0.0)) / 2)
-        + W_POPULATION * (0.5 if population is None else population)
-        + W_TITLE * title
+    value = score(
+        area,
+        UNKNOWN if topic is None else scoring.topic_part(topic, sameness or 0.0),
+        UNKNOWN if population is None else population,
+        title,
     )
-    relation = _classify(a, b, area, topic, sameness, population, title, links)
+    relation = scoring.classify(a, b, area, topic, sameness, population, title, links)
     if links:
-        score = max(score, 0.9 if relation == "supersedes" else min(1.0, score + 0.1))
-    if relation == "supersedes" and _older_first(a, b, links):
+        value = scoring.linked_score(value, relation)
+    if relation == "supersedes" and scoring.older_first(a, b, links):
         a, b = b, a
-    return Comparison(a.id, b.id, relation, round(min(score, 1.0), 3), reasons)
+    return Comparison(a.id, b.id, relation, round(min(value, 1.0), 3), reasons)
 
 
 def _term_name(land: Landscape, term: str, lang: str) -> str:
@@ -367,111 +271,52 @@ def _term_name(land: Landscape, term: str, lang: str) -> str:
     return term
 
 
-def _older_first(a: Document, b: Document, links: list[tuple[str, Document, Document]]) -> bool:
-    """True if *a* is the document that was superseded, so the pair must be turned round."""
-    for link_type, source, _ in links:
-        if link_type in ("replaces", "revises"):
-            return source is b
-    return not a.valid and b.valid
-
-
-def _classify(
-    a: Document,
-    b: Document,
-    area: float,
-    topic: float | None,
-    sameness: float | None,
-    population: float | None,
-    title: float,
-    links: list[tuple[str, Document, Document]],
-) -> str | None:
-    """Apply the coordinators' definitions, most specific first."""
-    if any(t in ("replaces", "revises") for t, _, _ in links):
-        return "supersedes"
-    if any(t in ("implements", "supplements") for t, _, _ in links):
-        return "complementary"
-    population_ok = population != 0.0
-    # Same scope: the same disease area, the same population and the same set of topics
-    # (or, where topics are unknown, nearly the same title).
-    same_topics = sameness >= 0.66 if sameness is not None else title >= 0.5
-    same_scope = area >= 0.8 and population_ok and same_topics
-    if same_scope and a.valid != b.valid and a.status not in _UNBORN and b.status not in _UNBORN:
-        newer, older = (a, b) if a.valid else (b, a)
-        if older.status in ("not-valid", "superseded") and _newer(newer, older):
-            return "supersedes"
-    family_a, family_b = FAMILY.get(a.kind, "clinical"), FAMILY.get(b.kind, "clinical")
-    if family_a != family_b and (area >= 0.8 or (area >= 0.4 and title >= 0.3)):
-        return "complementary"
-    if set(a.owners) & set(b.owners) and a.kind == b.kind and title < 0.3 and area >= 0.4:
-        return "complementary"  # one owner dividing its work into separate questions
-    if same_scope and a.valid and b.valid:
-        if "NationalClinicalRecommendation" in (a.kind, b.kind) and a.kind != b.kind and title < 0.7:
-            return "complementary"  # the focused NKA beside a broad guideline, by design
-        return "duplicate"
-    if area >= 0.4 and population_ok and ((topic or 0.0) >= 0.7 or (topic is None and title >= 0.3)):
-        return "overlap"
-    if area >= 0.3 and topic == 1.0 and set(a.topics) & set(b.topics) - {"treatment", "assessment"}:
-        return "overlap"  # a document for all of psychiatry on the same specific question
-    if area >= 0.8:
-        return "complementary"
-    if area > 0 and title >= 0.5:
-        return "overlap"
-    if area == 0 and title >= 0.75:
-        return "overlap"
-    return None
-
-
-_UNBORN = ("planned", "in-development", "internal-consultation", "external-consultation")
-
-
 # All pairs ---------------------------------------------------------------------------
 
 
 def _candidates(land: Landscape, doc: Document) -> set[str]:
-    vocab = land.vocabulary
+    """Return the ids of the documents *doc* is compared with (:func:`scoring.candidate_keys`)."""
+    indexes = {
+        "area": land.by_area,
+        "term": land.by_term,
+        "title_block": land.by_title_block,
+        "exact": land.by_area_exact,
+    }
     found: set[str] = set()
-    # compare() also relates documents through areas their titles name, so look those up too.
-    for concept in [*doc.disease_areas, *land.title_areas(doc)]:
-        block = _block(vocab, concept)
-        if block is not None:
-            found |= land.by_area.get(block, set())
-    weights = land.text
-    for term in land.doc_terms.get(doc.id) or land.terms_of(doc):
-        postings = land.by_term.get(term, set())
-        # A term in more than a fifth of all titles ("behandling") finds everything: skip it.
-        if weights.weight(term) > 1.6 and len(postings) <= max(5, len(land.documents) // 5):
-            found |= postings
-    for concept in doc.disease_areas:
-        block = _block(vocab, concept)
-        if block is not None:
-            found |= land.by_title_block.get(block, set())
-    found |= {target for _, target in doc.links}
-    found |= land.by_area_exact.get(CHAPTER, set())  # whole-psychiatry documents apply to every area
+    for index, key in scoring.candidate_keys(land, doc):
+        if index == "link":
+            found.add(key)
+        else:
+            found |= indexes[index].get(key, set())
     found.discard(doc.id)
     return found
 
 
-def pairs(land: Landscape, relations: Iterable[str] = RELATIONS, min_score: float = 0.0) -> list[Comparison]:
-    """Return every related pair of documents in the landscape, best first.
+def _all_pairs(snap: Snapshot) -> list[Comparison]:
+    land = snap[LANDSCAPE]
+    seen: set[tuple[str, str]] = set()
+    found: list[Comparison] = []
+    for doc in land.documents.values():
+        for other_id in _candidates(land, doc):
+            key = (min(doc.id, other_id), max(doc.id, other_id))
+            if key in seen or other_id not in land.documents:
+                continue
+            seen.add(key)
+            result = compare(land, land.documents[key[0]], land.documents[key[1]])
+            if result.relation is not None:
+                found.append(result)
+    found.sort(key=lambda c: (-c.score, c.a, c.b))
+    return found
 
-    Cached on the landscape, which is rebuilt after every write.
-    """
-    if "pairs" not in land.__dict__:
-        seen: set[tuple[str, str]] = set()
-        found: list[Comparison] = []
-        for doc in land.documents.values():
-            for other_id in _candidates(land, doc):
-                key = (min(doc.id, other_id), max(doc.id, other_id))
-                if key in seen or other_id not in land.documents:
-                    continue
-                seen.add(key)
-                result = compare(land, land.documents[key[0]], land.documents[key[1]])
-                if result.relation is not None:
-                    found.append(result)
-        found.sort(key=lambda c: (-c.score, c.a, c.b))
-        land.__dict__["pairs"] = found
+
+#: Every related pair of documents, best first.
+PAIRS: View[list[Comparison]] = View("pairs", build=_all_pairs)
+
+
+def pairs(land: Landscape, relations: Iterable[str] = RELATIONS, min_score: float = 0.0) -> list[Comparison]:
+    """Return every related pair of documents in the landscape, best first (built once per snapshot)."""
     wanted = set(relations)
-    return [c for c in land.__dict__["pairs"] if c.relation in wanted and c.score >= min_score]
+    return [c for c in land.snapshot[PAIRS] if c.relation in wanted and c.score >= min_score]
 
 
 def related(land: Landscape, doc_id: str) -> list[Comparison]:
@@ -481,8 +326,9 @@ def related(land: Landscape, doc_id: str) -> list[Comparison]:
     document's own candidates, the documents linking to it and (for a whole-psychiatry
     document, which every document counts as a candidate) all documents give the same set.
     """
-    if "pairs" in land.__dict__:
-        return [c for c in land.__dict__["pairs"] if doc_id in (c.a, c.b)]
+    built = land.snapshot.peek(PAIRS)
+    if built is not MISSING:
+        return [c for c in built if doc_id in (c.a, c.b)]
     doc = land.documents[doc_id]
     others = _candidates(land, doc) | {d.id for d in land.documents.values() if any(t == doc_id for _, t in d.links)}
     if CHAPTER in doc.disease_areas:
@@ -538,7 +384,7 @@ def owner_summary(land: Landscape, comparisons: Iterable[Comparison]) -> list[di
 # Drafts -------------------------------------------------------------------------------
 
 
-def draft_document(land: Landscape, draft: Draft) -> Document:
+def draft_document(land: Landscape, draft: Draft) -> DraftDocument:
     """Turn a draft into a document, resolving its codes and values.
 
     Raises:
@@ -577,7 +423,7 @@ def draft_document(land: Landscape, draft: Draft) -> Document:
     if not values["topics"]:
         values["topics"] = [t.rsplit("/", 1)[-1] for t in land.named_in(draft.title, "topic")]
         inferred += values["topics"]
-    return Document(
+    doc = DraftDocument(
         id="draft",
         iri="",
         title=draft.title,
@@ -590,6 +436,9 @@ def draft_document(land: Landscape, draft: Draft) -> Document:
         valid=True,
         notes=("inferred from the title: " + ", ".join(inferred)) if inferred else None,
     )
+    doc.terms = land.terms_of(doc)
+    doc.named_areas = land.named_in(land.scope_text(doc), "icd10")
+    return doc
 
 
 def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparison]:
@@ -603,15 +452,14 @@ def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparis
         DraftError: if the draft names an unknown code or value.
     """
     doc = draft_document(land, draft)
-    doc.terms = land.terms_of(doc)  # computed once, not once per candidate
-    doc.named_areas = land.named_in(land.scope_text(doc), "icd10")
     index = scope_index(land)
     mask = candidate_mask(index, doc)
     if not mask.any():
         mask = index.alive.copy()  # a bare title with rare words: compare with everything
-    bound = index.scores(doc, doc.terms, doc.named_areas) + SLACK + np.where(index.unborn, 0.05, 0.0)
+    bound = index.scores(doc, doc.terms, doc.named_areas) + SLACK
+    bound += np.where(index.unborn, scoring.IN_PROGRESS_BONUS, 0.0)
     for owner in doc.owners:
-        bound[index.postings(index.owner_postings, owner)] += 0.1
+        bound[index.postings(index.owner_postings, owner)] += scoring.OWNER_BONUS
     ranked: list[tuple[float, str]] = []
     for slot in _best_first(np.flatnonzero(mask), bound, 4 * limit):
         if len(ranked) >= limit and bound[slot] < ranked[limit - 1][0]:
@@ -619,7 +467,8 @@ def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparis
         other = land.documents[index.ids[slot]]
         quick = compare(land, doc, other, explain=False)
         if quick.relation is not None:
-            insort(ranked, (quick.score + _bonus(doc, other, quick.relation), other.id), key=lambda r: (-r[0], r[1]))
+            rank = quick.score + scoring.bonus(doc, other, quick.relation)
+            insort(ranked, (rank, other.id), key=lambda r: (-r[0], r[1]))
     return [_explained(land, doc, land.documents[other_id], rank) for rank, other_id in ranked[:limit]]
 
 
@@ -645,40 +494,25 @@ def _best_first(slots: np.ndarray, bound: np.ndarray, first: int) -> Iterator[in
 
 def candidate_mask(index: ScopeIndex, doc: Document) -> np.ndarray:
     """Return, per slot, whether *doc* is compared with that document (as :func:`_candidates`)."""
-    land = index.land
-    vocab = land.vocabulary
+    indexes = {
+        "area": index.area_below,
+        "term": index.term_postings,
+        "title_block": index.title_block,
+        "exact": index.area_exact,
+    }
     mask = np.zeros(index.size, dtype=bool)
-    for concept in [*doc.disease_areas, *land.title_areas(doc)]:
-        block = _block(vocab, concept)
-        if block is not None:
-            mask[index.postings(index.area_below, block)] = True
-    weights = land.text
-    for term in doc.terms if doc.terms is not None else land.doc_terms.get(doc.id) or land.terms_of(doc):
-        postings = index.postings(index.term_postings, term)
-        if weights.weight(term) > 1.6 and len(postings) <= max(5, len(land.documents) // 5):
-            mask[postings] = True
-    for concept in doc.disease_areas:
-        block = _block(vocab, concept)
-        if block is not None:
-            mask[index.postings(index.title_block, block)] = True
-    mask[index.slots(target for _, target in doc.links)] = True
-    mask[index.postings(index.area_exact, CHAPTER)] = True  # whole-psychiatry documents apply to every area
+    for name, key in scoring.candidate_keys(index.land, doc):
+        mask[index.slots([key]) if name == "link" else index.postings(indexes[name], key)] = True
     if doc.id in index.slot:
         mask[index.slot[doc.id]] = False
     return mask
-
-
-def _bonus(draft: Document, other: Document, relation: str | None) -> float:
-    """Rank above score: the draft's own owner's work, and work already under way."""
-    bonus = 0.1 if set(draft.owners) & set(other.owners) and relation != "complementary" else 0.0
-    return bonus + (0.05 if other.status in _UNBORN else 0.0)
 
 
 def _explained(land: Landscape, draft: Document, other: Document, rank: float) -> Comparison:
     comparison = replace(compare(land, draft, other), a="draft", b=other.id)  # the draft stays on the left
     if set(draft.owners) & set(other.owners) and comparison.relation != "complementary":
         comparison.reasons.append(Reason("same_owner", "samme ejer som udkastet", "same owner as the draft"))
-    if other.status in _UNBORN:
+    if other.status in NOT_YET_VALID:
         comparison.reasons.append(
             Reason(
                 "in_progress",

@@ -9,7 +9,6 @@ languages, and the documents behind a cell.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -18,16 +17,20 @@ from typing import Any
 from rdflib import URIRef
 
 from graph.analysis import overlap, views
-from graph.model.landscape import Document, Landscape
+from graph.model.landscape import LANDSCAPE, Document, Landscape
+from graph.model.snapshot import Snapshot, View, snapshot
 from graph.model.vocabulary import KINDS, vocabulary
 from graph.store.core import Store
-from graph.store.namespaces import GD, RDFS, SKOS
+from graph.store.namespaces import CHAPTER, GD, RDFS, SKOS
 from graph.validation.validate import ValidationResult, validate_store
 
 __all__ = [
-    "CHAPTER",
+    "GAPS",
+    "MATRIX",
+    "PLANNING_INDEXES",
     "RULE_LABELS",
     "STATES",
+    "VALIDATION",
     "Cell",
     "Matrix",
     "Row",
@@ -43,7 +46,6 @@ __all__ = [
     "warm",
 ]
 
-CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
 # Cell states, worst first.  "stale": documents exist but none counts as coverage (not valid,
 # historical, regional, organisational, not yet published; Landscape.counts); "partial": documents
 # that count address only a narrower part of
@@ -143,17 +145,22 @@ def _block_of(land: Landscape, concept: str, blocks: set[str]) -> str:
 
 def _indexes(land: Landscape) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """Per planning concept: documents covering it (as views.coverage counts) and naming it whole."""
-    cached: tuple[dict[str, set[str]], dict[str, set[str]]] | None = land.__dict__.get("_planning_indexes")
-    if cached is None:
-        vocab = land.vocabulary
-        covers: dict[str, set[str]] = {}
-        whole: dict[str, set[str]] = {}
-        for concept in planning_concepts(land):
-            ancestors = {str(a) for a in vocab.ancestors(URIRef(concept))} - {CHAPTER}
-            covers[concept] = {d.id for d in land.documents.values() if views._covers(land, d, concept)}
-            whole[concept] = {d.id for d in land.documents.values() if set(d.disease_areas) & (ancestors | {concept})}
-        cached = land.__dict__["_planning_indexes"] = (covers, whole)
-    return cached
+    return land.snapshot[PLANNING_INDEXES]
+
+
+def _build_indexes(snap: Snapshot) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    land = snap[LANDSCAPE]
+    vocab = land.vocabulary
+    covers: dict[str, set[str]] = {}
+    whole: dict[str, set[str]] = {}
+    for concept in planning_concepts(land):
+        ancestors = {str(a) for a in vocab.ancestors(URIRef(concept))} - {CHAPTER}
+        covers[concept] = {d.id for d in land.documents.values() if views._covers(land, d, concept)}
+        whole[concept] = {d.id for d in land.documents.values() if set(d.disease_areas) & (ancestors | {concept})}
+    return covers, whole
+
+
+PLANNING_INDEXES: View[tuple[dict[str, set[str]], dict[str, set[str]]]] = View("planning indexes", _build_indexes)
 
 
 # The matrix -----------------------------------------------------------------------------
@@ -171,16 +178,16 @@ def _state(docs: list[Document], valid: set[str], whole: set[str]) -> str:
 
 
 def matrix(land: Landscape, filters: views.Filters | None = None) -> Matrix:
-    """Return the planning matrix for *filters*, cached per filter set on the landscape.
+    """Return the planning matrix for *filters*, built once per filter set (the ``MATRIX`` view).
 
     Raises:
         FilterError: naming the first unknown filter value.
     """
-    filters = filters or views.Filters()
-    cache_ = land.__dict__.setdefault("_planning_matrices", {})
-    if filters in cache_:
-        found: Matrix = cache_[filters]
-        return found
+    return land.snapshot.get(MATRIX, filters or views.Filters())
+
+
+def _matrix(snap: Snapshot, filters: views.Filters) -> Matrix:
+    land = snap[LANDSCAPE]
     counted = {row["notation"]: row for row in views.coverage(land, filters)}
     pool = views.filter_documents(land, replace(filters, valid_on=None))
     valid = {d.id for d in pool if land.counts(d, filters.valid_on)}
@@ -218,11 +225,11 @@ def matrix(land: Landscape, filters: views.Filters | None = None) -> Matrix:
             )
         )
     rows.sort(key=lambda r: (r.block, r.level != "block", r.notation))
-    result = Matrix(kinds=kind_columns(), rows=rows)
-    if len(cache_) > 64:  # filters come from users: keep the cache bounded
-        cache_.clear()
-    cache_[filters] = result
-    return result
+    return Matrix(kinds=kind_columns(), rows=rows)
+
+
+#: The planning matrix per filter set. Filters come from users: a bounded number.
+MATRIX: View[Matrix] = View("planning matrix", build=_matrix, keyed=True, bound=64)
 
 
 def _ordered(docs: Iterable[Document], valid: set[str]) -> list[Document]:
@@ -349,29 +356,27 @@ def overlaps_between(
     return views.overlaps_between(land, owner, other_owner, relations, min_score)
 
 
-# Slow read models, computed once ----------------------------------------------------------
+# Slow read models, computed once -------------------------------------------------------------
 
-# One lock per read model: a request that arrives while the start-up thread computes the gaps
-# waits for that result instead of computing it a second time.
-_locks = {name: threading.Lock() for name in ("matrix", "pairs", "gaps", "validation")}
+#: The gaps of every rule, with the documents behind each.
+GAPS: View[list[dict[str, Any]]] = View("gaps", build=lambda snap: views.gaps(snap.store, snap[LANDSCAPE]))
+#: The SHACL results of the data-quality shapes and the gap rules.
+VALIDATION: View[list[ValidationResult]] = View("validation", build=lambda snap: validate_store(snap.store).results)
 
 
 def gaps(store: Store, land: Landscape) -> list[dict[str, Any]]:
-    """Return :func:`graph.analysis.views.gaps` (all rules), computing it at most once at a time."""
-    with _locks["gaps"]:
-        return views.gaps(store, land)
+    """Return :func:`graph.analysis.views.gaps` (all rules) for the store's current snapshot, built once."""
+    return snapshot(store)[GAPS]
 
 
 def pairs(land: Landscape) -> list[overlap.Comparison]:
-    """Return :func:`graph.analysis.overlap.pairs` (all relations), computing it at most once at a time."""
-    with _locks["pairs"]:
-        return overlap.pairs(land)
+    """Return :func:`graph.analysis.overlap.pairs` (all relations), built once."""
+    return overlap.pairs(land)
 
 
 def validation(store: Store) -> list[ValidationResult]:
-    """Return the SHACL results of :func:`graph.validation.validate.validate_store`, computed once at a time."""
-    with _locks["validation"]:
-        return validate_store(store).results
+    """Return the SHACL results of :func:`graph.validation.validate.validate_store`, built once."""
+    return snapshot(store)[VALIDATION]
 
 
 def warm(store: Store, land: Landscape) -> None:
@@ -381,8 +386,7 @@ def warm(store: Store, land: Landscape) -> None:
     planning page does not wait for the gap rules or the SHACL run.
     """
     try:
-        with _locks["matrix"]:
-            matrix(land)
+        matrix(land)
         gaps(store, land)
         pairs(land)
         validation(store)

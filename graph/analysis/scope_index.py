@@ -7,9 +7,8 @@ bound of each candidate's rank; the draft check then runs the real comparison on
 best candidates, in bound order, until no remaining candidate can enter the top *k*.  The
 answer is the one the exhaustive comparison gives (tested), at a fraction of the cost.
 
-The arithmetic mirrors ``compare``: disease area (shared code 1.0, hierarchy 0.8, same block
-0.4, whole chapter 0.3, areas named in a title at 0.75 of that), topics (shared 1.0, related
-0.7, plus how alike the sets are), populations and weighted title terms.
+The arithmetic is ``graph.analysis.scoring``'s, applied to arrays: the same constants and the
+same :func:`~graph.analysis.scoring.score`, with title terms blended as ``TermIndex.similarity`` does.
 """
 
 from __future__ import annotations
@@ -22,14 +21,26 @@ from itertools import pairwise
 import numpy as np
 from rdflib import URIRef
 
-from graph.model.heap import keep
-from graph.model.landscape import Document, Landscape
+from graph.analysis.scoring import (
+    AREA_BLOCK,
+    AREA_HIERARCHY,
+    AREA_SHARED,
+    CHAPTER_SCORE,
+    NAMED_IN_TITLE,
+    TOPIC_RELATED,
+    TOPIC_SHARED,
+    UNKNOWN,
+    score,
+    topic_part,
+)
+from graph.model.landscape import LANDSCAPE, Document, Landscape, delta
+from graph.model.snapshot import MISSING, Snapshot, View
+from graph.model.textsim import blend
+from graph.model.vocabulary import NOT_YET_VALID
+from graph.store.namespaces import CHAPTER
 
 __all__ = [
-    "CHAPTER",
-    "CHAPTER_SCORE",
-    "SLACK",
-    "TOPIC_PARENT",
+    "SCOPE_INDEX",
     "ScopeIndex",
     "has_scope_index",
     "iter_shared_scope_pairs",
@@ -37,13 +48,6 @@ __all__ = [
     "shared_scope_pairs",
 ]
 
-CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
-CHAPTER_SCORE = 0.3  # a whole-chapter document shares every area, but only generically
-# Weights of the score: the disease area and the title say most about scope.
-W_AREA, W_TOPIC, W_POPULATION, W_TITLE = 0.35, 0.2, 0.1, 0.35
-TOPIC_PARENT = {"pharmacological": "treatment", "non-pharmacological": "treatment", "cross-sector": "organisation"}
-# compare() rounds its score to three decimals, so a bound must allow for rounding up.
-SLACK = 0.0005 + 1e-9
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -100,7 +104,7 @@ class ScopeIndex:
             self.topics[slot] = _bits(doc.topics, self._topic_bits)
             self.topics_expanded[slot] = self.expanded_topics(doc.topics)
             self.populations[slot] = _bits(doc.populations, self._population_bits)
-            self.unborn[slot] = doc.status in _UNBORN
+            self.unborn[slot] = doc.status in NOT_YET_VALID
 
     def _file_named(self, doc: Document, add: bool) -> set[str]:
         """File (or take out) *doc* under the areas its title names and its owners; return the keys touched."""
@@ -211,7 +215,7 @@ class ScopeIndex:
 
     def expanded_topics(self, topics: Iterable[str]) -> int:
         """Return the bit mask of *topics* and their broader topics (as ``compare`` relates them)."""
-        return _bits({t for topic in topics for t in (topic, TOPIC_PARENT.get(topic)) if t}, self._topic_bits)
+        return _bits(self.land.vocabulary.expand_topics(topics), self._topic_bits)
 
     # Scores ---------------------------------------------------------------------------
 
@@ -236,15 +240,14 @@ class ScopeIndex:
                 lift(np.unique(np.concatenate(list(exact.values()))) if exact else None, CHAPTER_SCORE)
                 continue
             lift(exact.get(CHAPTER), CHAPTER_SCORE)
-            ancestors = [str(a) for a in vocab.ancestors(URIRef(x))]
-            block = _block_of(x, ancestors)
+            block = vocab.block(x)
             if block is not None:
-                lift(below.get(block), 0.4)
-            for ancestor in ancestors:
-                if ancestor != CHAPTER:
-                    lift(exact.get(ancestor), 0.8)
-            lift(below.get(x), 0.8)
-            lift(exact.get(x), 1.0)
+                lift(below.get(block), AREA_BLOCK)
+            for ancestor in vocab.ancestors(URIRef(x)):
+                if str(ancestor) != CHAPTER:
+                    lift(exact.get(str(ancestor)), AREA_HIERARCHY)
+            lift(below.get(x), AREA_HIERARCHY)
+            lift(exact.get(x), AREA_SHARED)
         return scores
 
     def scores(self, doc: Document, terms: set[str], title_areas: list[str]) -> np.ndarray:
@@ -256,36 +259,36 @@ class ScopeIndex:
             title_areas: the disease areas the document's title names.
         """
         area = self.area_scores(doc.disease_areas)
-        weaker = area < 0.8
+        weaker = area < AREA_HIERARCHY
         if weaker.any():
             named_own = [c for c in title_areas if c not in doc.disease_areas]
-            alternatives = [self.area_scores(named_own) * 0.75] if named_own else []
+            alternatives = [self.area_scores(named_own) * NAMED_IN_TITLE] if named_own else []
             if self.named_exact:
-                alternatives.append(self.area_scores(doc.disease_areas, named=True) * 0.75)
+                alternatives.append(self.area_scores(doc.disease_areas, named=True) * NAMED_IN_TITLE)
             for alternative in alternatives:
                 area = np.where(weaker, np.maximum(area, alternative), area)
-        title = self.title_scores(terms)
-        return W_AREA * area + self._topic_population_scores(doc)[self._scope_of] + W_TITLE * title
+        topic, population = self._topic_population_scores(doc)
+        return score(area, topic[self._scope_of], population[self._scope_of], self.title_scores(terms))
 
-    def _topic_population_scores(self, doc: Document) -> np.ndarray:
-        """Return ``W_TOPIC * topic + W_POPULATION * population`` per distinct (topics, populations) of the documents.
+    def _topic_population_scores(self, doc: Document) -> tuple[np.ndarray, np.ndarray]:
+        """Return the topic and population parts of the score per distinct (topics, populations) of the documents.
 
         Topic and population scores depend on nothing else, and 30,000 documents have a few
         hundred such combinations: scoring those and spreading them with one look-up
         (``[self._scope_of]``) costs a tenth of scoring every slot, with the same numbers.
         """
         topics, expanded, populations = self._scopes
-        topic = np.full(len(topics), 0.5)
+        topic = np.full(len(topics), UNKNOWN)
         if doc.topics:
             # On a copy of the positions: a topic no document has gets a bit of its own, which only widens the union.
             own = _bits(doc.topics, dict(self._topic_bits))
             own_expanded = self.expanded_topics_readonly(doc.topics)
             shared = topics & own
-            related = np.where(shared != 0, 1.0, np.where((expanded & own_expanded) != 0, 0.7, 0.0))
+            related = np.where(shared != 0, TOPIC_SHARED, np.where((expanded & own_expanded) != 0, TOPIC_RELATED, 0.0))
             union = _popcount(topics | own)
             sameness = np.where(related > 0, _popcount(shared) / np.maximum(union, 1), 0.0)
-            topic = np.where(topics != 0, (related + sameness) / 2, 0.5)
-        population = np.full(len(populations), 0.5)
+            topic = np.where(topics != 0, topic_part(related, sameness), UNKNOWN)
+        population = np.full(len(populations), UNKNOWN)
         if doc.populations:
             own = 0
             for value in doc.populations:
@@ -295,8 +298,8 @@ class ScopeIndex:
             match = ((populations & own) != 0) | ((populations & everyone) != 0)
             if "all" in doc.populations:
                 match |= populations != 0
-            population = np.where(populations != 0, np.where(match, 1.0, 0.0), 0.5)
-        return W_TOPIC * topic + W_POPULATION * population
+            population = np.where(populations != 0, np.where(match, 1.0, 0.0), UNKNOWN)
+        return topic, population
 
     def _group_scopes(self) -> None:
         """Find the distinct (topics, expanded topics, populations) rows and each slot's row (``_scope_of``)."""
@@ -308,10 +311,9 @@ class ScopeIndex:
     def expanded_topics_readonly(self, topics: Iterable[str]) -> int:
         """Return the bit mask of *topics* and their broader topics, ignoring topics no document has."""
         mask = 0
-        for topic in topics:
-            for t in (topic, TOPIC_PARENT.get(topic)):
-                if t and t in self._topic_bits:
-                    mask |= 1 << self._topic_bits[t]
+        for t in self.land.vocabulary.expand_topics(topics):
+            if t in self._topic_bits:
+                mask |= 1 << self._topic_bits[t]
         return mask
 
     def title_scores(self, terms: set[str]) -> np.ndarray:
@@ -329,7 +331,7 @@ class ScopeIndex:
         hit = np.flatnonzero(common)
         shared, theirs = common[hit], self.weight_sum[hit]
         smaller, larger = np.minimum(own, theirs), np.maximum(own, theirs)
-        scores[hit] = np.minimum(0.7 * shared / smaller + 0.3 * 2 * shared / (smaller + larger), 1.0)
+        scores[hit] = np.minimum(blend(shared, smaller, larger), 1.0)
         return scores
 
     def slots(self, ids: Iterable[str]) -> np.ndarray:
@@ -381,11 +383,7 @@ def iter_shared_scope_pairs(index: ScopeIndex, chunk: int = 8_000_000) -> Iterat
         place = int(order[slot])
         if len(set(doc.owners)) == 1:
             single_owner[place] = owner_ids.setdefault(doc.owners[0], len(owner_ids))
-        blocks = {
-            block
-            for area in doc.disease_areas
-            if (block := _block_of(area, [str(a) for a in vocab.ancestors(URIRef(area))])) is not None
-        }
+        blocks = {block for area in doc.disease_areas if (block := vocab.block(area)) is not None}
         for key in {(b, t, p) for b in blocks for t in doc.topics for p in doc.populations}:
             groups[key].append(place)
     members = [np.array(sorted(m), dtype=np.int64) for m in groups.values() if len(m) > 1]
@@ -431,32 +429,26 @@ def _popcount(values: np.ndarray) -> np.ndarray:
     return counts
 
 
-def _block_of(concept: str, ancestors: list[str]) -> str | None:
-    chain = [concept, *ancestors]
-    return next((node for node, parent in pairwise(chain) if parent == CHAPTER), None)
+def _build(snap: Snapshot) -> ScopeIndex:
+    return ScopeIndex(snap[LANDSCAPE])
 
 
-def _by_owner(docs: list[Document]) -> dict[str, set[str]]:
-    index: dict[str, set[str]] = defaultdict(set)
-    for doc in docs:
-        for owner in doc.owners:
-            index[owner].add(doc.id)
-    return index
+def _update(snap: Snapshot, old: ScopeIndex, changed: frozenset[str]) -> ScopeIndex | None:
+    land = snap[LANDSCAPE]
+    if land.lexicon is not old.land.lexicon:
+        return None  # the title terms were split afresh: every document's terms may differ
+    return old.updated(land, *delta(old.land, land, changed))
 
 
-_UNBORN = ("planned", "in-development", "internal-consultation", "external-consultation")
+#: The scope index of a landscape, updated for the documents a write changed.
+SCOPE_INDEX: View[ScopeIndex] = View("scope index", build=_build, update=_update)
 
 
 def has_scope_index(land: Landscape) -> bool:
     """True if *land*'s scope index is built (asking for it costs nothing)."""
-    return "_scope_index" in land.__dict__
+    return land.snapshot.peek(SCOPE_INDEX) is not MISSING
 
 
 def scope_index(land: Landscape) -> ScopeIndex:
     """Return the landscape's scope index, built once per landscape."""
-    found = land.__dict__.get("_scope_index")
-    if found is None:
-        found = land.__dict__["_scope_index"] = ScopeIndex(land)
-        keep()  # built on a first request, long after the landscape was settled
-    assert isinstance(found, ScopeIndex)
-    return found
+    return land.snapshot[SCOPE_INDEX]

@@ -16,13 +16,15 @@ from typing import Any
 from rdflib import URIRef
 
 from graph.analysis.overlap import RELATIONS, Comparison, pairs
-from graph.model.landscape import Document, Landscape
+from graph.model.landscape import DOCUMENT_FIELDS, LANDSCAPE, Document, Landscape
+from graph.model.snapshot import Snapshot, View
 from graph.model.vocabulary import KINDS
-from graph.store.core import QUERIES, Store
+from graph.store.core import Store, query
 from graph.store.namespaces import GD, ORG, RDFS, SKOS
 from graph.validation.gaps import GapResult, run_rules
 
 __all__ = [
+    "COVERAGE",
     "FilterError",
     "Filters",
     "coverage",
@@ -123,15 +125,7 @@ def filter_documents(land: Landscape, filters: Filters) -> list[Document]:
         docs = [d for d in docs if population in d.populations or "all" in d.populations]
     if filters.topic:
         topic = _concept(land, "topic", filters.topic)
-        narrower = {topic} | {
-            t
-            for t, parent in (
-                ("pharmacological", "treatment"),
-                ("non-pharmacological", "treatment"),
-                ("cross-sector", "organisation"),
-            )
-            if parent == topic
-        }
+        narrower = land.vocabulary.narrower_topics(topic)
         docs = [d for d in docs if narrower & set(d.topics)]
     if filters.valid_on:
         docs = [d for d in docs if land.is_valid(d, filters.valid_on)]
@@ -152,44 +146,26 @@ def filter_documents(land: Landscape, filters: Filters) -> list[Document]:
 
 
 def document_json(land: Landscape, doc: Document) -> dict[str, Any]:
-    """Return a document as the API's JSON object."""
-    return {
-        "id": doc.id,
-        "iri": doc.iri,
-        "title": doc.title,
-        "title_en": doc.title_en,
-        "kind": doc.kind,
-        "kind_label": _kind_label(land, doc.kind),
-        "owners": [{"id": o, "name": land.owner_name(o)} for o in doc.owners],
-        "disease_areas": [
-            {
-                "notation": land.notation(a),
-                "label": land.area_label(a),
-                "label_en": land.area_label(a, "en"),
-            }
-            for a in doc.disease_areas
-        ],
-        "populations": doc.populations,
-        "topics": doc.topics,
-        "status": doc.status,
-        "valid": doc.valid,
-        "issued": doc.issued,
-        "modified": doc.modified,
-        "consultation": doc.consultation,
-        "not_valid_since": doc.not_valid_since,
-        "version": doc.version,
-        "url": doc.url,
-        "sources": doc.sources,
-        "links": [{"type": t, "target": target} for t, target in doc.links],
-        "verification": doc.verification,
-        "notes": doc.notes,
-        "validity": doc.validity,
-        "verified": doc.verified,
-        "valid_until": doc.valid_until,
-        "level": doc.level,
-        "purpose": doc.purpose,
-        "title_is_descriptive": doc.title_is_descriptive,
-    }
+    """Return a document as the API's JSON object: the fields of :class:`Document`, in its order.
+
+    Owners, disease areas and links are spelled out for a reader; ``kind_label`` follows ``kind``.
+    """
+    shown: dict[str, Any] = {}
+    for name in DOCUMENT_FIELDS:
+        value = getattr(doc, name)
+        if name == "owners":
+            value = [{"id": o, "name": land.owner_name(o)} for o in value]
+        elif name == "disease_areas":
+            value = [
+                {"notation": land.notation(a), "label": land.area_label(a), "label_en": land.area_label(a, "en")}
+                for a in value
+            ]
+        elif name == "links":
+            value = [{"type": t, "target": target} for t, target in value]
+        shown[name] = value
+        if name == "kind":
+            shown["kind_label"] = _kind_label(land, doc.kind)
+    return shown
 
 
 def _kind_label(land: Landscape, kind: str, lang: str = "da") -> str:
@@ -226,7 +202,7 @@ def organisation_detail(store: Store, land: Landscape, org_id: str) -> dict[str,
     docs = [d for d in land.documents.values() if org_id in d.owners]
     areas = Counter(a for d in docs for a in d.disease_areas)
     events: dict[str, dict[str, Any]] = {}
-    for row in store.select(_HISTORY, {"org": URIRef(org.iri)}):
+    for row in store.select(query("organisation_history"), {"org": URIRef(org.iri)}):
         event = events.setdefault(
             str(row["event"]),
             {
@@ -257,9 +233,6 @@ def organisation_detail(store: Store, land: Landscape, org_id: str) -> dict[str,
     }
 
 
-_HISTORY = (QUERIES / "organisation_history.rq").read_text(encoding="utf-8")
-
-
 # Disease areas and coverage ------------------------------------------------------------
 
 
@@ -273,25 +246,42 @@ def coverage(land: Landscape, filters: Filters = Filters()) -> list[dict[str, An
 
     A document counts for an area when one of its codes is the area, a narrower code,
     or a broader code below the chapter (a block-level guideline covers its categories).
-    Kept on the landscape per filter set (which a write replaces), so a request reads the
-    rows instead of counting them again; do not modify the rows returned.
+    Kept per filter set in the landscape's snapshot (the ``COVERAGE`` view), so a request reads
+    the rows instead of counting them again; do not modify the rows returned.
     """
-    return land.memo(("coverage", filters), lambda: _coverage(land, filters))
+    return land.snapshot.get(COVERAGE, filters)[1]
 
 
-def _coverage(land: Landscape, filters: Filters) -> list[dict[str, Any]]:
-    unfiltered = filters == Filters()
-    docs = land.documents.values() if unfiltered else filter_documents(land, filters)
-    wanted = {d.id for d in docs if land.counts(d, filters.valid_on)}
-    before = (land.previous_memo or {}).get(("coverage", filters)) if unfiltered else None
-    if before is not None:
-        # After a write, only the areas the changed documents touch are counted again.
-        kept = {row["notation"]: row for row in before}
-        return [
-            kept[land.notation(c)] if c not in land.changed_concepts else _coverage_row(land, c, wanted)
-            for c in _planning(land)
-        ]
-    return [_coverage_row(land, concept, wanted) for concept in _planning(land)]
+def _coverage(snap: Snapshot, filters: Filters) -> tuple[Landscape, list[dict[str, Any]]]:
+    land = snap[LANDSCAPE]
+    return land, [_coverage_row(land, concept, _counted(land, filters)) for concept in _planning(land)]
+
+
+def _recount(
+    snap: Snapshot, old: tuple[Landscape, list[dict[str, Any]]], changed: frozenset[str], filters: Filters
+) -> tuple[Landscape, list[dict[str, Any]]] | None:
+    """After a write, count again only the areas the changed documents touch (the unfiltered rows)."""
+    if filters != Filters():
+        return None
+    land, (before, rows) = snap[LANDSCAPE], old
+    touched = land.changed_concepts(before, changed)
+    wanted = _counted(land, filters)
+    kept = {row["notation"]: row for row in rows}
+    return land, [
+        kept[land.notation(c)] if c not in touched else _coverage_row(land, c, wanted) for c in _planning(land)
+    ]
+
+
+def _counted(land: Landscape, filters: Filters) -> set[str]:
+    """Return the ids of the documents *filters* selects that count as coverage (then, or now: ``Landscape.counts``)."""
+    docs = land.documents.values() if filters == Filters() else filter_documents(land, filters)
+    return {d.id for d in docs if land.counts(d, filters.valid_on)}
+
+
+#: Coverage rows per filter set, with the landscape they count. Filters come from requests: a bounded number.
+COVERAGE: View[tuple[Landscape, list[dict[str, Any]]]] = View(
+    "coverage", build=_coverage, update=_recount, keyed=True, bound=256
+)
 
 
 def _coverage_row(land: Landscape, concept: str, wanted: set[str]) -> dict[str, Any]:

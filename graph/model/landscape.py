@@ -1,34 +1,41 @@
 """The landscape read model: documents and organisations as Python objects, indexed for analysis.
 
-Built from the store with a handful of whole-graph queries and cached per store generation,
-so every request works on plain objects and indexes instead of re-running joins.
+Built from the store with a handful of whole-graph queries, once per store generation (the
+``LANDSCAPE`` view of its snapshot, updated for what a write changed), so every request works on
+plain objects and indexes instead of re-running joins.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
 
 from rdflib import URIRef
 
 from graph.model.heap import read_model, settle
-from graph.model.names import organisation_names
+from graph.model.names import Names, organisation_names
+from graph.model.snapshot import Snapshot, View, snapshot
 from graph.model.textsim import TermIndex
-from graph.model.vocabulary import KINDS, Vocabulary, vocabulary
-from graph.store.core import PENDING, QUERIES, Store
-from graph.store.namespaces import DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
+from graph.model.vocabulary import KINDS, NOT_YET_VALID, Vocabulary, vocabulary
+from graph.store.core import Store, query
+from graph.store.namespaces import CHAPTER, DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
 
-__all__ = ["MISSING", "Document", "Landscape", "Organisation", "landscape", "period_end", "period_start"]
+__all__ = [
+    "DOCUMENT_FIELDS",
+    "LANDSCAPE",
+    "ORGANISATION_NAMES",
+    "Document",
+    "DraftDocument",
+    "Landscape",
+    "Organisation",
+    "delta",
+    "landscape",
+    "period_end",
+    "period_start",
+]
 
-MEMO_SIZE = 256  # answers kept per landscape (see Landscape.memo)
-#: What ``Landscape.memoized`` and ``Landscape.per_document_kept`` return for an answer not built yet.
-MISSING: Any = object()
-T = TypeVar("T")
-CHAPTER = "https://w3id.org/retningsgraf/icd10/F00-F99"
 LINK_NAMES = {
     str(DCTERMS.replaces): "replaces",
     str(GD.revises): "revises",
@@ -115,9 +122,6 @@ class Document:
     level: str | None = None  # national | regional | local
     purpose: str | None = None  # clinical | organisational | background
     title_is_descriptive: bool = False
-    # Derived once for a draft, so ranking it against thousands of documents does not redo it.
-    terms: set[str] | None = field(default=None, repr=False, compare=False)
-    named_areas: list[str] | None = field(default=None, repr=False, compare=False)
 
     def valid_on(self, day: dt.date, replaced_on: dt.date | None = None) -> bool:
         """Return True if the document was in force on *day*, as far as its dates tell.
@@ -126,13 +130,7 @@ class Document:
             day: the date asked about.
             replaced_on: the issue date of the document that replaced this one, if any.
         """
-        if self.status in (
-            "planned",
-            "in-development",
-            "internal-consultation",
-            "external-consultation",
-            "withdrawn",
-        ):
+        if self.status in NOT_YET_VALID or self.status == "withdrawn":
             return False
         if not self.issued:
             # In force now with no known issue date: valid from today on, unknown before.
@@ -153,6 +151,23 @@ class Document:
         return max(dates, key=period_end) if dates else None
 
 
+#: A document's fields, the one list: the API's document JSON shows them in this order.
+DOCUMENT_FIELDS = tuple(f.name for f in fields(Document))
+
+
+@dataclass
+class DraftDocument(Document):
+    """A planned document that is not in the graph, judged as if it were published.
+
+    Its title terms and the disease areas its title names are derived once, when it is made
+    (``overlap.draft_document``), so ranking it against thousands of documents does not redo it;
+    the landscape keeps nothing of it.
+    """
+
+    terms: set[str] = field(default_factory=set, repr=False, compare=False)
+    named_areas: list[str] = field(default_factory=list, repr=False, compare=False)
+
+
 class Landscape:
     """All documents and organisations of a store, with the indexes the analysis needs."""
 
@@ -165,77 +180,25 @@ class Landscape:
         self.vocabulary = vocab
         self.documents = {d.id: d for d in sorted(documents, key=lambda d: d.id)}
         self.organisations = {o.id: o for o in sorted(organisations, key=lambda o: o.id)}
+        #: The snapshot whose views analyses read (``land.snapshot[SOME_VIEW]``); its store's once built from one.
+        self.snapshot = Snapshot.holding(LANDSCAPE, self)
+        #: Shared with the landscape this one was updated from while title terms were carried over, so
+        #: indexes over terms know when they may be updated rather than built afresh.
+        self.lexicon = object()
 
     def owner_id(self, text: str) -> str | None:
         """Return the id of the organisation *text* names (id, name, abbreviation; any case or number), if any."""
         key = text.strip().casefold()
         if key in self.organisations:
             return key  # the usual case, an id, without building the name index
-        names = self.memo("organisation names", lambda: organisation_names(self.organisations.values()))
-        return names.find(text)
+        return self.snapshot[ORGANISATION_NAMES].find(text)
 
     def unknown_owner(self, text: str) -> str:
         """Return the message for a *text* that names no organisation, with the closest ones."""
-        names = self.memo("organisation names", lambda: organisation_names(self.organisations.values()))
-        return names.unknown(text)
-
-    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
-        """Return what *build* returns, computed once per landscape for *key* (a write replaces the landscape).
-
-        Keys often come from request parameters, so a bounded number is kept, oldest out first.
-        Requests that ask for the same key while it is being built wait for that one build.
-        """
-        kept: dict[Hashable, Any] = self.__dict__.setdefault("_memo", {})
-        return self._once(kept, key, ("memo", key), build, MEMO_SIZE)
-
-    def per_document(self, name: str, doc_id: str, build: Callable[[], T]) -> T:
-        """Return what *build* returns for one of this landscape's documents, computed once per landscape.
-
-        Unlike :meth:`memo` this is not bounded: callers pass ids of documents the landscape
-        holds, so it holds at most one answer per document.
-        """
-        kept: dict[str, Any] = self.__dict__.setdefault("_per_document", {}).setdefault(name, {})
-        return self._once(kept, doc_id, (name, doc_id), build, None)
-
-    def memoized(self, key: Hashable) -> Any:
-        """Return what :meth:`memo` holds for *key* without building it, or ``MISSING``."""
-        return self.__dict__.get("_memo", {}).get(key, MISSING)
-
-    def per_document_kept(self, name: str, doc_id: str) -> Any:
-        """Return what :meth:`per_document` holds for *doc_id* without building it, or ``MISSING``."""
-        return self.__dict__.get("_per_document", {}).get(name, {}).get(doc_id, MISSING)
-
-    def _once(self, kept: dict[Any, Any], key: Any, lock_key: Hashable, build: Callable[[], T], bound: int | None) -> T:
-        # One build per key at a time: 32 clients asking for a cold coverage at once used to
-        # run 32 builds of a second each side by side, and time out.
-        found = kept.get(key, MISSING)
-        if found is not MISSING:
-            return found  # type: ignore[no-any-return]
-        locks: dict[Hashable, threading.RLock] = self.__dict__.setdefault("_building", {})
-        with locks.setdefault(lock_key, threading.RLock()):
-            found = kept.get(key, MISSING)
-            if found is MISSING:
-                found = build()
-                if bound is not None and len(kept) >= bound:
-                    kept.pop(next(iter(kept)), None)
-                kept[key] = found
-        locks.pop(lock_key, None)
-        return found  # type: ignore[no-any-return]
-
-    #: After an update: what the landscape it was updated from kept in :meth:`memo`, and the
-    #: disease areas whose coverage the changed documents can have changed (see views.coverage).
-    previous_memo: dict[Hashable, Any] | None = None
-    changed_concepts: frozenset[str] = frozenset()
+        return self.snapshot[ORGANISATION_NAMES].unknown(text)
 
     def _adopt(self, old: Landscape, removed: list[Document], added: list[Document]) -> None:
         """Take over *old*'s indexes with *removed* documents taken out and *added* ones put in."""
-        self.previous_memo = dict(old.__dict__.get("_memo", {}))
-        areas = {a for d in [*removed, *added] for a in d.disease_areas}
-        self.changed_concepts = frozenset(
-            c
-            for area in areas
-            for c in [*self.descendants_and_self(area), *map(str, self.vocabulary.ancestors(URIRef(area)))]
-        )
         computed = old.__dict__
         if "doc_terms" not in computed:
             return  # nothing derived yet: build lazily as usual
@@ -244,6 +207,7 @@ class Landscape:
             return  # the lexicon changed: every title may split differently, so build afresh
         mine = self.__dict__
         mine["text"] = text
+        self.lexicon = old.lexicon
         for name in ("name_terms", "_names_by_term"):
             if name in computed:
                 mine[name] = computed[name]
@@ -266,8 +230,16 @@ class Landscape:
                     ids -= gone
                 mine[name] = defaultdict(set, {key: ids for key, ids in index.items() if ids})
                 self._file(name, added)
-        if "_scope_index" in computed:
-            mine["_scope_index"] = computed["_scope_index"].updated(self, removed, added)
+
+    def changed_concepts(self, old: Landscape, changed: Iterable[str]) -> frozenset[str]:
+        """Return the disease areas whose coverage the *changed* documents (IRIs) can have changed since *old*."""
+        removed, added = delta(old, self, changed)
+        areas = {a for d in [*removed, *added] for a in d.disease_areas}
+        return frozenset(
+            c
+            for area in areas
+            for c in [*self.descendants_and_self(area), *map(str, self.vocabulary.ancestors(URIRef(area)))]
+        )
 
     def _file(self, name: str, docs: list[Document]) -> None:
         """Put *docs* into the index *name*, as its cached property would."""
@@ -300,10 +272,10 @@ class Landscape:
 
     def title_areas(self, doc: Document) -> list[str]:
         """Return the disease areas the document's title names (cached for registry documents)."""
-        if doc.named_areas is not None:
+        if isinstance(doc, DraftDocument):
             return doc.named_areas
         cache = self.__dict__.setdefault("_title_areas", {})
-        if doc.id not in cache or doc.id == "draft":
+        if doc.id not in cache:
             cache[doc.id] = self.named_in(self.scope_text(doc), "icd10")
         found: list[str] = cache[doc.id]
         return found
@@ -316,10 +288,16 @@ class Landscape:
         """
         text = self.scope_text(doc)
         areas = self.named_in(text, "icd10")
-        if doc.id != "draft":
+        if not isinstance(doc, DraftDocument):
             self.__dict__.setdefault("_title_areas", {})[doc.id] = areas
         named = areas + self.named_in(text, "topic")
         return self.text.terms(text) | {"@" + concept.split("retningsgraf/", 1)[-1] for concept in named}
+
+    def terms(self, doc: Document) -> set[str]:
+        """Return the scope terms of a document of this landscape or a draft (see :meth:`terms_of`)."""
+        if isinstance(doc, DraftDocument):
+            return doc.terms
+        return self.doc_terms.get(doc.id) or self.terms_of(doc)
 
     @read_model
     def by_area(self) -> dict[str, set[str]]:
@@ -490,20 +468,25 @@ class Landscape:
         return on is not None or doc.validity == "in-force"
 
 
+def delta(old: Landscape, new: Landscape, changed: Iterable[str]) -> tuple[list[Document], list[Document]]:
+    """Return the documents of *old* and of *new* whose IRIs are among *changed*: the removed and the added."""
+    wanted = set(changed)
+    return (
+        [d for d in old.documents.values() if d.iri in wanted],
+        [d for d in new.documents.values() if d.iri in wanted],
+    )
+
+
 # Building from a store ---------------------------------------------------------------
 
 
-def _read(name: str) -> str:
-    return (QUERIES / name).read_text(encoding="utf-8")
-
-
 def _load(store: Store) -> Landscape:
-    documents = _documents(store, _read("document_facts.rq"))
+    documents = _documents(store)
     return Landscape(documents.values(), _organisations(store).values(), vocabulary())
 
 
-def _documents(store: Store, query: str) -> dict[str, Document]:
-    """Return the documents whose facts *query* (``document_facts.rq`` or a narrowed copy) returns, by IRI."""
+def _documents(store: Store, only: set[str] | None = None) -> dict[str, Document]:
+    """Return the documents of the store (or the *only* ones, IRIs), by IRI, from ``document_facts.rq``."""
     vocab = vocabulary()
     valid_statuses = {str(s) for s in vocab.valid_statuses}
     kinds = {str(GD[k]): k for k in KINDS}
@@ -519,7 +502,8 @@ def _documents(store: Store, query: str) -> dict[str, Document]:
     status_p, version, url, source = str(GD.status), str(SCHEMA.version), str(SCHEMA.url), str(DCTERMS.source)
     verification, note, identifier = str(GD.verification), str(SKOS.note), str(DCTERMS.identifier)
     descriptive = str(GD.titleIsDescriptive)
-    for (iri, _), (prop, _), (text, lang) in store.values(query):
+    bindings = None if only is None else {"doc": {URIRef(iri) for iri in only}}
+    for (iri, _), (prop, _), (text, lang) in store.values(query("document_facts"), bindings):
         doc = documents.get(iri)
         if doc is None:
             doc = documents[iri] = Document(id=iri.rsplit("/", 1)[-1], iri=iri)
@@ -571,7 +555,7 @@ def _documents(store: Store, query: str) -> dict[str, Document]:
 
 def _organisations(store: Store) -> dict[str, Organisation]:
     organisations: dict[str, Organisation] = {}
-    for row in store.select(_read("organisation_facts.rq")):
+    for row in store.select(query("organisation_facts")):
         iri, prop, value = str(row["org"]), str(row["p"]), row["o"]
         org = organisations.setdefault(iri, Organisation(id=iri.rsplit("/", 1)[-1], iri=iri, name=""))
         text, lang = str(value), getattr(value, "language", None)
@@ -601,12 +585,7 @@ def _update(old: Landscape, store: Store, changed: set[str]) -> Landscape:
     that compound splitting depends on), the title index is rebuilt.
     """
     by_iri = {d.iri: d for d in old.documents.values()}
-    facts = _read("document_facts.rq")
-    values = " ".join(f"<{iri}>" for iri in sorted(changed))  # IRIs the store itself holds: no escaping needed
-    narrowed = facts.replace(
-        "SELECT ?doc ?p ?o WHERE {", f"SELECT ?doc ?p ?o WHERE {{\n  VALUES ?doc {{ {values} }}", 1
-    )
-    fresh = _documents(store, narrowed) if changed else {}
+    fresh = _documents(store, changed) if changed else {}
     removed = [by_iri[iri] for iri in changed if iri in by_iri]
     documents = {d.id: d for d in old.documents.values() if d.iri not in changed}
     added = [d for d in fresh.values() if d.id not in documents or documents[d.id].iri in changed]
@@ -616,25 +595,30 @@ def _update(old: Landscape, store: Store, changed: set[str]) -> Landscape:
     return land
 
 
-_BUILDING = threading.Lock()
+def _build(snap: Snapshot) -> Landscape:
+    assert snap.store is not None
+    return _settled(snap, _load(snap.store))
+
+
+def _carry(snap: Snapshot, old: Landscape, changed: frozenset[str]) -> Landscape:
+    assert snap.store is not None
+    return _settled(snap, _update(old, snap.store, set(changed)))
+
+
+def _settled(snap: Snapshot, land: Landscape) -> Landscape:
+    land.snapshot = snap
+    settle()  # the old model freed, the new one kept out of full collections
+    return land
+
+
+#: The landscape of a store generation, updated for the documents a write changed.
+LANDSCAPE: View[Landscape] = View("landscape", build=_build, update=_carry)
+#: Organisation names, for finding an owner by id, name or abbreviation.
+ORGANISATION_NAMES: View[Names] = View(
+    "organisation names", build=lambda snap: organisation_names(snap[LANDSCAPE].organisations.values())
+)
 
 
 def landscape(store: Store) -> Landscape:
-    """Return the landscape of *store*, rebuilt only when the store has been written since.
-
-    One build at a time: 32 requests arriving together after a write wait for one build
-    instead of each running its own (which, under the GIL, made every one of them slow).
-    """
-    built = store.cache.get("landscape")
-    if built is None:
-        with _BUILDING:
-            built = store.cache.get("landscape")
-            if built is None:
-                generation = store.generation
-                pending = store.cache.get(PENDING)
-                built = _update(pending[0], store, pending[1]) if pending is not None else _load(store)
-                if store.generation == generation:  # a write meanwhile: the next reader builds again
-                    store.cache["landscape"] = built
-                    settle()  # the old model freed, the new one kept out of full collections
-    assert isinstance(built, Landscape)
-    return built
+    """Return the landscape of *store*, rebuilt (or updated) only when the store has been written since."""
+    return snapshot(store)[LANDSCAPE]

@@ -13,10 +13,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import TypeVar
 
 import snowballstemmer
 
-__all__ = ["TermIndex", "terms"]
+__all__ = ["TermIndex", "blend", "terms"]
+
+N = TypeVar("N")  # a float, or a numpy array of them
 
 # Words that say nothing about a document's scope.
 STOPWORDS = frozenset(
@@ -288,6 +291,13 @@ class TermIndex:
         total_a, total_b = sum(weight(t) for t in a), sum(weight(t) for t in b)
         smaller, larger = min(total_a, total_b), max(total_a, total_b)
         common = sum(weight(t) for t in shared)
-        # Blend containment with a Dice-like term so that one shared word in two long titles is not 1.0.
-        score = 0.7 * common / smaller + 0.3 * 2 * common / (smaller + larger)
-        return min(score, 1.0), sorted(shared, key=lambda t: -weight(t))
+        return min(blend(common, smaller, larger), 1.0), sorted(shared, key=lambda t: -weight(t))
+
+
+def blend(common: N, smaller: N, larger: N) -> N:
+    """Return the title similarity of two term sets from their shared, smaller and larger total weight.
+
+    Containment blended with a Dice-like term, so one shared word in two long titles is not 1.0;
+    floats or numpy arrays (the scope index scores every document at once with it).
+    """
+    return 0.7 * common / smaller + 0.3 * 2 * common / (smaller + larger)  # type: ignore[no-any-return, operator]

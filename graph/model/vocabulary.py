@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 
 from graph.model.names import Names
 from graph.store.namespaces import (
+    CHAPTER,
     GD,
     ICD10_SCHEME,
     POPULATION_SCHEME,
@@ -20,7 +23,7 @@ from graph.store.namespaces import (
     TOPIC_SCHEME,
 )
 
-__all__ = ["ONTOLOGY_DIR", "Vocabulary", "vocabulary", "vocabulary_files"]
+__all__ = ["NOT_YET_VALID", "ONTOLOGY_DIR", "Vocabulary", "vocabulary", "vocabulary_files"]
 
 ONTOLOGY_DIR = Path(__file__).resolve().parents[2] / "ontology"
 
@@ -48,6 +51,9 @@ ORGANISATION_TYPES = (
     "Partnership",
     "InterestOrganisation",
 )
+
+#: Statuses of a document that is not out yet: planned, being written or in consultation.
+NOT_YET_VALID = ("planned", "in-development", "internal-consultation", "external-consultation")
 
 _CODE = re.compile(r"^D?(F\d\d(?:\.\d{1,2})?)$")
 _RANGE = re.compile(r"^D?(F\d\d)\s*[-–]\s*D?(F\d\d)$")
@@ -97,6 +103,8 @@ class Vocabulary:
     icd10: dict[str, URIRef]  # notation (F20, DF20, F20-F29) -> concept
     broader: dict[URIRef, URIRef]
     valid_statuses: frozenset[URIRef]
+    #: Each topic's broader topic, by notation (``skos:broader`` in ``ontology/topics.ttl``).
+    topic_parent: dict[str, str] = field(default_factory=dict)
     _ancestors: dict[URIRef, list[URIRef]] = field(default_factory=dict, repr=False)
     _labels: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
 
@@ -138,16 +146,39 @@ class Vocabulary:
         return found if low in self.icd10 and high in self.icd10 else []
 
     def ancestors(self, concept: URIRef) -> list[URIRef]:
-        """Return the broader concepts of *concept*, nearest first (cached: the scheme never changes)."""
-        cached = self._ancestors.get(concept)
-        if cached is None:
+        """Return the broader concepts of *concept*, nearest first."""
+        return self._ancestors.get(concept, [])
+
+    def ancestor_set(self, concept: str) -> frozenset[str]:
+        """Return the broader concepts of a disease-area concept, as strings."""
+        return self._ancestor_sets.get(concept, frozenset())
+
+    def block(self, concept: str) -> str | None:
+        """Return the ICD-10 block (the concept just below the chapter) that *concept* lies in, if any."""
+        return self._blocks.get(concept)
+
+    def expand_topics(self, topics: Iterable[str]) -> set[str]:
+        """Return *topics* with their broader topics (notations)."""
+        return {t for topic in topics for t in (topic, self.topic_parent.get(topic)) if t}
+
+    def narrower_topics(self, topic: str) -> set[str]:
+        """Return *topic* with the topics directly below it (notations)."""
+        return {topic} | {child for child, parent in self.topic_parent.items() if parent == topic}
+
+    def __post_init__(self) -> None:
+        # The ICD-10 scheme never changes at run time: each concept's ancestors and block, worked out once.
+        for concept in self.broader:
             chain: list[URIRef] = []
             node = concept
             while node in self.broader and len(chain) < 10:
                 node = self.broader[node]
                 chain.append(node)
-            cached = self._ancestors[concept] = chain
-        return cached
+            self._ancestors[concept] = chain
+        self._ancestor_sets = {str(c): frozenset(map(str, chain)) for c, chain in self._ancestors.items()}
+        self._blocks: dict[str, str | None] = {}
+        for concept in {*self.broader, *self.broader.values()}:
+            path = [str(concept), *map(str, self.ancestors(concept))]
+            self._blocks[str(concept)] = next((node for node, parent in pairwise(path) if parent == CHAPTER), None)
 
     def label(self, concept: str, lang: str = "da") -> str | None:
         """Return the preferred label of any concept or class in *lang* (cached)."""
@@ -214,6 +245,14 @@ def vocabulary() -> Vocabulary:
             assert isinstance(parent, URIRef)
             broader[concept] = parent
     statuses = _scheme(graph, "status", STATUS_SCHEME)
+    topics = _scheme(graph, "topic", TOPIC_SCHEME)
+    topic_notations = {concept: notation for notation, concept in topics.concepts.items()}
+    topic_parent = {
+        notation: topic_notations[parent]
+        for notation, concept in topics.concepts.items()
+        for parent in graph.objects(concept, SKOS.broader)
+        if parent in topic_notations
+    }
     valid = frozenset(s for s in graph.subjects(GD.isValid, Literal(True)) if isinstance(s, URIRef))
     return Vocabulary(
         graph=graph,
@@ -221,8 +260,9 @@ def vocabulary() -> Vocabulary:
         organisation_types=_kind_aliases(graph, ORGANISATION_TYPES),
         statuses=statuses,
         populations=_scheme(graph, "population", POPULATION_SCHEME),
-        topics=_scheme(graph, "topic", TOPIC_SCHEME),
+        topics=topics,
         icd10=icd10,
         broader=broader,
         valid_statuses=valid,
+        topic_parent=topic_parent,
     )

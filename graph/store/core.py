@@ -7,9 +7,11 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +21,18 @@ from rdflib.term import Node
 
 from graph.store.namespaces import DCTERMS, GD, PREFIXES, Minter, default_base
 
-#: Every SPARQL query the code runs is a named file here (examples/ holds the ones users are shown).
+#: Every named SPARQL query the code runs is a file here (examples/ holds the ones users are shown).
 QUERIES = Path(__file__).resolve().parent / "queries"
 
+
+@cache
+def query(name: str) -> str:
+    """Return the text of the named query ``queries/<name>.rq``; pass its inputs as bindings, never by editing it."""
+    return (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
+
+
 __all__ = [
-    "PENDING",
+    "Bindings",
     "GraphWrite",
     "OxigraphStore",
     "Row",
@@ -33,16 +42,19 @@ __all__ = [
     "StoreError",
     "TripleBatch",
     "from_ox",
+    "query",
     "serialise",
     "to_ox",
     "with_bindings",
 ]
 
 Row = dict[str, Node]
-#: Cache key of the landscape as it was before the last writes, with the subjects they changed.
-PENDING = "landscape:pending"
+#: Values for a query's variables: one term, or several (a row each).
+Bindings = Mapping[str, Node | Collection[Node]]
 # A write that changes more subjects than this rebuilds read models instead of updating them.
 UPDATE_LIMIT = 2000
+# Writes whose changed subjects a store remembers (see Store.changes_since).
+CHANGE_LOG = 64
 
 
 class StoreError(RuntimeError):
@@ -140,54 +152,51 @@ class Store(abc.ABC):
 
     @property
     def cache(self) -> dict[str, Any]:
-        """Per-store cache of derived read models, emptied by every write."""
+        """Per-store values kept until the next write (counts, the SHACL report); read models live in snapshots."""
         if "_cache" not in self.__dict__:
             self.__dict__["_cache"] = {}
         cache: dict[str, Any] = self.__dict__["_cache"]
         return cache
 
-    def cached(self, key: str) -> Any:
-        """Return the cached read model *key* if it can be had at once (no I/O, no build), else None.
-
-        For callers on an event loop: a store that is not in this process must ask its server
-        whether the cache is still fresh (``SparqlStore.cache``), so it says None and the
-        caller goes the blocking way.
-        """
-        return self.cache.get(key) if self.in_process else None
-
     def _written(self, changed: set[str] | None = None) -> None:
-        """Empty the cache after a write, keeping the landscape for an update when *changed* is known.
+        """Count a write, remember the subjects it changed and empty the cache.
 
         Args:
             changed: IRIs of every subject the write added, changed or removed; None when
                 unknown (a large load), so read models are rebuilt from scratch.
         """
         self.generation += 1
-        cache = self.cache
-        previous = cache.get("landscape")
-        pending = cache.get(PENDING)
-        cache.clear()
-        if changed is None:
-            return
-        if previous is not None:
-            cache[PENDING] = (previous, set(changed))
-        elif pending is not None:  # a second write before anyone read: one update covers both
-            cache[PENDING] = (pending[0], pending[1] | changed)
+        log: list[tuple[int, frozenset[str] | None]] = self.__dict__.setdefault("_changes", [])
+        log.append((self.generation, None if changed is None else frozenset(changed)))
+        del log[:-CHANGE_LOG]
+        self.cache.clear()
+
+    def changes_since(self, generation: int) -> set[str] | None:
+        """Return the IRIs of the subjects written after *generation*, or None if that is not known.
+
+        Read models update themselves from it (``graph.model.snapshot``); None (a large load, a
+        write older than the log, another process's write) means they are built afresh.
+        """
+        log: list[tuple[int, frozenset[str] | None]] = self.__dict__.get("_changes", [])
+        later = [changed for number, changed in log if number > generation]
+        if len(later) != self.generation - generation or any(changed is None for changed in later):
+            return None
+        return set().union(*later)
 
     @abc.abstractmethod
-    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
+    def select(self, query: str, bindings: Bindings | None = None) -> list[Row]:
         """Run a SELECT query over the union graph and return its rows."""
 
     @abc.abstractmethod
-    def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
+    def construct(self, query: str, bindings: Bindings | None = None) -> Graph:
         """Run a CONSTRUCT or DESCRIBE query over the union graph."""
 
-    def values(self, query: str) -> Iterator[tuple[tuple[str, str | None], ...]]:
+    def values(self, query: str, bindings: Bindings | None = None) -> Iterator[tuple[tuple[str, str | None], ...]]:
         """Run a SELECT query and yield each row as (value, language) pairs in projection order.
 
         For read models over many rows: plain strings cost a fraction of rdflib terms.
         """
-        rows = self.select(query)
+        rows = self.select(query, bindings)
         names = _projection(query)
         return iter(
             [
@@ -197,7 +206,7 @@ class Store(abc.ABC):
         )
 
     @abc.abstractmethod
-    def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
+    def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         """Run an ASK query over the union graph."""
 
     @abc.abstractmethod
@@ -239,10 +248,7 @@ class Store(abc.ABC):
 
     def document_count(self) -> int:
         """Return the number of guiding documents in the store."""
-        rows = self.select(
-            "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a ?type }",
-            {"type": GD.GuidingDocument},
-        )
+        rows = self.select(query("document_count"), {"type": GD.GuidingDocument})
         return int(rows[0]["n"]) if rows else 0
 
     def is_empty(self) -> bool:
@@ -298,8 +304,10 @@ def _projection(query: str) -> list[str]:
     return re.findall(r"\?(\w+)", head.group(1)) if head else []
 
 
-def with_bindings(query: str, bindings: Mapping[str, Node] | None) -> str:
+def with_bindings(query: str, bindings: Bindings | None) -> str:
     """Bind variables of *query* by a ``VALUES`` block opening its outermost WHERE group.
+
+    A variable given several terms gets a row for each (with several such, a row for each combination).
 
     This is ``initBindings`` for Oxigraph, whose own substitution only binds projected
     variables.  The terms are written by rdflib's N3 serialiser, which escapes every
@@ -311,8 +319,9 @@ def with_bindings(query: str, bindings: Mapping[str, Node] | None) -> str:
     if match is None:
         raise ValueError("cannot bind variables: the query has no WHERE group")
     names = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(term.n3() for term in bindings.values())
-    return f"{query[: match.end()]} VALUES ({names}) {{ ({values}) }} {query[match.end() :]}"
+    columns = [[value] if isinstance(value, Node) else sorted(value) for value in bindings.values()]
+    rows = " ".join("(" + " ".join(term.n3() for term in row) + ")" for row in product(*columns))
+    return f"{query[: match.end()]} VALUES ({names}) {{ {rows} }} {query[match.end() :]}"
 
 
 # Oxigraph ---------------------------------------------------------------------
@@ -357,7 +366,7 @@ class OxigraphStore(Store):
         """The named graphs queries see: all but those staged by a load still in progress."""
         return [g for g in self._store.named_graphs() if _STAGING not in g.value]
 
-    def _query(self, query: str, bindings: Mapping[str, Node] | None) -> Any:
+    def _query(self, query: str, bindings: Bindings | None) -> Any:
         graphs = list(self._store.named_graphs())
         if not any(_STAGING in g.value for g in graphs):
             return self._store.query(with_bindings(query, bindings), use_default_graph_as_union=True)
@@ -422,12 +431,12 @@ class OxigraphStore(Store):
         """Drop a staged graph that will not be written."""
         self._store.remove_graph(ox.NamedNode(str(staging)))
 
-    def values(self, query: str) -> Iterator[tuple[tuple[str, str | None], ...]]:
+    def values(self, query: str, bindings: Bindings | None = None) -> Iterator[tuple[tuple[str, str | None], ...]]:
         """Run a SELECT query and yield each row as (value, language) pairs, without rdflib terms.
 
         Rows are made as they are read: a million rows never sit in memory at once.
         """
-        solutions = self._query(query, None)
+        solutions = self._query(query, bindings)
         width = len(solutions.variables)
         return (
             tuple(
@@ -437,7 +446,7 @@ class OxigraphStore(Store):
             for solution in solutions
         )
 
-    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[Row]:
+    def select(self, query: str, bindings: Bindings | None = None) -> list[Row]:
         """Run a SELECT query over the union graph and return its rows."""
         solutions = self._query(query, bindings)
         names = [variable.value for variable in solutions.variables]
@@ -445,14 +454,14 @@ class OxigraphStore(Store):
             {name: from_ox(solution[name]) for name in names if solution[name] is not None} for solution in solutions
         ]
 
-    def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
+    def construct(self, query: str, bindings: Bindings | None = None) -> Graph:
         """Run a CONSTRUCT or DESCRIBE query over the union graph."""
         graph = Graph()
         for triple in self._query(query, bindings):
             graph.add((from_ox(triple.subject), from_ox(triple.predicate), from_ox(triple.object)))
         return graph
 
-    def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
+    def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         """Run an ASK query over the union graph."""
         return bool(self._query(query, bindings))
 

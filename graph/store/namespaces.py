@@ -17,6 +17,7 @@ from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
 __all__ = [
+    "CHAPTER",
     "DCTERMS",
     "GD",
     "ICD10",
@@ -51,6 +52,8 @@ ICD10_SCHEME = URIRef(VOCAB + "scheme/icd10-f")
 POPULATION_SCHEME = URIRef(VOCAB + "scheme/population")
 TOPIC_SCHEME = URIRef(VOCAB + "scheme/topic")
 STATUS_SCHEME = URIRef(VOCAB + "scheme/status")
+#: ICD-10 chapter V, all of psychiatry: the top of the disease-area hierarchy.
+CHAPTER = str(ICD10["F00-F99"])
 
 PREFIXES: dict[str, str] = {
     "gd": str(GD),

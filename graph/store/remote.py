@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import httpx
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph.store.core import GraphWrite, Store, StoreError, _insert_data, serialise, with_bindings
+from graph.store.core import Bindings, GraphWrite, Store, StoreError, _insert_data, serialise, with_bindings
 from graph.store.namespaces import GD, PROV, RDF, Minter, default_base
 
 __all__ = ["Seen", "SparqlStore"]
@@ -89,18 +89,18 @@ class SparqlStore(Store):
         body = response.json()
         return [{name: _term(value) for name, value in binding.items()} for binding in body["results"]["bindings"]]
 
-    def select(self, query: str, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
+    def select(self, query: str, bindings: Bindings | None = None) -> list[dict[str, Node]]:
         """Run a SELECT query on the server and return its rows."""
         return self._select_raw(with_bindings(query, bindings))
 
-    def construct(self, query: str, bindings: Mapping[str, Node] | None = None) -> Graph:
+    def construct(self, query: str, bindings: Bindings | None = None) -> Graph:
         """Run a CONSTRUCT or DESCRIBE query on the server."""
         response = self._post(self.query_url, {"query": with_bindings(query, bindings)}, "application/n-triples")
         graph = Graph()
         graph.parse(data=response.text, format="nt")
         return graph
 
-    def ask(self, query: str, bindings: Mapping[str, Node] | None = None) -> bool:
+    def ask(self, query: str, bindings: Bindings | None = None) -> bool:
         """Run an ASK query on the server."""
         response = self._post(
             self.query_url,

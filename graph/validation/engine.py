@@ -356,6 +356,14 @@ class _Data:
     def __init__(self, query: Query) -> None:
         self.query = query
         self._sets: dict[tuple[Any, ...], set[Any]] = {}
+        self._terms: dict[Any, Node] = {}
+
+    def rdflib(self, term: Any) -> Node:
+        """Rdflib's reading of an Oxigraph term (normalised lexical form, ``ill_typed``), once per term."""
+        found = self._terms.get(term)
+        if found is None:
+            found = self._terms[term] = from_ox(term)
+        return found
 
     def solutions(self, text: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         solutions = self.query(text)
@@ -652,9 +660,9 @@ def _conforming(parameter: URIRef, argument: Any, values: set[Node], data: _Data
     if parameter == SH["in"]:
         return values & argument
     if parameter == SH.pattern:
-        return {v for v in values if not isinstance(v, ox.BlankNode) and argument.search(_lexical(v))}
+        return {v for v in values if not isinstance(v, ox.BlankNode) and argument.search(_lexical(v, data))}
     if parameter == SH.datatype:
-        return {v for v in values if _ox_has_datatype(v, argument)}
+        return {v for v in values if _ox_has_datatype(v, argument, data)}
     if parameter == SH.hasValue:
         return values & {argument}
     if parameter == SH["not"]:
@@ -732,33 +740,23 @@ _OX_STRING = ox.NamedNode(_XSD + "string")
 _OX_LANG_STRING = ox.NamedNode(str(RDF.langString))
 
 
-def _rdflib(term: Any, cache: dict[Any, Node] = {}) -> Node:  # noqa: B006 - a deliberate, bounded-by-data memo
-    """Rdflib's reading of an Oxigraph term (normalised lexical form, ``ill_typed``), memoised: dates repeat."""
-    found = cache.get(term)
-    if found is None:
-        if len(cache) > 100_000:
-            cache.clear()
-        found = cache[term] = from_ox(term)
-    return found
-
-
-def _lexical(term: Any) -> str:
+def _lexical(term: Any, data: _Data) -> str:
     """``str()`` of the term as rdflib reads it, which is what pySHACL matches sh:pattern against."""
     if isinstance(term, ox.NamedNode) or (
         isinstance(term, ox.Literal) and (term.language or term.datatype == _OX_STRING)
     ):
         return str(term.value)
-    return str(_rdflib(term))
+    return str(data.rdflib(term))
 
 
-def _ox_has_datatype(value: Any, datatype: Node) -> bool:
+def _ox_has_datatype(value: Any, datatype: Node, data: _Data) -> bool:
     if not isinstance(value, ox.Literal):
         return False
     if str(datatype) == _XSD + "string" and not value.language and value.datatype == _OX_STRING:
         return True
     if datatype == RDF.langString and value.language:
         return True
-    return _has_datatype(_rdflib(value), datatype)
+    return _has_datatype(data.rdflib(value), datatype)
 
 
 def _has_datatype(value: Node, datatype: Node) -> bool:

@@ -19,7 +19,7 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import Node
 
-from graph.store.core import QUERIES, OxigraphStore, Store, from_ox, to_ox
+from graph.store.core import OxigraphStore, Store, from_ox, query, to_ox
 from graph.store.namespaces import PREFIXES, RDF, SH
 from graph.validation import engine as shacl_engine
 from graph.validation.gaps import GapResult, run_rules
@@ -369,11 +369,6 @@ class Touched:
 _GAP_SHAPE = "https://w3id.org/retningsgraf/ontology#GapShape-"
 
 
-@cache
-def _query(name: str) -> str:
-    return (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
-
-
 def touched(store: Store, iris: Iterable[str | URIRef]) -> Touched:
     """Return the focus nodes and gap targets whose results a write of the documents *iris* can change.
 
@@ -387,16 +382,12 @@ def touched(store: Store, iris: Iterable[str | URIRef]) -> Touched:
         nodes.add(doc)
         targets.add(doc)
         # One pattern per query, ?doc first: a UNION would be evaluated before the binding applies.
-        nodes |= {r["node"] for r in store.select("SELECT ?node WHERE { ?doc ?p ?node }", {"doc": doc})}  # type: ignore[misc]
-        nodes |= {r["node"] for r in store.select("SELECT ?node WHERE { ?node ?p ?doc }", {"doc": doc})}  # type: ignore[misc]
-        owners = "SELECT ?target WHERE { ?doc <https://w3id.org/retningsgraf/ontology#ownedBy> ?target }"
-        targets |= {r["target"] for r in store.select(owners, {"doc": doc})}  # type: ignore[misc]
-        areas = [r["area"] for r in store.select(_query("validation_touched_areas"), {"doc": doc})]
+        for name in ("validation_touched_links_out", "validation_touched_links_in"):
+            nodes |= {r["node"] for r in store.select(query(name), {"doc": doc})}  # type: ignore[misc]
+        targets |= {r["target"] for r in store.select(query("validation_touched_owners"), {"doc": doc})}  # type: ignore[misc]
+        areas = {r["area"] for r in store.select(query("validation_touched_areas"), {"doc": doc})}
         if areas:
-            # Several rows of ?area, written by rdflib's N3 serialiser as with_bindings does for one.
-            values = "VALUES ?area { " + " ".join(a.n3() for a in areas) + " }"
-            text = _query("validation_touched_gap_targets").replace("WHERE {", "WHERE { " + values, 1)
-            targets |= {r["target"] for r in store.select(text)}  # type: ignore[misc]
+            targets |= {r["target"] for r in store.select(query("validation_touched_gap_targets"), {"area": areas})}  # type: ignore[misc]
     return Touched(
         frozenset(n for n in nodes if isinstance(n, URIRef)), frozenset(t for t in targets if isinstance(t, URIRef))
     )

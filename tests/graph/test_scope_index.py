@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 import yaml
 
-from graph.analysis.overlap import Draft, _bonus, _candidates, candidate_mask, check_draft, compare, draft_document
+from graph.analysis.overlap import Draft, _candidates, candidate_mask, check_draft, compare, draft_document
 from graph.analysis.scope_index import scope_index
+from graph.analysis.scoring import bonus
 from graph.model.landscape import Landscape, landscape
 from graph.store.core import Store
 from graph.store.spec import open_store
@@ -35,14 +36,12 @@ def drafts() -> list[Draft]:
 def exhaustive(land: Landscape, draft: Draft, limit: int = 10) -> list[tuple[str, float]]:
     """The draft check as it was: compare the draft with every candidate, then sort."""
     doc = draft_document(land, draft)
-    doc.terms = land.terms_of(doc)
-    doc.named_areas = land.named_in(land.scope_text(doc), "icd10")
     ranked = []
     for other_id in _candidates(land, doc) or set(land.documents):
         other = land.documents[other_id]
         quick = compare(land, doc, other, explain=False)
         if quick.relation is not None:
-            ranked.append((quick.score + _bonus(doc, other, quick.relation), other_id))
+            ranked.append((quick.score + bonus(doc, other, quick.relation), other_id))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     return [(other_id, round(rank, 3)) for rank, other_id in ranked[:limit]]
 

@@ -1,0 +1,168 @@
+"""Derived state, one owner: a snapshot per store generation holds every structure derived from the store.
+
+A derived structure is a :class:`View`: a name, how to build it from a snapshot and, optionally,
+how to update the value an earlier generation built, given the subjects written since. A
+snapshot builds each view once, when first asked, and whoever asks meanwhile waits for that
+build. A write makes the next reader start a new snapshot, which takes over the values of the
+views that can update themselves; each is updated when first asked for, and rebuilt instead when
+the write's subjects are unknown (a large load, another process's write). That is the one
+garbage policy too: a value lives as long as its generation, a keyed view holds at most *bound*
+keys (oldest out first), and a value carried over is dropped once updated, when it cannot be, or
+(for a keyed view) when no one asked for it in the generation it was carried into; a view without
+keys is carried on until asked, so it holds at most one older landscape.
+
+The store knows nothing of this: it counts its writes (``generation``) and says which subjects
+they changed (``changes_since``).
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from graph.model.heap import keep
+
+if TYPE_CHECKING:
+    from graph.store.core import Store
+
+__all__ = ["MISSING", "Snapshot", "View", "current", "snapshot"]
+
+T = TypeVar("T")
+#: What :meth:`Snapshot.peek` returns for a value not built yet.
+MISSING: Any = object()
+
+
+@dataclass(frozen=True, eq=False)
+class View(Generic[T]):
+    """A structure derived from the store: its name, its build and (optionally) its update.
+
+    Attributes:
+        name: what it is, for people reading a snapshot.
+        build: ``build(snapshot)``, or ``build(snapshot, key)`` for a keyed view.
+        update: ``update(snapshot, old, changed)`` (``..., key)`` when keyed): the value for this
+            snapshot made from *old*, an earlier generation's, and the IRIs of the subjects written
+            since; None when it cannot, so the view is built afresh.
+        keyed: one value per key (a filter set, a document id) instead of one value.
+        bound: for a keyed view whose keys come from requests, how many values a snapshot keeps.
+    """
+
+    name: str
+    build: Callable[..., T]
+    update: Callable[..., T | None] | None = None
+    keyed: bool = False
+    bound: int | None = None
+
+    def __repr__(self) -> str:
+        return f"View({self.name!r})"
+
+
+class Snapshot:
+    """The views of one store generation, each built once (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: Store | None,
+        generation: int,
+        carried: dict[tuple[View[Any], Hashable], tuple[Any, frozenset[str]]] | None = None,
+    ) -> None:
+        self.store = store
+        self.generation = generation
+        self._values: dict[View[Any], dict[Hashable, Any]] = {}
+        self._carried = carried or {}
+        self._building: dict[tuple[View[Any], Hashable], threading.RLock] = {}
+        self._guard = threading.Lock()
+
+    @classmethod
+    def holding(cls, view: View[T], value: T) -> Snapshot:
+        """Return a snapshot of no store that holds *value* as *view* (a landscape built by hand, in tests)."""
+        snap = cls(None, -1)
+        snap._values[view] = {None: value}
+        return snap
+
+    def __getitem__(self, view: View[T]) -> T:
+        return self.get(view)
+
+    def get(self, view: View[T], key: Hashable = None) -> T:
+        """Return the value of *view* (for *key*), building or updating it once; others asking meanwhile wait."""
+        found = self._values.get(view, {}).get(key, MISSING)
+        if found is not MISSING:
+            return found  # type: ignore[no-any-return]
+        with self._guard:
+            lock = self._building.setdefault((view, key), threading.RLock())
+        with lock:
+            found = self._values.get(view, {}).get(key, MISSING)
+            if found is MISSING:
+                found = self._make(view, key)
+                kept = self._values.setdefault(view, {})
+                if view.bound is not None and len(kept) >= view.bound:
+                    kept.pop(next(iter(kept)), None)
+                kept[key] = found
+                keep()  # long-lived: out of the collector's full sweeps (graph.model.heap)
+        with self._guard:
+            self._building.pop((view, key), None)
+        return found  # type: ignore[no-any-return]
+
+    def peek(self, view: View[T], key: Hashable = None) -> T:
+        """Return the value of *view* (for *key*) if it is built, else ``MISSING``; never builds."""
+        return self._values.get(view, {}).get(key, MISSING)  # type: ignore[no-any-return]
+
+    def _make(self, view: View[T], key: Hashable) -> T:
+        with self._guard:
+            carried = self._carried.pop((view, key), None)
+        if carried is not None and view.update is not None:
+            old, changed = carried
+            value = view.update(self, old, changed, key) if view.keyed else view.update(self, old, changed)
+            if value is not None:
+                return value
+        return view.build(self, key) if view.keyed else view.build(self)
+
+    def successor(self, generation: int, changed: set[str] | None) -> Snapshot:
+        """Return the snapshot of a later *generation*, carrying over what can update for the *changed* subjects."""
+        if changed is None:
+            return Snapshot(self.store, generation)
+        with self._guard:
+            # Only one value per view without keys is carried on untaken: keyed values (filter sets)
+            # not asked for in a generation are dropped, so old landscapes they hold are freed.
+            # Moved, not copied: this snapshot no longer holds them.
+            carried = {
+                entry: (old, since | changed) for entry, (old, since) in self._carried.items() if not entry[0].keyed
+            }
+            self._carried = {}
+        for view, values in list(self._values.items()):
+            if view.update is not None:
+                carried.update({(view, key): (value, frozenset(changed)) for key, value in list(values.items())})
+        return Snapshot(self.store, generation, carried)
+
+
+_CURRENT: weakref.WeakKeyDictionary[Store, Snapshot] = weakref.WeakKeyDictionary()
+_LOCK = threading.Lock()
+
+
+def snapshot(store: Store) -> Snapshot:
+    """Return the snapshot of *store*'s current generation, starting one after a write."""
+    generation = store.generation
+    snap = _CURRENT.get(store)
+    if snap is not None and snap.generation == generation:
+        return snap
+    with _LOCK:
+        snap, generation = _CURRENT.get(store), store.generation
+        if snap is None:
+            snap = Snapshot(store, generation)
+        elif snap.generation != generation:
+            snap = snap.successor(generation, store.changes_since(snap.generation))
+        _CURRENT[store] = snap
+    return snap
+
+
+def current(store: Store) -> Snapshot | None:
+    """Return *store*'s snapshot if it is known to be current without asking a server, else None.
+
+    For callers on an event loop: a store in another process must be asked for its generation.
+    """
+    if not store.in_process:
+        return None
+    snap = _CURRENT.get(store)
+    return snap if snap is not None and snap.generation == store.generation else None

@@ -1,0 +1,222 @@
+"""Derived state has one owner: each view is built once per store generation, and an update equals a rebuild."""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import pkgutil
+import threading
+import time
+import weakref
+from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import api
+import graph
+from graph.analysis import views
+from graph.analysis.overlap import candidate_mask
+from graph.analysis.scope_index import SCOPE_INDEX, ScopeIndex, shared_scope_pairs
+from graph.model.landscape import LANDSCAPE, Landscape, landscape
+from graph.model.snapshot import MISSING, Snapshot, View, snapshot
+from graph.store.core import Store
+from graph.store.spec import open_store
+from loaders import edits
+from loaders.ingest import ensure_seeded, load_files
+from loaders.synth import write_synthetic
+
+
+def _landscape(land: Landscape) -> Any:
+    return {
+        "documents": land.documents,
+        "organisations": land.organisations,
+        "doc_terms": land.doc_terms,
+        "frequency": dict(land.text._frequency),
+        "indexes": {
+            name: {k: v for k, v in getattr(land, name).items() if v}
+            for name in ("by_area", "by_area_exact", "by_term", "by_title_block")
+        },
+    }
+
+
+def _scope_index(index: ScopeIndex) -> Any:
+    land = index.land
+    return {
+        "candidates": {
+            doc.id: {index.ids[s] for s in np.flatnonzero(candidate_mask(index, doc))}
+            for doc in list(land.documents.values())[::25]
+        },
+        "scores": {
+            doc.id: {
+                index.ids[s]: round(float(v), 9)
+                for s, v in enumerate(index.scores(doc, land.terms(doc), land.title_areas(doc)))
+                if index.alive[s] and v
+            }
+            for doc in list(land.documents.values())[::50]
+        },
+        "screen": {(index.ids[a], index.ids[b]) for a, b in shared_scope_pairs(index)},
+    }
+
+
+# Every view with an update, with its key and what of its value a user can tell apart.
+UPDATING: list[tuple[View[Any], Hashable, Callable[[Any], Any]]] = [
+    (LANDSCAPE, None, _landscape),
+    (SCOPE_INDEX, None, _scope_index),
+    (views.COVERAGE, views.Filters(), lambda value: value[1]),
+]
+
+
+def record(doc_id: str, **changes: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "id": doc_id,
+        "title": "Behandling af depression hos voksne",  # words every landscape has: the lexicon stays
+        "kind": "RegionalGuideline",
+        "owners": ["region-h"],
+        "disease_areas": ["F32"],
+        "populations": ["adults"],
+        "topics": ["treatment"],
+        "status": "published",
+        "issued": "2024-05-01",
+        "sources": ["https://example.org/retningslinje"],
+    }
+    body.update(changes)
+    return body
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The registry and 300 synthetic documents, as a file to load into a fresh store per test."""
+    store = open_store("memory")
+    ensure_seeded(store)
+    path = tmp_path_factory.mktemp("snapshot") / "synth.ttl"
+    write_synthetic(landscape(store), 300, 7, path)
+    store.close()
+    return path
+
+
+@pytest.fixture
+def store(base: Path) -> Store:
+    opened = open_store("memory")
+    ensure_seeded(opened)
+    load_files(opened, [base], progress=False)
+    return opened
+
+
+def _create(store: Store) -> None:
+    edits.save_record(store, "document", record("rh-depression-2024"), "test", creating=True)
+
+
+def _change(store: Store) -> None:
+    doc = "nkr-ocd"
+    land = landscape(store)
+    body = record(doc, title=land.documents[doc].title, disease_areas=["F33"], topics=["pharmacological"])
+    edits.save_record(
+        store, "document", body, "test", creating=False, if_match=edits.current_etag(store, "document", doc)
+    )
+
+
+def _delete(store: Store) -> None:
+    # A document whose title words others share too: deleting a registry one can take a word from the
+    # lexicon, and then the title terms are rightly split afresh.
+    _create(store)
+    doc = "rh-depression-2024"
+    edits.delete_record(store, "document", doc, "test", edits.current_etag(store, "document", doc))
+
+
+def _two(store: Store) -> None:
+    _create(store)
+    edits.save_record(store, "document", record("rh-two", disease_areas=["F20"]), "test", creating=True)
+
+
+@pytest.mark.parametrize("write", [_create, _change, _delete, _two], ids=["create", "change", "delete", "two writes"])
+@pytest.mark.parametrize(("view", "key", "seen"), UPDATING, ids=[view.name for view, _, _ in UPDATING])
+def test_a_view_updated_after_a_write_answers_as_a_rebuild(
+    store: Store, write: Callable[[Store], None], view: View[Any], key: Hashable, seen: Callable[[Any], Any]
+) -> None:
+    old = snapshot(store).get(view, key)
+    before = store.generation
+    write(store)
+    changed = store.changes_since(before)
+    assert changed, "an edit says which subjects it changed"
+    after = snapshot(store)
+    assert view.update is not None
+    since = frozenset(changed)
+    updated = view.update(after, old, since, key) if view.keyed else view.update(after, old, since)
+    assert updated is not None, "the view updated itself rather than asking for a rebuild"
+    fresh = Snapshot(store, store.generation)
+    rebuilt = view.build(fresh, key) if view.keyed else view.build(fresh)
+    assert seen(updated) == seen(rebuilt)
+
+
+def test_every_view_with_an_update_is_held_to_the_contract() -> None:
+    found = set()
+    for package in (graph, api):
+        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            loaded = importlib.import_module(module.name)
+            found |= {value for value in vars(loaded).values() if isinstance(value, View) and value.update}
+    assert found == {view for view, _, _ in UPDATING}
+
+
+def test_after_a_write_the_next_snapshot_updates_what_the_last_one_built(store: Store) -> None:
+    first = landscape(store)
+    first.doc_terms  # noqa: B018 - the title terms, built as the first draft check or document page builds them
+    _create(store)
+    second = landscape(store)
+    assert second is not first and "rh-depression-2024" in second.documents
+    assert second.lexicon is first.lexicon, "the title terms were carried over, not split afresh"
+
+
+def test_a_write_of_unknown_subjects_builds_everything_afresh(store: Store) -> None:
+    first = landscape(store)
+    first.doc_terms  # noqa: B018 - built, so only the unknown write can make them be split afresh
+    store._written(None)  # as after a large load
+    assert landscape(store).lexicon is not first.lexicon
+
+
+def test_clients_asking_at_once_for_a_view_not_yet_built_wait_for_one_build(store: Store) -> None:
+    # 32 clients asking together for a cold coverage used to run 32 builds side by side, and time out.
+    builds: list[int] = []
+    started = threading.Event()
+
+    def build(snap: Snapshot) -> str:
+        builds.append(1)
+        started.set()
+        time.sleep(0.2)  # long enough that every other thread arrives while it runs
+        return "answer"
+
+    view = View("race", build=build)
+    snap = snapshot(store)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        first = pool.submit(snap.get, view)
+        started.wait(5)
+        others = [pool.submit(snap.get, view) for _ in range(7)]
+        answers = [first.result(), *(f.result() for f in others)]
+    assert answers == ["answer"] * 8
+    assert len(builds) == 1
+    assert snap.peek(view) == "answer"
+
+
+def test_a_keyed_view_keeps_its_bound_of_values_oldest_out_first(store: Store) -> None:
+    view = View("square", build=lambda snap, n: n * n, keyed=True, bound=3)
+    snap = snapshot(store)
+    assert [snap.get(view, n) for n in range(5)] == [0, 1, 4, 9, 16]
+    assert [snap.peek(view, n) for n in range(5)] == [MISSING, MISSING, 4, 9, 16]
+
+
+class _Value:
+    """A value a weak reference can follow."""
+
+
+def test_a_keyed_value_no_one_asks_for_is_freed_after_the_next_write(store: Store) -> None:
+    view = View("kept", build=lambda snap, key: _Value(), update=lambda snap, old, changed, key: old, keyed=True)
+    gone = weakref.ref(snapshot(store).get(view, "filters"))
+    _create(store)
+    landscape(store)  # a reader in the next generation, which does not ask for it
+    edits.save_record(store, "document", record("rh-two", disease_areas=["F20"]), "test", creating=True)
+    landscape(store)
+    gc.collect()
+    assert gone() is None
