@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.auth import TokenTable, require, tokens_from_env
+from api.limits import install_limits
 from api.routers import (
     coverage,
     documents,
@@ -33,8 +34,9 @@ from graph.analysis.overlap import DraftError
 from graph.analysis.planning import warm
 from graph.analysis.scope_index import scope_index
 from graph.analysis.views import FilterError
-from graph.model.landscape import landscape
-from graph.store.core import open_store
+from graph.budget import Budget, within
+from graph.model.landscape import Landscape, landscape
+from graph.store.core import Store, open_store
 from loaders.ingest import ensure_seeded
 
 __all__ = ["EVENT_LOOP", "Settings", "create_app", "create_app_from_env"]
@@ -57,6 +59,9 @@ class Settings:
     sparql_max_rows: int = 100_000  # more result rows than this is an error, not a truncation
     warm: bool = True  # compute gaps, pairs and the SHACL report in the background at start-up
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; none: CORS off
+    read_budget: float | None = 5.0  # seconds a read may compute; then 503 saying how to narrow it
+    max_items: int | None = 200_000  # items (pairs, rows) a request may hold; more is refused with 413
+    export_max_triples: int | None = 250_000  # a bigger store is not exported whole inside a request (413)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -73,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Gaps, pairs and the SHACL report take seconds: compute them behind the scenes so
         # the planning page paints at once for its first visitor.
         if settings.warm:
-            threading.Thread(target=warm, args=(store, land), name="warm", daemon=True).start()
+            threading.Thread(target=_warm, args=(store, land, settings.max_items), name="warm", daemon=True).start()
         try:
             yield
         finally:
@@ -91,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.tokens = TokenTable(list(settings.tokens))
+    install_limits(app, settings.read_budget, settings.max_items)
     install_security(app, settings.cors_origins)
     app.include_router(health.router)  # liveness stays open for the operator's probes
     # Every other route reads data: open unless the operator closed reads (then 401/403 without a read token).
@@ -122,6 +128,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
+
+
+def _warm(store: Store, land: Landscape, max_items: int | None) -> None:
+    # No deadline, but the same size bound as a request: on a landscape whose pairs would not
+    # fit, the start-up thread gives up on them instead of growing the process without end.
+    with within(Budget(max_items=max_items)):
+        warm(store, land)
 
 
 def operator_settings(**given: object) -> Settings:

@@ -90,6 +90,7 @@ class DocumentList(BaseModel):
 
     items: list[DocumentOut]
     total: int
+    next: str | None = Field(default=None, description="path of the next page; null on the last page")
 
 
 class OrganisationOut(BaseModel):
@@ -106,9 +107,11 @@ class OrganisationOut(BaseModel):
 
 
 class OrganisationList(BaseModel):
-    """All organisations."""
+    """One page of organisations and how many there are."""
 
     items: list[OrganisationOut]
+    total: int
+    next: str | None = Field(default=None, description="path of the next page; null on the last page")
 
 
 class DocumentBrief(BaseModel):
@@ -199,6 +202,7 @@ class GapList(BaseModel):
 
     items: list[GapItem]
     total: int
+    next: str | None = Field(default=None, description="path of the next page; null on the last page")
 
 
 class ReasonOut(BaseModel):
@@ -242,6 +246,7 @@ class OverlapList(BaseModel):
 
     items: list[OverlapOut]
     total: int
+    next: str | None = Field(default=None, description="path of the next page; null on the last page")
     owner_pairs: list[OwnerPair]
     clusters: list[ClusterOut]
 
@@ -301,6 +306,8 @@ class ValidationReport(BaseModel):
 
     conforms: bool
     results: list[ValidationResultOut]
+    total: int = Field(description="results in the whole report; counts cover all of them")
+    next: str | None = Field(default=None, description="path of the next page; null on the last page")
     counts_by_severity: dict[str, int]
     counts_by_owner: dict[str, dict[str, int]]
 
@@ -322,11 +329,12 @@ REFUSALS = {
     406: "The Accept header takes none of the formats this answer comes in.",
     409: "The id exists, other records still refer to this one, or an import would replace another file's graph.",
     412: "If-Match is not the current version's ETag: someone changed it since you read it.",
-    413: "The body is larger than the limit.",
+    413: "The body is larger than the limit, or the answer would be too big to hold: narrow the question.",
     415: "The body's media type (or its charset) is not one this operation reads.",
     422: "A value is invalid, or the write would add a SHACL violation (see results).",
     428: "If-Match is missing: send the ETag of the version you changed.",
-    503: "The query ran past the time limit, or long queries held every worker it may use, and was stopped.",
+    429: "Too many expensive requests from this client: wait the seconds Retry-After gives.",
+    503: "The question ran past the time budget, or long queries held every worker it may use: narrow it.",
 }
 
 

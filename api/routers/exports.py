@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.deps import LandscapeDep, StoreDep
 from api.schemas import refusals
+from graph import budget
 from graph.analysis import exports, overlap, overlap_network, planning, views
+from graph.budget import TooBig
 from graph.model.landscape import Landscape
 from graph.validation.gaps import rules
 
@@ -117,11 +119,20 @@ def export_overlaps(
         [relation] if relation else overlap.RELATIONS,
         min_score,
     )
+    budget.allow(len(found))
     graph = overlap_network.overlap_graph(land, found, cluster_score)
     return _file(overlap_network.to_graphml(graph), "application/graphml+xml", "retningsgraf-overlap.graphml")
 
 
-@router.get("/graph.{fmt}", response_class=Response, responses=_answers(*RDF.values()))
-def export_graph(fmt: Literal["ttl", "nt", "jsonld"], store: StoreDep) -> Response:
-    """The whole graph (the union of every named graph) as Turtle, N-Triples or JSON-LD."""
+@router.get("/graph.{fmt}", response_class=Response, responses={**_answers(*RDF.values()), **refusals(413)})
+def export_graph(fmt: Literal["ttl", "nt", "jsonld"], store: StoreDep, request: Request) -> Response:
+    """The whole graph (the union of every named graph) as Turtle, N-Triples or JSON-LD.
+
+    It is made in memory (several times its size on disk), so a store with more triples than
+    ``Settings.export_max_triples`` is refused (413) rather than exported inside a request.
+    """
+    bound = request.app.state.settings.export_max_triples
+    _, triples = store.counts()
+    if bound is not None and triples > bound:
+        raise TooBig(triples, bound)
     return _file(store.dump(fmt), RDF[fmt], f"retningsgraf.{fmt}")

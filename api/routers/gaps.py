@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from api.deps import LandscapeDep, StoreDep
+from api.paging import Offset, limit_param, next_link
 from api.schemas import GapItem, GapList
 from graph.analysis import views
 from graph.validation.gaps import rules
@@ -19,8 +20,12 @@ RULES = "|".join(rule.name for rule in rules())
 def read_gaps(
     store: StoreDep,
     land: LandscapeDep,
+    request: Request,
     rule: Annotated[str | None, Query(pattern=f"^({RULES})$", description="only this rule")] = None,
+    limit: Annotated[int, limit_param(1000, 5000)] = 1000,
+    offset: Offset = 0,
 ) -> GapList:
-    """Every gap with its rule, severity, Danish and English message and the documents behind it."""
-    items = [GapItem(**item) for item in views.gaps(store, land, rule)]
-    return GapList(items=items, total=len(items))
+    """Gaps with their rule, severity, Danish and English message and the documents behind them, a page at a time."""
+    found = views.gaps(store, land, rule)
+    items = [GapItem(**item) for item in found[offset : offset + limit]]
+    return GapList(items=items, total=len(found), next=next_link(request, offset, limit, len(found)))

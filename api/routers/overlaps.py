@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import LandscapeDep
+from api.paging import Offset, limit_param, next_link
 from api.routers.documents import document_out
 from api.schemas import (
     Candidate,
@@ -31,11 +32,13 @@ Relation = Literal["duplicate", "overlap", "complementary", "supersedes"]
 @router.get("")
 def read_overlaps(
     land: LandscapeDep,
+    request: Request,
     owner: Annotated[str | None, Query(max_length=200, description="organisation id or name")] = None,
     other_owner: Annotated[str | None, Query(max_length=200)] = None,
     relation: Relation | None = None,
     min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
-    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    limit: Annotated[int, limit_param(1000, 10000)] = 1000,
+    offset: Offset = 0,
 ) -> OverlapList:
     """Related pairs of documents, best first; with owner filters, pairs between those owners."""
     found = views.overlaps_between(land, owner, other_owner, [relation] if relation else overlap.RELATIONS, min_score)
@@ -47,11 +50,17 @@ def read_overlaps(
             score=c.score,
             reasons=[r.__dict__ for r in c.reasons],
         )
-        for c in found[:limit]
+        for c in found[offset : offset + limit]
     ]
     pairs = [OwnerPair(**row) for row in overlap.owner_summary(land, found)]
     clusters = [ClusterOut(**cluster) for cluster in overlap.clusters(land, min_score)]
-    return OverlapList(items=items, total=len(found), owner_pairs=pairs, clusters=clusters)
+    return OverlapList(
+        items=items,
+        total=len(found),
+        next=next_link(request, offset, limit, len(found)),
+        owner_pairs=pairs,
+        clusters=clusters,
+    )
 
 
 @router.post("/check", response_model=CheckResult, responses=refusals(400, 422))

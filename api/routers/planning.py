@@ -8,6 +8,7 @@ expanding rows, the cell dialog and sorting.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -40,6 +41,9 @@ Text = Annotated[str | None, Query(max_length=200)]
 Day = Annotated[str | None, Query(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
 FILTERS = ("population", "topic", "owner", "status", "valid_on")
 RULE_ORDER = {name: i for i, name in enumerate(planning.RULE_LABELS)}  # areas without guidance first
+#: Gap rows on the page at once: the counts per rule cover all gaps, the rows come a page at a
+#: time (the gap list grows with the store; at 30,000 documents it was most of a 17 MB page).
+GAP_ROWS = 300
 
 
 def _filters(
@@ -81,8 +85,9 @@ def planning_page(
     owner: Text = None,
     status: Text = None,
     valid_on: Day = None,
+    gap_offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Response:
-    """The coverage matrix by disease area and kind, with the gap list beside it."""
+    """The coverage matrix by disease area and kind, with counts of gaps per rule and a page of them."""
     filters, given = _filters(population, topic, owner, status, valid_on)
     error, code = None, 200
     try:
@@ -94,9 +99,15 @@ def planning_page(
         planning.gaps(store, land),
         key=lambda g: (RULE_ORDER.get(g["rule"], 99), g["disease_area"] or "~", g["label"] or ""),
     )
+    shown = gaps[gap_offset : gap_offset + GAP_ROWS]
+    more = {**given, "gap_offset": gap_offset + GAP_ROWS} if gap_offset + GAP_ROWS < len(gaps) else None
     context = {
         "matrix": matrix,
-        "gaps": gaps,
+        "gaps": shown,
+        "gap_total": len(gaps),
+        "gap_counts": Counter(g["rule"] for g in gaps),
+        "gap_first": gap_offset + 1,
+        "gap_more": f"/planning?{urlencode(more)}#gaps-h" if more else None,
         "gap_rules": sorted((rule.name for rule in rules()), key=lambda name: RULE_ORDER.get(name, 99)),
         "rule_order": RULE_ORDER,
         "choices": planning.choices(land),
@@ -105,7 +116,7 @@ def planning_page(
         "error": error,
         "documents": len(land.documents),
         "planning_areas": {row.notation for row in matrix.rows},
-        "titles": {doc_id: doc.title for doc_id, doc in land.documents.items()},
+        "titles": {d: land.documents[d].title for g in shown for d in g["documents"] if d in land.documents},
         "shown_filters": planning.filter_labels(land, given),
     }
     return _page(request, "planning.html", context, code)

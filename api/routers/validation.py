@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import Annotated
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.deps import LandscapeDep, StoreDep
 from api.negotiation import preferred
+from api.paging import Offset, limit_param, next_link
 from api.schemas import ValidationReport, ValidationResultOut
 from graph.validation.validate import validate_store
 
@@ -16,8 +18,14 @@ router = APIRouter(prefix="/validation", tags=["validation"])
 
 
 @router.get("", response_model=ValidationReport, responses={200: {"content": {"text/turtle": {}}}})
-def read_validation(request: Request, store: StoreDep, land: LandscapeDep) -> Response | ValidationReport:
-    """Every SHACL result, with counts by severity and by owner; Turtle gives the SHACL report graph."""
+def read_validation(
+    request: Request,
+    store: StoreDep,
+    land: LandscapeDep,
+    limit: Annotated[int, limit_param(1000, 5000)] = 1000,
+    offset: Offset = 0,
+) -> Response | ValidationReport:
+    """SHACL results a page at a time, with counts by severity and by owner over all; Turtle gives the report graph."""
     report = validate_store(store)
     if preferred(request, ["text/turtle", "application/json"]) == "text/turtle":
         return Response(report.graph.serialize(format="turtle", encoding="utf-8"), media_type="text/turtle")
@@ -28,7 +36,9 @@ def read_validation(request: Request, store: StoreDep, land: LandscapeDep) -> Re
             by_owner[owner][result.severity] += 1
     return ValidationReport(
         conforms=report.conforms,
-        results=[ValidationResultOut(**r.__dict__) for r in report.results],
+        results=[ValidationResultOut(**r.__dict__) for r in report.results[offset : offset + limit]],
+        total=len(report.results),
+        next=next_link(request, offset, limit, len(report.results)),
         counts_by_severity=dict(Counter(r.severity for r in report.results)),
         counts_by_owner={owner: dict(c) for owner, c in sorted(by_owner.items())},
     )

@@ -19,6 +19,7 @@ import networkx as nx
 import numpy as np
 from rdflib import URIRef
 
+from graph import budget
 from graph.analysis.scope_index import (
     CHAPTER,
     CHAPTER_SCORE,
@@ -460,6 +461,8 @@ def pairs(land: Landscape, relations: Iterable[str] = RELATIONS, min_score: floa
         seen: set[tuple[str, str]] = set()
         found: list[Comparison] = []
         for doc in land.documents.values():
+            budget.check()  # a request whose client left, or whose time is up, stops here
+            budget.allow(len(found))
             for other_id in _candidates(land, doc):
                 key = (min(doc.id, other_id), max(doc.id, other_id))
                 if key in seen or other_id not in land.documents:
@@ -503,7 +506,9 @@ def related(land: Landscape, doc_id: str) -> list[Comparison]:
 def clusters(land: Landscape, min_score: float = 0.0) -> list[dict[str, object]]:
     """Group documents joined by duplicate, overlap or supersedes into clusters (networkx components)."""
     graph = nx.Graph()
-    for c in pairs(land, ("duplicate", "overlap", "supersedes"), min_score):
+    for n, c in enumerate(pairs(land, ("duplicate", "overlap", "supersedes"), min_score)):
+        if n % 4096 == 0:
+            budget.check()
         graph.add_edge(c.a, c.b, relation=c.relation, score=c.score)
     result = []
     for component in sorted(nx.connected_components(graph), key=lambda s: (-len(s), min(s))):
