@@ -30,7 +30,7 @@ class TooBig(Exception):
     """The answer would hold more than the request may hold in memory."""
 
     def __init__(self, count: int, bound: int) -> None:
-        super().__init__(f"the answer would hold more than {bound:,} items ({count:,} so far)")
+        super().__init__(f"the answer would hold more than {bound:,} items ({count:,} or more)")
         self.count, self.bound = count, bound
 
 
