@@ -280,6 +280,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         read_budget=args.read_budget or None,
         max_items=args.max_items or None,
         warm=args.warm,
+        rate_per_minute=args.rate_limit or None,
+        rate_burst=args.rate_burst,
         **given,
     )
     app = create_app(settings)
@@ -384,6 +386,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--max-items", type=int, default=200_000, help="pairs or rows one request may hold before a 413 (0: no limit)"
     )
+    serve.add_argument(
+        "--rate-limit",
+        type=float,
+        default=120.0,
+        help="expensive requests (draft check, overlaps, exports, SPARQL) per client a minute; "
+        "tokens with the bulk role or above are not limited (0: no limit)",
+    )
+    serve.add_argument("--rate-burst", type=int, default=30, help="expensive requests a client may send at once")
     serve.add_argument(
         "--no-warm", dest="warm", action="store_false", help="compute gaps, pairs and the report on first use only"
     )

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.auth import TokenTable, require, tokens_from_env
 from api.limits import install_limits
+from api.ratelimit import RateLimiter
 from api.routers import (
     coverage,
     documents,
@@ -62,6 +63,8 @@ class Settings:
     read_budget: float | None = 5.0  # seconds a read may compute; then 503 saying how to narrow it
     max_items: int | None = 200_000  # items (pairs, rows) a request may hold; more is refused with 413
     export_max_triples: int | None = 250_000  # a bigger store is not exported whole inside a request (413)
+    rate_per_minute: float | None = None  # expensive requests per client a minute (None: no limit); see ratelimit
+    rate_burst: int = 30  # expensive requests a client may send at once before the rate applies
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.tokens = TokenTable(list(settings.tokens))
+    app.state.limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst) if settings.rate_per_minute else None
     install_limits(app, settings.read_budget, settings.max_items)
     install_security(app, settings.cors_origins)
     app.include_router(health.router)  # liveness stays open for the operator's probes

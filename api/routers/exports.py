@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.deps import LandscapeDep, StoreDep
+from api.ratelimit import expensive
 from api.schemas import refusals
 from graph import budget
 from graph.analysis import exports, overlap, overlap_network, planning, views
@@ -16,7 +17,7 @@ from graph.budget import TooBig
 from graph.model.landscape import Landscape
 from graph.validation.gaps import rules
 
-router = APIRouter(prefix="/exports", tags=["exports"])
+router = APIRouter(prefix="/exports", tags=["exports"], dependencies=[Depends(expensive)])
 
 Text = Annotated[str | None, Query(max_length=200)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -26,7 +27,7 @@ RDF = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "applicati
 
 def _answers(*media_types: str) -> dict[int | str, dict[str, object]]:
     """Declare the file types an export answers with (not JSON), and its refusals."""
-    return {200: {"content": {media: {} for media in media_types}}, **refusals(422)}
+    return {200: {"content": {media: {} for media in media_types}}, **refusals(422, 429)}
 
 
 def _file(body: bytes, media_type: str, name: str) -> Response:

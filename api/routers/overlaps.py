@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import LandscapeDep
 from api.paging import Offset, limit_param, next_link
+from api.ratelimit import expensive
 from api.routers.documents import document_out
 from api.schemas import (
     Candidate,
@@ -29,7 +30,7 @@ router = APIRouter(prefix="/overlaps", tags=["overlaps"])
 Relation = Literal["duplicate", "overlap", "complementary", "supersedes"]
 
 
-@router.get("")
+@router.get("", dependencies=[Depends(expensive)], responses=refusals(413, 429, 503))
 def read_overlaps(
     land: LandscapeDep,
     request: Request,
@@ -63,7 +64,7 @@ def read_overlaps(
     )
 
 
-@router.post("/check", response_model=CheckResult, responses=refusals(400, 422))
+@router.post("/check", response_model=CheckResult, responses=refusals(400, 422, 429), dependencies=[Depends(expensive)])
 async def check_draft(draft: DraftIn, land: LandscapeDep, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> Response:
     """Rank the existing documents a draft would duplicate, overlap, complement or supersede.
 

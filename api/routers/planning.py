@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import LandscapeDep, StoreDep
+from api.ratelimit import expensive
 from graph.analysis import document_page, overlap, planning, views
 from graph.analysis.exports import STATE_LABELS
 from graph.analysis.overlap_network import cluster_network, network_svg
@@ -159,7 +160,7 @@ def cell_page(
     return _page(request, "cell.html", context)
 
 
-@router.get("/planning/overlaps")
+@router.get("/planning/overlaps", dependencies=[Depends(expensive)])
 def overlaps_page(
     request: Request,
     land: LandscapeDep,
@@ -208,7 +209,7 @@ def overlaps_page(
     return _page(request, "overlaps.html", context, 422 if error else 200)
 
 
-@router.get("/planning/check")
+@router.get("/planning/check", dependencies=[Depends(expensive)])
 def check_page(
     request: Request,
     land: LandscapeDep,
