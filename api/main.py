@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.auth import TokenTable, require, tokens_from_env
+from api.jobs import Jobs
 from api.limits import install_limits
 from api.ratelimit import RateLimiter
 from api.routers import (
@@ -22,6 +23,7 @@ from api.routers import (
     exports,
     gaps,
     health,
+    jobs,
     organisations,
     overlaps,
     planning,
@@ -65,6 +67,9 @@ class Settings:
     export_max_triples: int | None = 250_000  # a bigger store is not exported whole inside a request (413)
     rate_per_minute: float | None = None  # expensive requests per client a minute (None: no limit); see ratelimit
     rate_burst: int = 30  # expensive requests a client may send at once before the rate applies
+    job_seconds: float | None = 1800.0  # seconds a background job may run (api.jobs)
+    job_max_items: int | None = 2_000_000  # pairs a background job may hold
+    job_max_bytes: int = 512 * 2**20  # bytes a job's result file may have
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -78,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         land = landscape(store)  # build the read model now, not on the first request
         scope_index(land)  # and the draft check's index
         app.state.store = store
+        app.state.jobs = Jobs(settings.job_seconds, settings.job_max_items, settings.job_max_bytes)
         # Gaps, pairs and the SHACL report take seconds: compute them behind the scenes so
         # the planning page paints at once for its first visitor.
         if settings.warm:
@@ -85,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            app.state.jobs.shutdown()
             sparql.shutdown(app)
             store.close()
 
@@ -104,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_security(app, settings.cors_origins)
     app.include_router(health.router)  # liveness stays open for the operator's probes
     # Every other route reads data: open unless the operator closed reads (then 401/403 without a read token).
-    readers = (writes, documents, organisations, coverage, gaps, overlaps, validation, sparql, exports, planning)
+    readers = (writes, documents, organisations, coverage, gaps, overlaps, validation, sparql, exports, jobs, planning)
     for module in readers:
         app.include_router(module.router, dependencies=[Depends(require("read"))], responses=refusals(401, 403))
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-__all__ = ["Budget", "Cancelled", "OverBudget", "TooBig", "allow", "check", "current", "within"]
+__all__ = ["Budget", "Cancelled", "OverBudget", "TooBig", "allow", "check", "current", "progress", "within"]
 
 
 class Cancelled(Exception):
@@ -42,6 +42,8 @@ class Budget:
     max_items: int | None = None
     started: float = field(default_factory=time.monotonic)
     outcome: str = "finished"  # or cancelled, over_budget, too_big: what stopped the work
+    done: int = 0  # progress of the longest loop, for background jobs: steps done of total
+    total: int = 0
     _cancelled: threading.Event = field(default_factory=threading.Event)
 
     @property
@@ -97,6 +99,13 @@ def allow(count: int) -> None:
     budget = _current.get()
     if budget is not None:
         budget.allow(count)
+
+
+def progress(done: int, total: int) -> None:
+    """Record that *done* of *total* steps are done, on the current budget if any (jobs show it)."""
+    budget = _current.get()
+    if budget is not None:
+        budget.done, budget.total = done, total
 
 
 @contextmanager

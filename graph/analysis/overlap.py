@@ -460,9 +460,10 @@ def pairs(land: Landscape, relations: Iterable[str] = RELATIONS, min_score: floa
     if "pairs" not in land.__dict__:
         seen: set[tuple[str, str]] = set()
         found: list[Comparison] = []
-        for doc in land.documents.values():
+        for done, doc in enumerate(land.documents.values()):
             budget.check()  # a request whose client left, or whose time is up, stops here
             budget.allow(len(found))
+            budget.progress(done, len(land.documents))
             for other_id in _candidates(land, doc):
                 key = (min(doc.id, other_id), max(doc.id, other_id))
                 if key in seen or other_id not in land.documents:
