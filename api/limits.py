@@ -35,9 +35,12 @@ UNBUDGETED = ("/sparql", "/static", "/health", "/jobs")
 
 # How to ask a smaller question, per route: said in every 503 and 413.
 HINTS = {
-    "/overlaps": "give owner and other_owner, a relation or a min_score, or a smaller limit; "
-    'for all pairs start a background job: POST /jobs with {"kind": "overlaps"}',
-    "/planning/overlaps": "choose two owners, a relation or a higher minimum score",
+    "/overlaps": "give owner and other_owner, a relation or a min_score, or a smaller limit; every pair is "
+    "classified once before filters apply, so if this keeps happening start a background job that does it (POST /jobs "
+    'with {"kind": "overlaps"}), after which filtered answers are quick; one document\'s related documents are on its '
+    "page, /documents/{id}",
+    "/planning/overlaps": "choose two owners, a relation or a higher minimum score; every pair is classified "
+    "once before filters apply: a background job (POST /jobs) does that outside a request",
     "/exports/overlaps.graphml": "give owner and other_owner, a relation or a min_score; "
     'for the whole network start a background job: POST /jobs with {"kind": "graphml"}',
     "/exports/graph": "export a filtered set with SPARQL CONSTRUCT, run `retningsgraf export`, "

@@ -61,6 +61,7 @@ class Settings:
     sparql_timeout: float = 10.0  # seconds a SPARQL query may run before its worker is killed
     sparql_max_rows: int = 100_000  # more result rows than this is an error, not a truncation
     warm: bool = True  # compute gaps, pairs and the SHACL report in the background at start-up
+    warm_budget: float | None = 60.0  # seconds the start-up thread may spend; then it leaves the rest to requests
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; none: CORS off
     read_budget: float | None = 5.0  # seconds a read may compute; then 503 saying how to narrow it
     max_items: int | None = 200_000  # items (pairs, rows) a request may hold; more is refused with 413
@@ -68,7 +69,7 @@ class Settings:
     rate_per_minute: float | None = None  # expensive requests per client a minute (None: no limit); see ratelimit
     rate_burst: int = 30  # expensive requests a client may send at once before the rate applies
     job_seconds: float | None = 1800.0  # seconds a background job may run (api.jobs)
-    job_max_items: int | None = 2_000_000  # pairs a background job may hold
+    job_max_items: int | None = 400_000  # pairs a background job may hold (about 2.3 KB each, kept once done)
     job_max_bytes: int = 512 * 2**20  # bytes a job's result file may have
 
 
@@ -87,7 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Gaps, pairs and the SHACL report take seconds: compute them behind the scenes so
         # the planning page paints at once for its first visitor.
         if settings.warm:
-            threading.Thread(target=_warm, args=(store, land, settings.max_items), name="warm", daemon=True).start()
+            budget = Budget(seconds=settings.warm_budget, max_items=settings.max_items)
+            threading.Thread(target=_warm, args=(store, land, budget), name="warm", daemon=True).start()
         try:
             yield
         finally:
@@ -141,10 +143,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _warm(store: Store, land: Landscape, max_items: int | None) -> None:
-    # No deadline, but the same size bound as a request: on a landscape whose pairs would not
-    # fit, the start-up thread gives up on them instead of growing the process without end.
-    with within(Budget(max_items=max_items)):
+def _warm(store: Store, land: Landscape, budget: Budget) -> None:
+    # The same size bound as a request and a deadline of its own: on a landscape whose pairs
+    # would not fit, the start-up thread gives up on them instead of holding the GIL and
+    # growing the process for minutes.
+    with within(budget):
         warm(store, land)
 
 
