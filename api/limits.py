@@ -46,7 +46,7 @@ HINTS = {
     "/exports/graph": "export a filtered set with SPARQL CONSTRUCT, run `retningsgraf export`, "
     'or start a background job: POST /jobs with {"kind": "graph"}',
     "/gaps": "give a rule, or page with limit and offset",
-    "/validation": "page with limit and offset",
+    "/validation": "page the JSON report with limit and offset, or run `retningsgraf validate` for the whole one",
     "/documents": "add filters, or page with limit and offset",
 }
 DEFAULT_HINT = "add filters or page with limit and offset"

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from api.deps import LandscapeDep, StoreDep
 from api.ratelimit import expensive
+from api.routers.gaps import gap_items
 from api.schemas import refusals
 from graph import budget
 from graph.analysis import exports, overlap, overlap_network, planning, views
@@ -97,7 +98,7 @@ def export_gaps(
     rule: Annotated[str | None, Query(pattern=f"^({RULES})$")] = None,
 ) -> Response:
     """The gaps found by the SHACL gap rules, as in GET /gaps."""
-    table = exports.gap_table(views.gaps(store, land, rule))
+    table = exports.gap_table(gap_items(store, land, rule))
     if fmt == "csv":
         return _file(exports.to_csv(table), "text/csv; charset=utf-8", "retningsgraf-huller.csv")
     return _file(exports.to_xlsx(table, "Huller", _notes(rule=rule)), XLSX, "retningsgraf-huller.xlsx")

@@ -19,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 
 from api.deps import LandscapeDep, StoreDep
 from api.ratelimit import expensive
+from api.routers.gaps import gap_items
 from graph.analysis import document_page, overlap, planning, views
 from graph.analysis.exports import STATE_LABELS
 from graph.analysis.overlap_network import cluster_network, network_svg
@@ -97,7 +98,7 @@ def planning_page(
         error, code, given = str(exc), 422, {}
         matrix = planning.matrix(land)
     gaps = sorted(
-        planning.gaps(store, land),
+        gap_items(store, land),
         key=lambda g: (RULE_ORDER.get(g["rule"], 99), g["disease_area"] or "~", g["label"] or ""),
     )
     shown = gaps[gap_offset : gap_offset + GAP_ROWS]

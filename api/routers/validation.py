@@ -11,13 +11,14 @@ from fastapi.responses import Response
 from api.deps import LandscapeDep, StoreDep
 from api.negotiation import preferred
 from api.paging import Offset, limit_param, next_link
-from api.schemas import ValidationReport, ValidationResultOut
+from api.schemas import ValidationReport, ValidationResultOut, refusals
+from graph.budget import TooBig
 from graph.validation.validate import validate_store
 
 router = APIRouter(prefix="/validation", tags=["validation"])
 
 
-@router.get("", response_model=ValidationReport, responses={200: {"content": {"text/turtle": {}}}})
+@router.get("", response_model=ValidationReport, responses={200: {"content": {"text/turtle": {}}}, **refusals(413)})
 def read_validation(
     request: Request,
     store: StoreDep,
@@ -28,6 +29,10 @@ def read_validation(
     """SHACL results a page at a time, with counts by severity and by owner over all; Turtle gives the report graph."""
     report = validate_store(store)
     if preferred(request, ["text/turtle", "application/json"]) == "text/turtle":
+        # The report graph is made and written whole, in memory: about ten triples a result.
+        bound = request.app.state.settings.export_max_triples
+        if bound is not None and 10 * len(report.results) > bound:
+            raise TooBig(10 * len(report.results), bound)
         return Response(report.graph.serialize(format="turtle", encoding="utf-8"), media_type="text/turtle")
     by_owner: dict[str, Counter[str]] = defaultdict(Counter)
     for result in report.results:

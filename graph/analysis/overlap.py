@@ -469,6 +469,8 @@ def pairs(land: Landscape, relations: Iterable[str] = RELATIONS, min_score: floa
                 if key in seen or other_id not in land.documents:
                     continue
                 seen.add(key)
+                if len(seen) % 256 == 0:
+                    budget.check()  # one document can have thousands of candidates at scale
                 result = compare(land, land.documents[key[0]], land.documents[key[1]])
                 if result.relation is not None:
                     found.append(result)
@@ -493,7 +495,9 @@ def related(land: Landscape, doc_id: str) -> list[Comparison]:
         others |= set(land.documents)
     others.discard(doc_id)
     found = []
-    for other_id in others:
+    for n, other_id in enumerate(others):
+        if n % 256 == 0:
+            budget.check()  # a whole-psychiatry document is compared with every other one
         if other_id not in land.documents:
             continue
         key = (min(doc_id, other_id), max(doc_id, other_id))
