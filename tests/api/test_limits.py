@@ -101,3 +101,11 @@ def test_writes_have_no_time_budget() -> None:
         }
         response = client.post("/documents", json=document, headers={"Authorization": f"Bearer {token}"})
         assert response.status_code == 201, response.text
+
+
+def test_a_turtle_report_beyond_the_bound_is_refused_and_the_json_is_paged_instead() -> None:
+    with TestClient(create_app(Settings(warm=False, turtle_report_max_results=10))) as client:
+        response = client.get("/validation", headers={"Accept": "text/turtle"})
+        assert response.status_code == 413
+        assert "retningsgraf validate" in response.json()["detail"]
+        assert client.get("/validation", params={"limit": 10}).status_code == 200
