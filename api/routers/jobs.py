@@ -61,7 +61,7 @@ def _job(request: Request, job_id: str) -> Job:
 
 
 @router.post(
-    "", status_code=202, response_model=JobOut, responses=refusals(422, 429), dependencies=[Depends(expensive)]
+    "", status_code=202, response_model=JobOut, responses=refusals(400, 422, 429), dependencies=[Depends(expensive)]
 )
 def start_job(body: JobIn, request: Request) -> JSONResponse:
     """Start an analysis too long for one request; follow ``Location`` for its progress and result."""
