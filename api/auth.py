@@ -1,4 +1,4 @@
-"""Bearer tokens with roles (read, edit, admin), configured by the operator, kept hashed in memory."""
+"""Bearer tokens with roles (read, bulk, edit, admin), configured by the operator, kept hashed in memory."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from fastapi import HTTPException, Request
 
 __all__ = ["ROLES", "Principal", "TokenTable", "parse_tokens", "require"]
 
-ROLES = ("read", "edit", "admin")  # each role may do what the ones before it may
+# Each role may do what the ones before it may; bulk reads without rate limits (api.ratelimit).
+ROLES = ("read", "bulk", "edit", "admin")
 
 
 @dataclass(frozen=True)

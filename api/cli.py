@@ -275,7 +275,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     given = {"cors_origins": tuple(args.cors_origin)} if args.cors_origin else {}
     settings = operator_settings(
-        store=args.store, sparql_timeout=args.sparql_timeout, sparql_max_rows=args.sparql_max_rows, **given
+        store=args.store,
+        sparql_timeout=args.sparql_timeout,
+        sparql_max_rows=args.sparql_max_rows,
+        read_budget=args.read_budget or None,
+        max_items=args.max_items or None,
+        warm=args.warm,
+        rate_per_minute=args.rate_limit or None,
+        rate_burst=args.rate_burst,
+        **given,
     )
     app = create_app(settings)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", loop=EVENT_LOOP)
@@ -374,6 +382,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--sparql-timeout", type=float, default=10.0, help="seconds per query")
     serve.add_argument("--sparql-max-rows", type=int, default=100_000, help="rows per result")
+    serve.add_argument(
+        "--read-budget", type=float, default=5.0, help="seconds a read may compute before a 503 (0: no limit)"
+    )
+    serve.add_argument(
+        "--max-items", type=int, default=200_000, help="pairs or rows one request may hold before a 413 (0: no limit)"
+    )
+    serve.add_argument(
+        "--rate-limit",
+        type=float,
+        default=120.0,
+        help="expensive requests (draft check, overlaps, exports, SPARQL) per client a minute; "
+        "tokens with the bulk role or above are not limited (0: no limit)",
+    )
+    serve.add_argument("--rate-burst", type=int, default=30, help="expensive requests a client may send at once")
+    serve.add_argument(
+        "--no-warm", dest="warm", action="store_false", help="compute gaps, pairs and the report on first use only"
+    )
     serve.add_argument(
         "--cors-origin",
         action="append",

@@ -14,12 +14,16 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.auth import TokenTable, require, tokens_from_env
+from api.jobs import Jobs
+from api.limits import install_limits
+from api.ratelimit import RateLimiter
 from api.routers import (
     coverage,
     documents,
     exports,
     gaps,
     health,
+    jobs,
     organisations,
     overlaps,
     planning,
@@ -30,10 +34,13 @@ from api.routers import (
 from api.schemas import refusals
 from api.security import cors_origins_from_env, install_security
 from graph.analysis.overlap import DraftError
+from graph.analysis.planning import validation as shacl_report
 from graph.analysis.planning import warm
 from graph.analysis.scope_index import scope_index
 from graph.analysis.views import FilterError
-from graph.model.landscape import landscape
+from graph.budget import Budget, within
+from graph.model.landscape import Landscape, landscape
+from graph.store.core import Store
 from graph.store.spec import open_store
 from loaders.ingest import ensure_seeded
 
@@ -56,7 +63,17 @@ class Settings:
     sparql_timeout: float = 10.0  # seconds a SPARQL query may run before its worker is killed
     sparql_max_rows: int = 100_000  # more result rows than this is an error, not a truncation
     warm: bool = True  # compute gaps, pairs and the SHACL report in the background at start-up
+    warm_budget: float | None = 60.0  # seconds the start-up thread may spend; then it leaves the rest to requests
     cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API; none: CORS off
+    read_budget: float | None = 5.0  # seconds a read may compute; then 503 saying how to narrow it
+    max_items: int | None = 200_000  # items (pairs, rows) a request may hold; more is refused with 413
+    export_max_triples: int | None = 250_000  # a bigger store is not exported whole inside a request (413)
+    turtle_report_max_results: int | None = 5_000  # more SHACL results are not written as one Turtle report (413)
+    rate_per_minute: float | None = None  # expensive requests per client a minute (None: no limit); see ratelimit
+    rate_burst: int = 30  # expensive requests a client may send at once before the rate applies
+    job_seconds: float | None = 1800.0  # seconds a background job may run (api.jobs)
+    job_max_items: int | None = 400_000  # pairs a background job may hold (about 2.3 KB each, kept once done)
+    job_max_bytes: int = 512 * 2**20  # bytes a job's result file may have
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -70,13 +87,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         land = landscape(store)  # build the read model now, not on the first request
         scope_index(land)  # and the draft check's index
         app.state.store = store
+        app.state.jobs = Jobs(settings.job_seconds, settings.job_max_items, settings.job_max_bytes)
         # Gaps, pairs and the SHACL report take seconds: compute them behind the scenes so
         # the planning page paints at once for its first visitor.
         if settings.warm:
-            threading.Thread(target=warm, args=(store, land), name="warm", daemon=True).start()
+            budget = Budget(seconds=settings.warm_budget, max_items=settings.max_items)
+            threading.Thread(target=_warm, args=(store, land, budget), name="warm", daemon=True).start()
         try:
             yield
         finally:
+            app.state.jobs.shutdown()
             sparql.shutdown(app)
             store.close()
 
@@ -91,10 +111,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.tokens = TokenTable(list(settings.tokens))
+    app.state.limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst) if settings.rate_per_minute else None
+    install_limits(app, settings.read_budget, settings.max_items)
     install_security(app, settings.cors_origins)
     app.include_router(health.router)  # liveness stays open for the operator's probes
     # Every other route reads data: open unless the operator closed reads (then 401/403 without a read token).
-    readers = (writes, documents, organisations, coverage, gaps, overlaps, validation, sparql, exports, planning)
+    readers = (writes, documents, organisations, coverage, gaps, overlaps, validation, sparql, exports, jobs, planning)
     for module in readers:
         app.include_router(module.router, dependencies=[Depends(require("read"))], responses=refusals(401, 403))
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -122,6 +144,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     return app
+
+
+def _warm(store: Store, land: Landscape, budget: Budget) -> None:
+    # The same size bound as a request and a deadline of its own: on a landscape whose pairs
+    # would not fit, the start-up thread gives up on them instead of holding the GIL and
+    # growing the process for minutes.
+    with within(budget):
+        warm(store, land)
+    # The SHACL report comes after the pairs in warm(); when the pairs ran out of time it is
+    # made here, whole (seconds, with no check-point), so document pages need not make it.
+    shacl_report(store)
 
 
 def operator_settings(**given: object) -> Settings:

@@ -100,6 +100,7 @@ class DocumentList(BaseModel):
 
     items: list[DocumentOut]
     total: int
+    next: str | None = Field(default=None, description="path of the next page; null on the last page")
 
 
 class OrganisationOut(BaseModel):
@@ -116,9 +117,11 @@ class OrganisationOut(BaseModel):
 
 
 class OrganisationList(BaseModel):
-    """All organisations."""
+    """One page of organisations and how many there are."""
 
     items: list[OrganisationOut]
+    total: int
+    next: str | None = Field(default=None, description="path of the next page; null on the last page")
 
 
 class DocumentBrief(BaseModel):
@@ -189,6 +192,24 @@ class CoverageReport(BaseModel):
     items: list[CoverageRow]
 
 
+class NamedDocumentOut(BaseModel):
+    """A document behind a gap, by name, so the gap reads without looking it up."""
+
+    id: str
+    title: str
+    kind: str
+    owners: list[str]
+
+
+class ReviewOut(BaseModel):
+    """Why a document past the review horizon ranks where it does in the priority list."""
+
+    last_revised: str | None
+    years_over_horizon: int | None = Field(description="whole years past SST's three-year horizon")
+    in_force: bool = Field(description="national clinical guidance in force (it counts as coverage)")
+    only_guidance_in_force_for_its_areas: bool
+
+
 class GapItem(BaseModel):
     """One gap found by a SHACL gap rule."""
 
@@ -202,6 +223,8 @@ class GapItem(BaseModel):
     focus: str
     organisation: str | None = None
     documents: list[str]
+    named_documents: list[NamedDocumentOut] = []
+    review: ReviewOut | None = Field(default=None, description="reviewHorizon only: the priority list's reasons")
 
 
 class GapList(BaseModel):
@@ -209,6 +232,7 @@ class GapList(BaseModel):
 
     items: list[GapItem]
     total: int
+    next: str | None = Field(default=None, description="path of the next page; null on the last page")
 
 
 class ReasonOut(BaseModel):
@@ -252,6 +276,7 @@ class OverlapList(BaseModel):
 
     items: list[OverlapOut]
     total: int
+    next: str | None = Field(default=None, description="path of the next page; null on the last page")
     owner_pairs: list[OwnerPair]
     clusters: list[ClusterOut]
 
@@ -311,6 +336,8 @@ class ValidationReport(BaseModel):
 
     conforms: bool
     results: list[ValidationResultOut]
+    total: int = Field(description="results in the whole report; counts cover all of them")
+    next: str | None = Field(default=None, description="path of the next page; null on the last page")
     counts_by_severity: dict[str, int]
     counts_by_owner: dict[str, dict[str, int]]
 
@@ -332,11 +359,12 @@ REFUSALS = {
     406: "The Accept header takes none of the formats this answer comes in.",
     409: "The id exists, other records still refer to this one, or an import would replace another file's graph.",
     412: "If-Match is not the current version's ETag: someone changed it since you read it.",
-    413: "The body is larger than the limit.",
+    413: "The body is larger than the limit, or the answer would be too big to hold: narrow the question.",
     415: "The body's media type (or its charset) is not one this operation reads.",
     422: "A value is invalid, or the write would add a SHACL violation (see results).",
     428: "If-Match is missing: send the ETag of the version you changed.",
-    503: "The query ran past the time limit, or long queries held every worker it may use, and was stopped.",
+    429: "Too many expensive requests from this client: wait the seconds Retry-After gives.",
+    503: "The question ran past the time budget, or long queries held every worker it may use: narrow it.",
 }
 
 

@@ -18,6 +18,7 @@ PACKAGES = ("graph", "loaders", "api")
 # The rank of each layer, lowest first; a module may import its own rank or a lower one.  The most
 # specific prefix decides, so api.cli ranks above the rest of api.
 LAYERS = {
+    "graph.budget": 0,  # a request's work budget: imports nothing of ours, checked from every layer
     "graph.store": 0,
     "graph.model": 1,
     "graph.validation": 2,

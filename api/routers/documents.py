@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import LandscapeDep, StoreDep
 from api.negotiation import RDF_TYPES, preferred
+from api.paging import Offset, limit_param, next_link
 from api.schemas import DocumentList, DocumentOut, refusals
 from graph.analysis import document_page, views
 from graph.model.landscape import LANDSCAPE, Document, Landscape
@@ -35,6 +36,7 @@ DocumentId = Annotated[
 @router.get("")
 def list_documents(
     land: LandscapeDep,
+    request: Request,
     disease_area: Annotated[
         str | None,
         Query(
@@ -52,14 +54,14 @@ def list_documents(
     q: Annotated[
         str | None, Query(max_length=200, description="words of the title (Danish inflections and compounds match)")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, limit_param(50, 1000)] = 50,
+    offset: Offset = 0,
 ) -> DocumentList:
     """Documents matching every filter, sorted by title."""
     filters = views.Filters(disease_area, kind, owner, status, population, topic, valid_on, q)
     docs = views.filter_documents(land, filters)
     page = [document_out(land, d.id) for d in docs[offset : offset + limit]]
-    return DocumentList(items=page, total=len(docs))
+    return DocumentList(items=page, total=len(docs), next=next_link(request, offset, limit, len(docs)))
 
 
 @router.get(

@@ -5,16 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from api.deps import LandscapeDep, StoreDep
+from api.ratelimit import expensive
+from api.routers.gaps import gap_items
 from api.schemas import refusals
+from graph import budget
 from graph.analysis import exports, overlap, overlap_network, planning, views
+from graph.budget import TooBig
 from graph.model.landscape import Landscape
 from graph.validation.gaps import rules
 
-router = APIRouter(prefix="/exports", tags=["exports"])
+router = APIRouter(prefix="/exports", tags=["exports"], dependencies=[Depends(expensive)])
 
 Text = Annotated[str | None, Query(max_length=200)]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,7 +28,7 @@ RDF = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "applicati
 
 def _answers(*media_types: str) -> dict[int | str, dict[str, object]]:
     """Declare the file types an export answers with (not JSON), and its refusals."""
-    return {200: {"content": {media: {} for media in media_types}}, **refusals(422)}
+    return {200: {"content": {media: {} for media in media_types}}, **refusals(422, 429)}
 
 
 def _file(body: bytes, media_type: str, name: str) -> Response:
@@ -94,7 +98,7 @@ def export_gaps(
     rule: Annotated[str | None, Query(pattern=f"^({RULES})$")] = None,
 ) -> Response:
     """The gaps found by the SHACL gap rules, as in GET /gaps."""
-    table = exports.gap_table(views.gaps(store, land, rule))
+    table = exports.gap_table(gap_items(store, land, rule))
     if fmt == "csv":
         return _file(exports.to_csv(table), "text/csv; charset=utf-8", "retningsgraf-huller.csv")
     return _file(exports.to_xlsx(table, "Huller", _notes(rule=rule)), XLSX, "retningsgraf-huller.xlsx")
@@ -117,11 +121,20 @@ def export_overlaps(
         [relation] if relation else overlap.RELATIONS,
         min_score,
     )
+    budget.allow(len(found))
     graph = overlap_network.overlap_graph(land, found, cluster_score)
     return _file(overlap_network.to_graphml(graph), "application/graphml+xml", "retningsgraf-overlap.graphml")
 
 
-@router.get("/graph.{fmt}", response_class=Response, responses=_answers(*RDF.values()))
-def export_graph(fmt: Literal["ttl", "nt", "jsonld"], store: StoreDep) -> Response:
-    """The whole graph (the union of every named graph) as Turtle, N-Triples or JSON-LD."""
+@router.get("/graph.{fmt}", response_class=Response, responses={**_answers(*RDF.values()), **refusals(413)})
+def export_graph(fmt: Literal["ttl", "nt", "jsonld"], store: StoreDep, request: Request) -> Response:
+    """The whole graph (the union of every named graph) as Turtle, N-Triples or JSON-LD.
+
+    It is made in memory (several times its size on disk), so a store with more triples than
+    ``Settings.export_max_triples`` is refused (413) rather than exported inside a request.
+    """
+    bound = request.app.state.settings.export_max_triples
+    _, triples = store.counts()
+    if bound is not None and triples > bound:
+        raise TooBig(triples, bound)
     return _file(store.dump(fmt), RDF[fmt], f"retningsgraf.{fmt}")

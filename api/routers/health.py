@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from api.deps import StoreDep
 from api.schemas import Health
@@ -15,3 +15,9 @@ def read_health(store: StoreDep) -> Health:
     """Return ``ok`` with the number of documents and triples in the store."""
     documents, triples = store.counts()
     return Health(status="ok", documents=documents, triples=triples)
+
+
+@router.get("/health/work")
+async def read_work(request: Request) -> dict[str, int]:
+    """Requests by outcome since start: finished, cancelled (client left), over_budget, too_big, running."""
+    return dict(request.app.state.work)

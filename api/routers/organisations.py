@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Request
 
 from api.deps import LandscapeDep, StoreDep
+from api.paging import Offset, limit_param, next_link
 from api.schemas import OrganisationDetail, OrganisationList, OrganisationOut, refusals
 from graph.analysis import views
 
@@ -14,9 +15,16 @@ router = APIRouter(prefix="/organisations", tags=["organisations"])
 
 
 @router.get("")
-def list_organisations(land: LandscapeDep) -> OrganisationList:
-    """Every organisation with its parent and number of documents."""
-    return OrganisationList(items=[OrganisationOut(**item) for item in views.organisations(land)])
+def list_organisations(
+    land: LandscapeDep,
+    request: Request,
+    limit: Annotated[int, limit_param(1000, 1000)] = 1000,
+    offset: Offset = 0,
+) -> OrganisationList:
+    """Organisations with their parent and number of documents, a page at a time."""
+    found = views.organisations(land)
+    items = [OrganisationOut(**item) for item in found[offset : offset + limit]]
+    return OrganisationList(items=items, total=len(found), next=next_link(request, offset, limit, len(found)))
 
 
 @router.get("/{org_id}", responses=refusals(404))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import LandscapeDep
+from api.paging import Offset, limit_param, next_link
+from api.ratelimit import expensive
 from api.routers.documents import document_out
 from api.schemas import (
     Candidate,
@@ -28,14 +30,16 @@ router = APIRouter(prefix="/overlaps", tags=["overlaps"])
 Relation = Literal["duplicate", "overlap", "complementary", "supersedes"]
 
 
-@router.get("")
+@router.get("", dependencies=[Depends(expensive)], responses=refusals(413, 429, 503))
 def read_overlaps(
     land: LandscapeDep,
+    request: Request,
     owner: Annotated[str | None, Query(max_length=200, description="organisation id or name")] = None,
     other_owner: Annotated[str | None, Query(max_length=200)] = None,
     relation: Relation | None = None,
     min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
-    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    limit: Annotated[int, limit_param(1000, 10000)] = 1000,
+    offset: Offset = 0,
 ) -> OverlapList:
     """Related pairs of documents, best first; with owner filters, pairs between those owners."""
     found = views.overlaps_between(land, owner, other_owner, [relation] if relation else overlap.RELATIONS, min_score)
@@ -47,14 +51,20 @@ def read_overlaps(
             score=c.score,
             reasons=[r.__dict__ for r in c.reasons],
         )
-        for c in found[:limit]
+        for c in found[offset : offset + limit]
     ]
     pairs = [OwnerPair(**row) for row in overlap.owner_summary(land, found)]
     clusters = [ClusterOut(**cluster) for cluster in overlap.clusters(land, min_score)]
-    return OverlapList(items=items, total=len(found), owner_pairs=pairs, clusters=clusters)
+    return OverlapList(
+        items=items,
+        total=len(found),
+        next=next_link(request, offset, limit, len(found)),
+        owner_pairs=pairs,
+        clusters=clusters,
+    )
 
 
-@router.post("/check", response_model=CheckResult, responses=refusals(400, 422))
+@router.post("/check", response_model=CheckResult, responses=refusals(400, 422, 429), dependencies=[Depends(expensive)])
 async def check_draft(draft: DraftIn, land: LandscapeDep, limit: Annotated[int, Query(ge=1, le=100)] = 10) -> Response:
     """Rank the existing documents a draft would duplicate, overlap, complement or supersede.
 

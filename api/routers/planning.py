@@ -8,15 +8,18 @@ expanding rows, the cell dialog and sorting.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import LandscapeDep, StoreDep
+from api.ratelimit import expensive
+from api.routers.gaps import gap_items
 from graph.analysis import document_page, overlap, planning, views
 from graph.analysis.exports import STATE_LABELS
 from graph.analysis.overlap_network import cluster_network, network_svg
@@ -39,6 +42,9 @@ Text = Annotated[str | None, Query(max_length=200)]
 Day = Annotated[str | None, Query(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
 FILTERS = ("population", "topic", "owner", "status", "valid_on")
 RULE_ORDER = {name: i for i, name in enumerate(planning.RULE_LABELS)}  # areas without guidance first
+#: Gap rows on the page at once: the counts per rule cover all gaps, the rows come a page at a
+#: time (the gap list grows with the store; at 30,000 documents it was most of a 17 MB page).
+GAP_ROWS = 300
 
 
 def _filters(
@@ -80,8 +86,9 @@ def planning_page(
     owner: Text = None,
     status: Text = None,
     valid_on: Day = None,
+    gap_offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Response:
-    """The coverage matrix by disease area and kind, with the gap list beside it."""
+    """The coverage matrix by disease area and kind, with counts of gaps per rule and a page of them."""
     filters, given = _filters(population, topic, owner, status, valid_on)
     error, code = None, 200
     try:
@@ -90,12 +97,18 @@ def planning_page(
         error, code, given = str(exc), 422, {}
         matrix = planning.matrix(land)
     gaps = sorted(
-        planning.gaps(store, land),
+        gap_items(store, land),
         key=lambda g: (RULE_ORDER.get(g["rule"], 99), g["disease_area"] or "~", g["label"] or ""),
     )
+    shown = gaps[gap_offset : gap_offset + GAP_ROWS]
+    more = {**given, "gap_offset": gap_offset + GAP_ROWS} if gap_offset + GAP_ROWS < len(gaps) else None
     context = {
         "matrix": matrix,
-        "gaps": gaps,
+        "gaps": shown,
+        "gap_total": len(gaps),
+        "gap_counts": Counter(g["rule"] for g in gaps),
+        "gap_first": gap_offset + 1,
+        "gap_more": f"/planning?{urlencode(more)}#gaps-h" if more else None,
         "gap_rules": sorted((rule.name for rule in rules()), key=lambda name: RULE_ORDER.get(name, 99)),
         "rule_order": RULE_ORDER,
         "choices": planning.choices(land),
@@ -104,7 +117,7 @@ def planning_page(
         "error": error,
         "documents": len(land.documents),
         "planning_areas": {row.notation for row in matrix.rows},
-        "titles": {doc_id: doc.title for doc_id, doc in land.documents.items()},
+        "titles": {d: land.documents[d].title for g in shown for d in g["documents"] if d in land.documents},
         "shown_filters": planning.filter_labels(land, given),
     }
     return _page(request, "planning.html", context, code)
@@ -147,7 +160,7 @@ def cell_page(
     return _page(request, "cell.html", context)
 
 
-@router.get("/planning/overlaps")
+@router.get("/planning/overlaps", dependencies=[Depends(expensive)])
 def overlaps_page(
     request: Request,
     land: LandscapeDep,
@@ -196,7 +209,7 @@ def overlaps_page(
     return _page(request, "overlaps.html", context, 422 if error else 200)
 
 
-@router.get("/planning/check")
+@router.get("/planning/check", dependencies=[Depends(expensive)])
 def check_page(
     request: Request,
     land: LandscapeDep,

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from api.deps import StoreDep
 from api.negotiation import acceptable
+from api.ratelimit import expensive
 from api.schemas import refusals
 from graph.store import sparql
 from graph.store.sparql import SparqlService
@@ -20,7 +21,7 @@ from graph.validation.gaps import query_examples
 
 __all__ = ["router", "shutdown"]
 
-router = APIRouter(prefix="/sparql", tags=["sparql"])
+router = APIRouter(prefix="/sparql", tags=["sparql"], dependencies=[Depends(expensive)])
 
 # A refused query is the client's to change (403); a slow one the server's to stop (503).
 # Too many rows is 400: the SPARQL Protocol answers 400 for a query the service will not

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.auth import Principal, require
 from api.deps import StoreDep
 from api.negotiation import preferred
+from api.paging import Offset, limit_param, next_link
 from api.routers.documents import document_out
 from api.schemas import DocumentOut, LinkOut, OrganisationOut, refusals
 from graph.analysis import views
@@ -161,6 +162,8 @@ class HistoryOut(BaseModel):
 
     id: str
     items: list[VersionOut]
+    total: int
+    next: str | None = Field(default=None, description="path of the next page; null on the last page")
 
 
 class ReplacedOut(BaseModel):
@@ -307,8 +310,14 @@ def delete_organisation(org_id: RecordId, store: StoreDep, who: Admin, if_match:
 
 
 @router.get("/documents/{doc_id}/history", response_model=HistoryOut, responses=refusals(404, 422))
-def read_history(doc_id: RecordId, store: StoreDep) -> HistoryOut:
-    """Every write of a document, oldest first: who, when, what, and whether the replaced version is kept."""
+def read_history(
+    doc_id: RecordId,
+    store: StoreDep,
+    request: Request,
+    limit: Annotated[int, limit_param(1000, 1000)] = 1000,
+    offset: Offset = 0,
+) -> HistoryOut:
+    """A page of the writes of a document, oldest first: who, when, what, and whether the replaced version is kept."""
     items = [
         VersionOut(
             number=v.number,
@@ -322,7 +331,12 @@ def read_history(doc_id: RecordId, store: StoreDep) -> HistoryOut:
     ]
     if not items and doc_id not in landscape(store).documents:
         raise HTTPException(404, f"no document with id {doc_id!r}")
-    return HistoryOut(id=doc_id, items=items)
+    return HistoryOut(
+        id=doc_id,
+        items=items[offset : offset + limit],
+        total=len(items),
+        next=next_link(request, offset, limit, len(items)),
+    )
 
 
 @router.get(

@@ -17,6 +17,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
+from graph import budget
 from graph.analysis.planning import STATES, Matrix
 
 __all__ = [
@@ -98,6 +99,14 @@ def gap_table(gaps: Iterable[dict[str, Any]]) -> Table:
     return columns, [[gap.get(c) for c in columns] for gap in gaps]
 
 
+def _checked(rows: Sequence[Sequence[Any]]) -> Iterable[Sequence[Any]]:
+    """Yield *rows*, stopping when the request's budget says so (a gap export has tens of thousands at scale)."""
+    for n, row in enumerate(rows):
+        if n % 1024 == 0:
+            budget.check()
+        yield row
+
+
 def to_csv(table: Table) -> bytes:
     """Return *table* as UTF-8 CSV with a byte-order mark (spreadsheets then read æ, ø, å)."""
     columns, rows = table
@@ -105,7 +114,7 @@ def to_csv(table: Table) -> bytes:
     # Every cell quoted: Excel with Danish settings splits on ';', so "x;=cmd" must stay one text cell.
     writer = csv.writer(out, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     writer.writerow(columns)
-    writer.writerows([safe_cell(v) for v in row] for row in rows)
+    writer.writerows([safe_cell(v) for v in row] for row in _checked(rows))
     return out.getvalue().encode("utf-8-sig")
 
 
@@ -132,7 +141,7 @@ def to_xlsx(
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
+    for row in _checked(rows):
         sheet.append([safe_cell(v) for v in row])
     if states:
         for r, row_states in enumerate(states, start=2):

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 import numpy as np
 
+from graph import budget
 from graph.analysis import scoring
 from graph.analysis.scope_index import ScopeIndex, scope_index
 from graph.analysis.scoring import SLACK, UNKNOWN, score
@@ -293,15 +294,25 @@ def _candidates(land: Landscape, doc: Document) -> set[str]:
 
 
 def _all_pairs(snap: Snapshot) -> list[Comparison]:
+    """Every related pair, built under the asking request's budget (graph.budget).
+
+    A request whose client leaves, or whose time or size bound runs out, stops the build here; the
+    view is then not stored, and the next request that asks builds it under its own budget.
+    """
     land = snap[LANDSCAPE]
     seen: set[tuple[str, str]] = set()
     found: list[Comparison] = []
-    for doc in land.documents.values():
+    for done, doc in enumerate(land.documents.values()):
+        budget.check()
+        budget.allow(len(found))
+        budget.progress(done, len(land.documents))
         for other_id in _candidates(land, doc):
             key = (min(doc.id, other_id), max(doc.id, other_id))
             if key in seen or other_id not in land.documents:
                 continue
             seen.add(key)
+            if len(seen) % 256 == 0:
+                budget.check()  # one document can have thousands of candidates at scale
             result = compare(land, land.documents[key[0]], land.documents[key[1]])
             if result.relation is not None:
                 found.append(result)
@@ -335,7 +346,9 @@ def related(land: Landscape, doc_id: str) -> list[Comparison]:
         others |= set(land.documents)
     others.discard(doc_id)
     found = []
-    for other_id in others:
+    for n, other_id in enumerate(others):
+        if n % 256 == 0:
+            budget.check()  # a whole-psychiatry document is compared with every other one
         if other_id not in land.documents:
             continue
         key = (min(doc_id, other_id), max(doc_id, other_id))
@@ -349,7 +362,9 @@ def related(land: Landscape, doc_id: str) -> list[Comparison]:
 def clusters(land: Landscape, min_score: float = 0.0) -> list[dict[str, object]]:
     """Group documents joined by duplicate, overlap or supersedes into clusters (networkx components)."""
     graph = nx.Graph()
-    for c in pairs(land, ("duplicate", "overlap", "supersedes"), min_score):
+    for n, c in enumerate(pairs(land, ("duplicate", "overlap", "supersedes"), min_score)):
+        if n % 4096 == 0:
+            budget.check()
         graph.add_edge(c.a, c.b, relation=c.relation, score=c.score)
     result = []
     for component in sorted(nx.connected_components(graph), key=lambda s: (-len(s), min(s))):

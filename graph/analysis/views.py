@@ -15,6 +15,7 @@ from typing import Any
 
 from rdflib import URIRef
 
+from graph import budget
 from graph.analysis.overlap import RELATIONS, Comparison, pairs
 from graph.model.landscape import DOCUMENT_FIELDS, LANDSCAPE, Document, Landscape
 from graph.model.snapshot import Snapshot, View
@@ -345,7 +346,9 @@ def overlaps_between(
     first = owner_family(land, resolve_owner(land, owner)) if owner else set()
     second = owner_family(land, resolve_owner(land, other_owner)) if other_owner else set()
     found = []
-    for c in pairs(land, relations, min_score):
+    for n, c in enumerate(pairs(land, relations, min_score)):
+        if n % 4096 == 0:
+            budget.check()
         owners_a, owners_b = set(land.documents[c.a].owners), set(land.documents[c.b].owners)
         if first and second:
             if not ((first & owners_a and second & owners_b) or (second & owners_a and first & owners_b)):
@@ -374,7 +377,9 @@ def gaps(store: Store, land: Landscape, rule: str | None = None) -> list[dict[st
     guidance in force for their areas, then the most years over the horizon.
     """
     items = []
-    for result in run_rules(store):
+    for n, result in enumerate(run_rules(store)):
+        if n % 1024 == 0:
+            budget.check()
         if rule and result.rule != rule:
             continue
         items.append(_gap_item(land, result))

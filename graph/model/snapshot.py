@@ -92,17 +92,19 @@ class Snapshot:
             return found  # type: ignore[no-any-return]
         with self._guard:
             lock = self._building.setdefault((view, key), threading.RLock())
-        with lock:
-            found = self._values.get(view, {}).get(key, MISSING)
-            if found is MISSING:
-                found = self._make(view, key)
-                kept = self._values.setdefault(view, {})
-                if view.bound is not None and len(kept) >= view.bound:
-                    kept.pop(next(iter(kept)), None)
-                kept[key] = found
-                keep()  # long-lived: out of the collector's full sweeps (graph.model.heap)
-        with self._guard:
-            self._building.pop((view, key), None)
+        try:
+            with lock:
+                found = self._values.get(view, {}).get(key, MISSING)
+                if found is MISSING:
+                    found = self._make(view, key)  # may stop on the asking request's budget: then nothing is kept
+                    kept = self._values.setdefault(view, {})
+                    if view.bound is not None and len(kept) >= view.bound:
+                        kept.pop(next(iter(kept)), None)
+                    kept[key] = found
+                    keep()  # long-lived: out of the collector's full sweeps (graph.model.heap)
+        finally:
+            with self._guard:
+                self._building.pop((view, key), None)
         return found  # type: ignore[no-any-return]
 
     def peek(self, view: View[T], key: Hashable = None) -> T:

@@ -46,6 +46,8 @@ def start_server(*args: str, env: dict[str, str] | None = None) -> tuple[subproc
             "127.0.0.1",
             "--port",
             str(port),
+            "--rate-limit",  # the suite sends many expensive requests from one address; a test may set its own
+            "0",
             *args,
         ],
         stdout=subprocess.DEVNULL,

@@ -139,3 +139,14 @@ def test_rule_filter_returns_only_that_rules_gaps(api: httpx.Client, gaps: list[
 
 def test_unknown_rule_is_422(api: httpx.Client) -> None:
     assert api.get("/gaps", params={"rule": "noSuchRule"}).status_code == 422
+
+
+def test_gap_items_name_their_documents_and_review_gaps_say_why_they_rank(gaps: list[dict[str, Any]]) -> None:
+    for gap in gaps:
+        assert [d["id"] for d in gap["named_documents"]] == gap["documents"]
+        assert all(d["title"] and d["owners"] for d in gap["named_documents"])
+    reviews = [g for g in gaps if g["rule"] == "reviewHorizon"]
+    assert reviews and all(g["review"]["years_over_horizon"] >= 0 for g in reviews)
+    alone = [g["review"]["only_guidance_in_force_for_its_areas"] for g in reviews]
+    assert alone == sorted(alone, reverse=True)  # the only guidance in force for its area comes first
+    assert all(g["review"] is None for g in gaps if g["rule"] != "reviewHorizon")

@@ -1,0 +1,118 @@
+"""The work budget of one request: a deadline, a cancel flag and a size bound, checked by long computations.
+
+It imports nothing of ours, so every layer may check it. The API sets a budget per request
+(:mod:`api.limits`); a computation that may run long calls :func:`check` in its loop and
+:func:`allow` before it holds more items. Without a budget (the CLI, tests, the start-up
+thread) both do nothing, and the computation runs to the end.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+__all__ = ["Budget", "Cancelled", "OverBudget", "TooBig", "allow", "check", "current", "progress", "within"]
+
+
+class Cancelled(Exception):
+    """The client that asked went away: nobody will read the answer."""
+
+
+class OverBudget(Exception):
+    """The request used up its time; *hint* says how to ask a smaller question."""
+
+
+class TooBig(Exception):
+    """The answer would hold more than the request may hold in memory."""
+
+    def __init__(self, count: int, bound: int) -> None:
+        super().__init__(f"the answer would hold more than {bound:,} items ({count:,} or more)")
+        self.count, self.bound = count, bound
+
+
+@dataclass
+class Budget:
+    """What one request may spend: seconds (``None``: no deadline) and items held at once."""
+
+    seconds: float | None = None
+    max_items: int | None = None
+    started: float = field(default_factory=time.monotonic)
+    outcome: str = "finished"  # or cancelled, over_budget, too_big: what stopped the work
+    done: int = 0  # progress of the longest loop, for background jobs: steps done of total
+    total: int = 0
+    _cancelled: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def deadline(self) -> float | None:
+        """The monotonic time the work must stop by."""
+        return None if self.seconds is None else self.started + self.seconds
+
+    @property
+    def cancelled(self) -> bool:
+        """True once :meth:`cancel` was called (the client disconnected)."""
+        return self._cancelled.is_set()
+
+    def cancel(self) -> None:
+        """Stop the work at its next check (called from the event loop; the work runs in a thread)."""
+        self._cancelled.set()
+
+    def check(self) -> None:
+        """Raise if the work should stop.
+
+        Raises:
+            Cancelled: the client disconnected.
+            OverBudget: the deadline passed.
+        """
+        if self._cancelled.is_set():
+            raise Cancelled("the client disconnected")
+        deadline = self.deadline
+        if deadline is not None and time.monotonic() > deadline:
+            raise OverBudget(f"the request used its {self.seconds:g} s")
+
+    def allow(self, count: int) -> None:
+        """Raise :class:`TooBig` if *count* items are more than this budget may hold."""
+        if self.max_items is not None and count > self.max_items:
+            raise TooBig(count, self.max_items)
+
+
+_current: ContextVar[Budget | None] = ContextVar("budget", default=None)
+
+
+def current() -> Budget | None:
+    """The budget of the work running here, or ``None``."""
+    return _current.get()
+
+
+def check() -> None:
+    """Check the current budget, if any (see :meth:`Budget.check`); cheap enough for every loop step."""
+    budget = _current.get()
+    if budget is not None:
+        budget.check()
+
+
+def allow(count: int) -> None:
+    """Check *count* items against the current budget, if any (see :meth:`Budget.allow`)."""
+    budget = _current.get()
+    if budget is not None:
+        budget.allow(count)
+
+
+def progress(done: int, total: int) -> None:
+    """Record that *done* of *total* steps are done, on the current budget if any (jobs show it)."""
+    budget = _current.get()
+    if budget is not None:
+        budget.done, budget.total = done, total
+
+
+@contextmanager
+def within(budget: Budget | None) -> Iterator[Budget | None]:
+    """Run the block under *budget* (threads started by the pool inherit it through the context)."""
+    token = _current.set(budget)
+    try:
+        yield budget
+    finally:
+        _current.reset(token)
