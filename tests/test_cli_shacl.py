@@ -54,11 +54,11 @@ def test_a_violation_exits_1_and_the_text_names_focus_path_and_message(files: Pa
     done = run("--data", str(files / "bad.ttl"), "--shapes", str(files / "shapes.ttl"), "--format", "text")
     assert done.returncode == 1
     assert done.stdout.startswith("does not conform: 2 result(s), engine fast")
-    assert "Violation http://example.org/b <http://example.org/title> [MinCountConstraintComponent]: Mangler titel" in (
+    assert "Violation http://example.org/b http://example.org/title [MinCountConstraintComponent]: Mangler titel" in (
         done.stdout
     )
     assert (
-        "Warning http://example.org/b <http://example.org/issued> = 2020 [DatatypeConstraintComponent]" in done.stdout
+        "Warning http://example.org/b http://example.org/issued = 2020 [DatatypeConstraintComponent]" in done.stdout
     )
 
 

@@ -26,13 +26,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal
-from rdflib.collection import Collection
-from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from graph.store.core import from_ox, to_ox
 from graph.store.namespaces import SH
 from graph.validation import engine
+from graph.validation.validate import render_path
 
 ENGINES = ("auto", "fast", "turbo")
 
@@ -214,28 +213,10 @@ def _result_dict(report: Graph, node: Node) -> dict[str, str | None]:
     messages = [m for m in report.objects(node, SH.resultMessage) if isinstance(m, Literal)]
     return {
         "focus": text(report.value(node, SH.focusNode)),
-        "path": None if path is None else _path_text(report, path),
+        "path": None if path is None else render_path(report, path),
         "severity": str(severity).rsplit("#", 1)[-1] if severity else "Violation",
         "component": str(component).rsplit("#", 1)[-1] if component else None,
         "shape": text(report.value(node, SH.sourceShape)),
         "value": text(report.value(node, SH.value)),
         "message": str(messages[0]) if messages else None,
     }
-
-
-def _path_text(graph: Graph, path: Node) -> str:
-    if (path, RDF.first, None) in graph:
-        return "/".join(_path_text(graph, step) for step in Collection(graph, path))
-    for predicate, template in (
-        (SH.inversePath, "^{}"),
-        (SH.zeroOrMorePath, "{}*"),
-        (SH.oneOrMorePath, "{}+"),
-        (SH.zeroOrOnePath, "{}?"),
-    ):
-        inner = graph.value(path, predicate)
-        if inner is not None:
-            return template.format(_path_text(graph, inner))
-    alternatives = graph.value(path, SH.alternativePath)
-    if alternatives is not None:
-        return "(" + "|".join(_path_text(graph, a) for a in Collection(graph, alternatives)) + ")"
-    return f"<{path}>"

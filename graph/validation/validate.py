@@ -249,7 +249,7 @@ def _engine_report(findings: list[shacl_engine.Finding]) -> ValidationReport:
             literals = own or list(shapes.objects(shape.node, SH.message))
             messages = {**_messages(shapes.objects(shape.node, SH.message)), **_messages(literals)}
             fallback = next(iter(messages.values()), "")
-            path = None if shape.path is None else _render_path(shapes, shape.path)
+            path = None if shape.path is None else render_path(shapes, shape.path)
             severity = str(shape.severity).rsplit("#", 1)[-1]
             described[key] = (path, severity, messages.get("da", fallback), messages.get("en", fallback), literals)
         path, severity, message, message_en, _ = described[key]
@@ -570,7 +570,7 @@ def _result(report: Graph, node: Node) -> ValidationResult:
     fallback = next(iter(messages.values()), "")
     return ValidationResult(
         focus=str(report.value(node, SH.focusNode)),
-        path=_render_path(source, path) if path is not None else None,
+        path=render_path(source, path) if path is not None else None,
         severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
         message=messages.get("da", fallback),
         message_en=messages.get("en", fallback),
@@ -583,15 +583,15 @@ def _messages(literals: Iterable[Node]) -> dict[str | None, str]:
     return {m.language: str(m) for m in literals if isinstance(m, Literal)}
 
 
-def _render_path(graph: Graph, path: Node) -> str:
-    """Return a SHACL property path in SPARQL property path syntax."""
+def render_path(graph: Graph, path: Node) -> str:
+    """Return a SHACL property path in SPARQL property path syntax (known namespaces as prefixes)."""
     if not isinstance(path, BNode):
         return _compact(str(path))
     if (path, RDF.first, None) in graph:
-        return "/".join(_render_path(graph, step) for step in Collection(graph, path))
+        return "/".join(render_path(graph, step) for step in Collection(graph, path))
     alternatives = graph.value(path, SH.alternativePath)
     if alternatives is not None:
-        return "(" + "|".join(_render_path(graph, a) for a in Collection(graph, alternatives)) + ")"
+        return "(" + "|".join(render_path(graph, a) for a in Collection(graph, alternatives)) + ")"
     for predicate, template in (
         (SH.inversePath, "^{}"),
         (SH.zeroOrMorePath, "{}*"),
@@ -600,7 +600,7 @@ def _render_path(graph: Graph, path: Node) -> str:
     ):
         inner = graph.value(path, predicate)
         if inner is not None:
-            return template.format(_render_path(graph, inner))
+            return template.format(render_path(graph, inner))
     return str(path)
 
 
