@@ -239,7 +239,7 @@ def _ordered(docs: Iterable[Document], valid: set[str]) -> list[Document]:
 def cell_documents(
     land: Landscape, notation: str, kind: str | None, filters: views.Filters | None = None
 ) -> list[dict[str, Any]]:
-    """Return the documents of one matrix cell, valid first, each with ``valid_on_date``.
+    """Return the documents of one matrix cell, valid first, each with ``valid_on_date`` and ``counts``.
 
     Raises:
         FilterError: if *notation* is not a planning area or *kind* is unknown.
@@ -258,7 +258,10 @@ def cell_documents(
     for doc_id in cell.documents:
         doc = land.documents[doc_id]
         valid = land.is_valid(doc, filters.valid_on) if filters.valid_on else doc.valid
-        result.append({**views.document_json(land, doc), "valid_on_date": valid})
+        # counts: whether it makes the area covered (Landscape.counts), as the cell's number does.
+        result.append(
+            {**views.document_json(land, doc), "valid_on_date": valid, "counts": land.counts(doc, filters.valid_on)}
+        )
     return result
 
 
