@@ -28,6 +28,7 @@ from graph.store.spec import open_store
 from loaders import edits
 from loaders.ingest import ensure_seeded, load_files
 from loaders.synth import write_synthetic
+from tests.graph.test_landscape_updates import record
 
 
 def _landscape(land: Landscape) -> Any:
@@ -68,23 +69,6 @@ UPDATING: list[tuple[View[Any], Hashable, Callable[[Any], Any]]] = [
     (SCOPE_INDEX, None, _scope_index),
     (views.COVERAGE, views.Filters(), lambda value: value[1]),
 ]
-
-
-def record(doc_id: str, **changes: object) -> dict[str, object]:
-    body: dict[str, object] = {
-        "id": doc_id,
-        "title": "Behandling af depression hos voksne",  # words every landscape has: the lexicon stays
-        "kind": "RegionalGuideline",
-        "owners": ["region-h"],
-        "disease_areas": ["F32"],
-        "populations": ["adults"],
-        "topics": ["treatment"],
-        "status": "published",
-        "issued": "2024-05-01",
-        "sources": ["https://example.org/retningslinje"],
-    }
-    body.update(changes)
-    return body
 
 
 @pytest.fixture(scope="module")
