@@ -405,7 +405,11 @@ def _gap_item(land: Landscape, result: GapResult) -> dict[str, Any]:
         if result.rule == "uncovered":
             documents = [d.id for d in in_area]  # what exists there does not count
         elif result.rule == "mayBeUncovered":
-            documents = [d.id for d in in_area if d.valid and d.validity == "unknown" and d.level == "national"]
+            documents = [
+                d.id
+                for d in in_area
+                if d.valid and (d.validity, d.level, d.purpose) == ("unknown", "national", "clinical")
+            ]
         elif result.rule in ("children", "childhoodOnset"):
             documents = [d.id for d in in_area if land.counts(d) and "adults" in d.populations]
         else:
