@@ -32,10 +32,11 @@ __all__ = [
 ]
 
 # The page's colours (light fills with dark text: contrast above 7:1 for the numbers).
-STATE_COLOURS = {"none": "F1F1F1", "stale": "F9D3CF", "partial": "FBE7A1", "covered": "BFE3C4"}
+STATE_COLOURS = {"none": "F1F1F1", "historical": "D9D2E9", "stale": "F9D3CF", "partial": "FBE7A1", "covered": "BFE3C4"}
 STATE_LABELS = {
     "none": ("ingen dokumenter", "no documents"),
-    "stale": ("kun ikke-gældende dokumenter", "only documents not in force"),
+    "historical": ("kun historisk vejledning (ikke vist gældende)", "only historical guidance (not shown in force)"),
+    "stale": ("intet, der tæller som gældende vejledning", "nothing that counts as guidance in force"),
     "partial": ("delvist dækket", "partly covered"),
     "covered": ("dækket", "covered"),
 }
