@@ -234,3 +234,18 @@ def test_the_planning_page_gap_list_follows_its_filters(api: httpx.Client) -> No
         assert page.status_code == 200
         total = len(every_gap(api, **filters))
         assert f'<span id="gap-count">{total}</span>' in page.text, filters
+
+
+def test_gap_messages_name_the_document_or_the_dmpg_they_are_about(
+    gaps: list[dict[str, Any]], documents: dict[str, dict[str, Any]]
+) -> None:
+    checked = 0
+    for gap in gaps:
+        if gap["rule"] in ("orphanedNKR", "reviewHorizon"):
+            title = documents[gap["documents"][0]]["title"]
+            assert f"»{title}«" in gap["message"] and f"»{title}«" in gap["message_en"], gap
+            checked += 1
+        elif gap["rule"] == "idleDMPG":
+            assert gap["message"].startswith(gap["label"]) and gap["message_en"].startswith(gap["label"]), gap
+            checked += 1
+    assert checked

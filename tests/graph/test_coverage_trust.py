@@ -207,4 +207,5 @@ def test_the_planning_page_says_what_counts_and_how_many_documents_do(tmp_path: 
     default = planning.counting(land, views.Filters())
     assert default["counted"] == 0 and default["not_counted"]["level"] == 1
     widened = planning.counting(land, views.Filters(level="national,regional"))
-    assert widened["counted"] == 1 and widened["counting_text"]["level"] == ("national / regional", "national / regional")
+    assert widened["counted"] == 1
+    assert widened["counting_text"]["level"] == ("national / regional", "national / regional")
