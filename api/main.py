@@ -19,6 +19,7 @@ from api.limits import install_limits
 from api.ratelimit import RateLimiter
 from api.routers import (
     coverage,
+    document_pages,
     documents,
     exports,
     gaps,
@@ -116,7 +117,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_security(app, settings.cors_origins)
     app.include_router(health.router)  # liveness stays open for the operator's probes
     # Every other route reads data: open unless the operator closed reads (then 401/403 without a read token).
-    readers = (writes, documents, organisations, coverage, gaps, overlaps, validation, sparql, exports, jobs, planning)
+    readers = (
+        writes,
+        documents,
+        organisations,
+        coverage,
+        gaps,
+        overlaps,
+        validation,
+        sparql,
+        exports,
+        jobs,
+        planning,
+        document_pages,
+    )
     for module in readers:
         app.include_router(module.router, dependencies=[Depends(require("read"))], responses=refusals(401, 403))
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

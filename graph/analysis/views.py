@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from rdflib import URIRef
 
 from graph import budget
+from graph.analysis import search
 from graph.analysis.overlap import RELATIONS, Comparison, pairs
 from graph.model.landscape import (
     DEFAULT_LEVELS,
@@ -24,6 +25,7 @@ from graph.model.landscape import (
     LANDSCAPE,
     LEVELS,
     PURPOSES,
+    VALIDITIES,
     Document,
     Landscape,
 )
@@ -73,6 +75,11 @@ class Filters:
     #: "national,regional" adds regional guidelines. Not a document filter: what counts, not what is shown.
     level: str | None = None
     purpose: str | None = None
+    #: Document facets of the documents list (comma-separated values; any of them matches).
+    validity: str | None = None
+    doc_level: str | None = None
+    doc_purpose: str | None = None
+    year: str | None = None
 
     def counting(self) -> tuple[frozenset[str], frozenset[str]]:
         """Return the levels and the purposes that count as coverage under these filters.
@@ -169,17 +176,59 @@ def filter_documents(land: Landscape, filters: Filters) -> list[Document]:
         docs = [d for d in docs if narrower & set(d.topics)]
     if filters.valid_on:
         docs = [d for d in docs if land.is_valid(d, filters.valid_on)]
+    for facet, known in (("validity", VALIDITIES), ("doc_level", LEVELS), ("doc_purpose", PURPOSES)):
+        field_name = facet.removeprefix("doc_")
+        chosen = _choices(field_name, getattr(filters, facet), known, frozenset())
+        if chosen:
+            docs = [d for d in docs if getattr(d, field_name) in chosen]
+    if filters.year:
+        docs = [d for d in docs if search.year(d) == filters.year]
     if filters.q:
-        text = filters.q.casefold()
-        wanted_terms = land.text.terms(filters.q)
-        docs = [
-            d
-            for d in docs
-            if text in land.scope_text(d).casefold()
-            or text == d.id
-            or (wanted_terms and wanted_terms <= land.doc_terms[d.id])
-        ]
+        docs = search.matching(land, docs, filters.q)
     return sorted(docs, key=lambda d: (d.title.casefold(), d.id))
+
+
+#: The documents page's query parameters (and its exports'): search words, facets, order.
+DOCUMENT_QUERY = (
+    "q",
+    "kind",
+    "owner",
+    "status",
+    "validity",
+    "level",
+    "purpose",
+    "disease_area",
+    "population",
+    "year",
+    "sort",
+)
+
+
+def find_documents(land: Landscape, given: Mapping[str, str]) -> tuple[list[Document], dict[str, str]]:
+    """Return the documents the documents page's query *given* selects, in its order, and the query used.
+
+    Raises:
+        FilterError: naming the first unknown value.
+    """
+    used = {k: given[k].strip() for k in DOCUMENT_QUERY if given.get(k, "").strip()}
+    order = used.get("sort", "title")
+    if order not in search.SORTS:
+        raise FilterError("sort", order, f"unknown order: {order!r} (use one of {', '.join(search.SORTS)})")
+    if "year" in used and not re.fullmatch(r"\d{4}", used["year"]):
+        raise FilterError("year", used["year"], f"not a year: {used['year']!r}")
+    filters = Filters(
+        disease_area=used.get("disease_area"),
+        kind=used.get("kind"),
+        owner=used.get("owner"),
+        status=used.get("status"),
+        population=used.get("population"),
+        q=used.get("q"),
+        validity=used.get("validity"),
+        doc_level=used.get("level"),
+        doc_purpose=used.get("purpose"),
+        year=used.get("year"),
+    )
+    return search.sort(land, filter_documents(land, filters), order), used
 
 
 # Shapes of the answers ---------------------------------------------------------------
