@@ -25,7 +25,7 @@ from graph.store.namespaces import DCTERMS, GD, PREFIXES, Minter, default_base
 QUERIES = Path(__file__).resolve().parent / "queries"
 
 
-@cache
+@cache  # a file shipped with the code: constant for the process, so no store generation owns it
 def query(name: str) -> str:
     """Return the text of the named query ``queries/<name>.rq``; pass its inputs as bindings, never by editing it."""
     return (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
@@ -321,6 +321,8 @@ class OxigraphStore(Store):
     def __init__(self, path: Path | None = None, minter: Minter | None = None) -> None:
         self.path = path
         self.minter = minter or Minter(default_base())
+        # One write at a time: it guards the write path (staging, moving graphs in, the change log),
+        # not a copy of anything a reader sees; derived state lives in graph.model.snapshot.
         self._write_lock = threading.Lock()
         #: The directory did not exist or was empty: this process made the store (see remove_new).
         self.created = path is not None and (not path.exists() or (path.is_dir() and not any(path.iterdir())))
