@@ -51,6 +51,8 @@ class read_model(cached_property):  # a decorator, named like the cached_propert
 
     Only for parts of a view's value that are built on first use from that value alone (the
     landscape's indexes): they live and die with the value, so there is nothing to invalidate.
+    (On Python 3.11 ``cached_property`` builds under one lock per property; the value is made
+    from the landscape alone either way, so a second build on a newer Python gives the same.)
     """
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
