@@ -403,7 +403,7 @@ def validate_document(store: Store, iri: str | URIRef, before: Touched | None = 
 
     The data-quality shapes run for the nodes of :func:`touched` only (milliseconds at 30,000
     documents); the gap results are those of :func:`graph.validation.gaps.run_rules` for the touched
-    targets, taken from the store's gap cache (computed once per write, about 2 s at 30,000).
+    targets, taken from the store generation's ``GAP_RESULTS`` view (all rules run once per write).
 
     Args:
         store: The store after the write.
