@@ -15,6 +15,7 @@ from api.schemas import refusals
 from graph import budget
 from graph.analysis import exports, overlap, overlap_network, planning, views
 from graph.budget import TooBig
+from graph.model.counts import counts
 from graph.model.landscape import Landscape
 from graph.validation.gaps import rules
 
@@ -148,7 +149,7 @@ def export_graph(fmt: Literal["ttl", "nt", "jsonld"], store: StoreDep, request: 
     ``Settings.export_max_triples`` is refused (413) rather than exported inside a request.
     """
     bound = request.app.state.settings.export_max_triples
-    _, triples = store.counts()
+    _, triples = counts(store)
     if bound is not None and triples > bound:
         raise TooBig(triples, bound)
     return _file(store.dump(fmt), RDF[fmt], f"retningsgraf.{fmt}")
