@@ -19,6 +19,7 @@ from api.jobs import Jobs
 from api.limits import install_limits
 from api.ratelimit import RateLimiter
 from api.routers import (
+    changes,
     coverage,
     document_pages,
     documents,
@@ -133,6 +134,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jobs,
         planning,
         document_pages,
+        changes,
     )
     for module in readers:
         app.include_router(module.router, dependencies=[Depends(require("read"))], responses=refusals(401, 403))

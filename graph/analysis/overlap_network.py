@@ -65,7 +65,9 @@ def overlap_graph(land: Landscape, comparisons: Iterable[overlap.Comparison], cl
 def to_graphml(graph: nx.Graph) -> bytes:
     """Return *graph* as GraphML (for Gephi, yEd or networkx)."""
     out = io.BytesIO()
-    nx.write_graphml(graph, out, encoding="utf-8")
+    # The standard-library writer, named: nx.write_graphml picks lxml's when lxml happens to be installed,
+    # and the file would then change with the environment.
+    nx.write_graphml_xml(graph, out, encoding="utf-8")
     return out.getvalue()
 
 
