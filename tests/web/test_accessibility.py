@@ -23,6 +23,7 @@ PAGES = [
     "/planning/documents",
     "/planning/documents?q=depressioner&validity=in-force",
     "/planning/documents?q=zzzyxq",
+    "/planning/changes",
     "/planning/overlaps?owner=dmpg-dep&other_owner=sst",
     "/planning/check",
     "/planning/check?title=Behandling+af+alkoholafh%C3%A6ngighed&disease_areas=F10",
