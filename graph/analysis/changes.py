@@ -16,12 +16,13 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from graph.analysis.overlap import related
 from graph.model.landscape import LANDSCAPE, Landscape
 from graph.model.snapshot import Snapshot, View
 from graph.store.core import query
 from graph.store.namespaces import DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
 
-__all__ = ["CHANGES", "Change", "FieldChange", "changes", "last_verified"]
+__all__ = ["CHANGES", "IN_PROGRESS", "Change", "FieldChange", "changes", "last_verified", "planned_work"]
 
 #: Changes kept in the list (the newest); older ones stay in each record's own history.
 KEEP = 1000
@@ -232,3 +233,40 @@ def change_json(change: Change) -> dict[str, Any]:
         "owners": sorted(change.owners),
     }
 
+
+
+# Planned work ---------------------------------------------------------------------------------
+
+#: The lifecycle steps before a document is published (and a published one under review), in order.
+IN_PROGRESS = ("planned", "in-development", "internal-consultation", "external-consultation", "under-review")
+
+
+def planned_work(land: Landscape) -> list[dict[str, Any]]:
+    """Return the planned, in-development, in-consultation and under-review documents, by owner and date.
+
+    Each comes with the documents it may overlap (the same pairs as the overlap view), so the owners on
+    both sides see planned work before it is written, not after.
+    """
+    found = []
+    for doc in land.documents.values():
+        if doc.status not in IN_PROGRESS:
+            continue
+        pairs = [c for c in related(land, doc.id) if c.relation in ("duplicate", "overlap", "supersedes")]
+        found.append(
+            {
+                "document": doc,
+                "owners": [land.owner_name(o) for o in doc.owners],
+                "step": IN_PROGRESS.index(doc.status),
+                "expected": doc.consultation or doc.issued or "",
+                "overlaps": [
+                    {
+                        "other": land.documents[c.b if c.a == doc.id else c.a],
+                        "relation": c.relation,
+                        "score": c.score,
+                    }
+                    for c in pairs[:5]
+                ],
+            }
+        )
+    found.sort(key=lambda p: (p["owners"][0].casefold() if p["owners"] else "~", p["expected"] or "~", p["step"]))
+    return found

@@ -24,6 +24,7 @@ PAGES = [
     "/planning/documents?q=depressioner&validity=in-force",
     "/planning/documents?q=zzzyxq",
     "/planning/changes",
+    "/planning/planned",
     "/planning/overlaps?owner=dmpg-dep&other_owner=sst",
     "/planning/check",
     "/planning/check?title=Behandling+af+alkoholafh%C3%A6ngighed&disease_areas=F10",
