@@ -127,3 +127,12 @@ def test_planning_page_shows_historical_guidance_apart_and_says_what_counts(web_
     widened = httpx.get(web_server + "/planning", params={"level": ["national", "regional"]}, timeout=60).text
     assert 'value="regional" checked' in widened
     assert "national / regional" in widened
+
+
+def test_the_planning_page_explains_its_words_and_names_no_tools(web_server: str) -> None:
+    page = httpx.get(web_server + "/planning", timeout=60).text
+    for term in ("NKA", "NKR", "DMPG", "Forløbsbeskrivelse", "Pakkeforløb", "Vælg Klogt", "Delvist dækket", "Tomrum"):
+        assert f"<dt>{term}</dt>" in page, term
+    overlaps = httpx.get(web_server + "/planning/overlaps", timeout=60).text
+    for tool in ("networkx", "SHACL", "spring layout", "Klyngetærskel"):
+        assert tool not in page and tool not in overlaps, tool
