@@ -255,7 +255,7 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
         UNKNOWN if population is None else population,
         title,
     )
-    relation = scoring.classify(a, b, area, topic, sameness, population, title, links)
+    relation = scoring.classify(scoring.facts(a, b, area, topic, sameness, population, title, links))
     if links:
         value = scoring.linked_score(value, relation)
     if relation == "supersedes" and scoring.older_first(a, b, links):
