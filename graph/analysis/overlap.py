@@ -10,15 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from bisect import insort
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import overload
 
 import networkx as nx
 import numpy as np
 
 from graph import budget
 from graph.analysis import scoring
-from graph.analysis.scope_index import ScopeIndex, scope_index
+from graph.analysis.pair_scores import PairScorer, thousandths
+from graph.analysis.scope_index import SCOPE_INDEX, ScopeIndex, scope_index
 from graph.analysis.scoring import SLACK, UNKNOWN, score
 from graph.model.landscape import LANDSCAPE, Document, DraftDocument, Landscape
 from graph.model.names import Names
@@ -33,6 +35,8 @@ __all__ = [
     "Comparison",
     "Draft",
     "DraftError",
+    "PairList",
+    "PairTable",
     "Reason",
     "check_draft",
     "clusters",
@@ -293,41 +297,182 @@ def _candidates(land: Landscape, doc: Document) -> set[str]:
     return found
 
 
-def _all_pairs(snap: Snapshot) -> list[Comparison]:
+class PairComparison(Comparison):
+    """A pair of :class:`PairTable`: relation and score from the table, reasons from ``compare`` when first read."""
+
+    def __init__(self, land: Landscape, a: str, b: str, relation: str, score: float) -> None:
+        self.a, self.b, self.relation, self.score, self.rank = a, b, relation, score, None
+        self._land, self._reasons = land, None
+
+    @property  # type: ignore[override]
+    def reasons(self) -> list[Reason]:
+        """The reasons ``compare`` gives for the pair (built on first use: a page explains only what it shows)."""
+        if self._reasons is None:
+            docs = self._land.documents
+            first, second = sorted((self.a, self.b))
+            self._reasons = compare(self._land, docs[first], docs[second]).reasons
+        return self._reasons
+
+    @reasons.setter
+    def reasons(self, value: list[Reason]) -> None:
+        self._reasons = value
+
+
+@dataclass
+class PairTable:
+    """Every related pair of one landscape as arrays, best first (by score, then the two ids).
+
+    About 11 bytes a pair: the two documents' scope-index slots (``a`` as ``compare`` puts it
+    first), the score in thousandths and the relation (1 + its place in :data:`RELATIONS`).
+    """
+
+    land: Landscape
+    ids: list[str]
+    a: np.ndarray
+    b: np.ndarray
+    score: np.ndarray
+    relation: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def select(self, relations: Iterable[str] = RELATIONS, min_score: float = 0.0) -> np.ndarray:
+        """Return the places of the pairs with one of *relations* and at least *min_score*, best first."""
+        codes = [RELATIONS.index(r) + 1 for r in set(relations) if r in RELATIONS]
+        keep = np.isin(self.relation, codes) & (self.score / 1000 >= min_score)
+        return np.flatnonzero(keep)
+
+    def comparison(self, place: int) -> PairComparison:
+        """Return the pair at *place* (its reasons are built when read)."""
+        return PairComparison(
+            self.land,
+            self.ids[self.a[place]],
+            self.ids[self.b[place]],
+            RELATIONS[self.relation[place] - 1],
+            int(self.score[place]) / 1000,
+        )
+
+
+class PairList(Sequence[Comparison]):
+    """Some pairs of a :class:`PairTable`, best first, made into comparisons only as they are read."""
+
+    def __init__(self, table: PairTable, places: np.ndarray) -> None:
+        self.table, self.places = table, places
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    @overload
+    def __getitem__(self, item: int) -> Comparison: ...
+    @overload
+    def __getitem__(self, item: slice) -> list[Comparison]: ...
+    def __getitem__(self, item: int | slice) -> Comparison | list[Comparison]:
+        if isinstance(item, slice):
+            return [self.table.comparison(int(p)) for p in self.places[item]]
+        return self.table.comparison(int(self.places[item]))
+
+    def __iter__(self) -> Iterator[Comparison]:
+        for n, place in enumerate(self.places.tolist()):
+            if n % 4096 == 0:
+                budget.check()
+            yield self.table.comparison(place)
+
+
+# A block of rows is scored against every later document at once: about this many cells a block.
+BLOCK_CELLS = 1 << 21
+
+
+def _all_pairs(snap: Snapshot) -> PairTable:
     """Every related pair, built under the asking request's budget (graph.budget).
 
-    A request whose client leaves, or whose time or size bound runs out, stops the build here; the
-    view is then not stored, and the next request that asks builds it under its own budget.
+    A block of documents at a time is compared with every later one by
+    :class:`~graph.analysis.pair_scores.PairScorer` (``compare``'s arithmetic on arrays), and
+    the candidates among them (:func:`candidate_mask`, plus the documents linking to a document
+    and, for a whole-psychiatry document, all documents) are kept when related. Pairs with an
+    explicit link are compared one by one. A request whose client leaves, or whose time runs
+    out, stops the build between blocks; the view is then not stored, and the next request that
+    asks builds it under its own budget.
     """
     land = snap[LANDSCAPE]
-    seen: set[tuple[str, str]] = set()
-    found: list[Comparison] = []
-    for done, doc in enumerate(land.documents.values()):
+    index = snap[SCOPE_INDEX]
+    scorer = PairScorer(index, RELATIONS)
+    size, alive = index.size, scorer.alive
+    linked = _linked_slots(land, index)
+    linkers: dict[int, list[int]] = defaultdict(list)
+    for first, second in linked:
+        linkers[first].append(second)
+        linkers[second].append(first)
+    found: list[tuple[np.ndarray, ...]] = []
+    step = max(1, BLOCK_CELLS // max(size, 1))
+    for lo in range(0, size, step):
         budget.check()
-        budget.allow(len(found))
-        budget.progress(done, len(land.documents))
-        for other_id in _candidates(land, doc):
-            key = (min(doc.id, other_id), max(doc.id, other_id))
-            if key in seen or other_id not in land.documents:
+        budget.progress(lo, size)
+        hi = min(size, lo + step)
+        wanted = np.zeros((hi - lo, size - lo), dtype=bool)
+        for row, slot in enumerate(range(lo, hi)):
+            if not alive[slot]:
                 continue
-            seen.add(key)
-            if len(seen) % 256 == 0:
-                budget.check()  # one document can have thousands of candidates at scale
-            result = compare(land, land.documents[key[0]], land.documents[key[1]])
-            if result.relation is not None:
-                found.append(result)
-    found.sort(key=lambda c: (-c.score, c.a, c.b))
+            doc = land.documents[index.ids[slot]]
+            if CHAPTER in doc.disease_areas:
+                wanted[row] = True  # every document counts a whole-psychiatry document as a candidate
+            else:
+                wanted[row] = candidate_mask(index, doc)[lo:]
+            wanted[row, [s - lo for s in linkers.get(slot, ()) if s >= lo]] = False  # compared one by one below
+        wanted &= np.arange(lo, size)[None, :] > np.arange(lo, hi)[:, None]
+        wanted &= alive[None, lo:]
+        block = scorer.block(lo, hi)
+        rows, columns = np.nonzero(wanted & (block.relation != 0))
+        rows += lo
+        columns += lo
+        found.append((rows, columns, block.relation[rows - lo, columns - lo], block.value[rows - lo, columns - lo]))
+    budget.check()
+    a, b, relation, value = (np.concatenate([f[i] for f in found]) if found else np.zeros(0) for i in range(4))
+    a, b, relation = a.astype(np.int64), b.astype(np.int64), relation.astype(np.uint8)
+    score = thousandths(value)
+    # Oriented as compare: the first by id, or for supersedes the valid (newer) one.
+    rank = np.empty(size, dtype=np.int64)
+    rank[sorted(range(size), key=index.ids.__getitem__)] = np.arange(size)
+    swap = np.where(relation == RELATIONS.index("supersedes") + 1, ~scorer.valid[a], rank[a] > rank[b])
+    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    extra = [
+        compare(land, land.documents[index.ids[x]], land.documents[index.ids[y]]) for x, y in _ordered(index, linked)
+    ]
+    extra = [c for c in extra if c.relation is not None]
+    if extra:
+        a = np.concatenate([a, [index.slot[c.a] for c in extra]])
+        b = np.concatenate([b, [index.slot[c.b] for c in extra]])
+        relation = np.concatenate([relation, [RELATIONS.index(c.relation) + 1 for c in extra]]).astype(np.uint8)
+        score = np.concatenate([score, [round(c.score * 1000) for c in extra]]).astype(np.uint16)
+    order = np.lexsort((rank[b], rank[a], -score.astype(np.int64)))
+    return PairTable(
+        land, list(index.ids), a[order].astype(np.int32), b[order].astype(np.int32), score[order], relation[order]
+    )
+
+
+def _linked_slots(land: Landscape, index: ScopeIndex) -> set[tuple[int, int]]:
+    """Return the pairs of live slots (lower first) whose documents have an explicit link between them."""
+    found = set()
+    for doc in land.documents.values():
+        for _, target in doc.links:
+            if target in land.documents and target != doc.id and doc.id in index.slot and target in index.slot:
+                x, y = index.slot[doc.id], index.slot[target]
+                found.add((min(x, y), max(x, y)))
     return found
 
 
+def _ordered(index: ScopeIndex, linked: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The linked pairs as compare takes them: the first by id first."""
+    return [(x, y) if index.ids[x] < index.ids[y] else (y, x) for x, y in sorted(linked)]
+
+
 #: Every related pair of documents, best first.
-PAIRS: View[list[Comparison]] = View("pairs", build=_all_pairs)
+PAIRS: View[PairTable] = View("pairs", build=_all_pairs)
 
 
-def pairs(land: Landscape, relations: Iterable[str] = RELATIONS, min_score: float = 0.0) -> list[Comparison]:
+def pairs(land: Landscape, relations: Iterable[str] = RELATIONS, min_score: float = 0.0) -> PairList:
     """Return every related pair of documents in the landscape, best first (built once per snapshot)."""
-    wanted = set(relations)
-    return [c for c in land.snapshot[PAIRS] if c.relation in wanted and c.score >= min_score]
+    table = land.snapshot[PAIRS]
+    return PairList(table, table.select(relations, min_score))
 
 
 def related(land: Landscape, doc_id: str) -> list[Comparison]:
@@ -338,8 +483,9 @@ def related(land: Landscape, doc_id: str) -> list[Comparison]:
     document, which every document counts as a candidate) all documents give the same set.
     """
     built = land.snapshot.peek(PAIRS)
-    if built is not MISSING:
-        return [c for c in built if doc_id in (c.a, c.b)]
+    if built is not MISSING and doc_id in built.ids:
+        slot = built.ids.index(doc_id)
+        return PairList(built, np.flatnonzero((built.a == slot) | (built.b == slot)))[:]
     doc = land.documents[doc_id]
     others = _candidates(land, doc) | {d.id for d in land.documents.values() if any(t == doc_id for _, t in d.links)}
     if CHAPTER in doc.disease_areas:
