@@ -505,31 +505,74 @@ def related(land: Landscape, doc_id: str) -> list[Comparison]:
     return found
 
 
+# Up to this many joined pairs, clusters come from networkx, whose edge order the recorded answers'
+# relation counts follow; beyond it, from arrays (the same clusters and counts, relations in RELATIONS order).
+NETWORKX_EDGES = 200_000
+
+
 def clusters(land: Landscape, min_score: float = 0.0) -> list[dict[str, object]]:
-    """Group documents joined by duplicate, overlap or supersedes into clusters (networkx components)."""
+    """Group documents joined by duplicate, overlap or supersedes into clusters (connected components)."""
+    joined = pairs(land, ("duplicate", "overlap", "supersedes"), min_score)
+    if len(joined) > NETWORKX_EDGES:
+        return _array_clusters(land, joined)
     graph = nx.Graph()
-    for n, c in enumerate(pairs(land, ("duplicate", "overlap", "supersedes"), min_score)):
+    for n, c in enumerate(joined):
         if n % 4096 == 0:
             budget.check()
         graph.add_edge(c.a, c.b, relation=c.relation, score=c.score)
-    result = []
+    found = []
     for component in sorted(nx.connected_components(graph), key=lambda s: (-len(s), min(s))):
         docs = sorted(component)
         sub = graph.subgraph(component)
-        areas = Counter(land.notation(a) for d in docs for a in land.documents[d].disease_areas)
-        result.append(
-            {
-                "documents": docs,
-                "owners": sorted({o for d in docs for o in land.documents[d].owners}),
-                "disease_areas": [code for code, _ in areas.most_common(5)],
-                "relations": dict(Counter(data["relation"] for _, _, data in sub.edges(data=True))),
-            }
-        )
-    return result
+        found.append(_cluster(land, docs, dict(Counter(data["relation"] for _, _, data in sub.edges(data=True)))))
+    return found
+
+
+def _cluster(land: Landscape, docs: list[str], relations: dict[str, int]) -> dict[str, object]:
+    areas = Counter(land.notation(a) for d in docs for a in land.documents[d].disease_areas)
+    return {
+        "documents": docs,
+        "owners": sorted({o for d in docs for o in land.documents[d].owners}),
+        "disease_areas": [code for code, _ in areas.most_common(5)],
+        "relations": relations,
+    }
+
+
+def _array_clusters(land: Landscape, joined: PairList) -> list[dict[str, object]]:
+    """:func:`clusters` from the pair arrays: union-find by hooking roots and halving paths, in numpy."""
+    table = joined.table
+    a, b = table.a[joined.places].astype(np.int64), table.b[joined.places].astype(np.int64)
+    relation = table.relation[joined.places]
+    root = np.arange(len(table.ids), dtype=np.int64)
+    left, right = a, b
+    while len(left):
+        budget.check()
+        x, y = root[left], root[right]
+        apart = x != y
+        left, right, x, y = left[apart], right[apart], x[apart], y[apart]
+        np.minimum.at(root, np.maximum(x, y), np.minimum(x, y))
+        while True:  # every slot straight to its root (roots only ever point lower: no cycles)
+            jumped = root[root]
+            if np.array_equal(jumped, root):
+                break
+            root = jumped
+    members: dict[int, list[str]] = defaultdict(list)
+    for slot in np.unique(np.concatenate([a, b])).tolist():
+        members[int(root[slot])].append(table.ids[slot])
+    codes, numbers = np.unique(root[a] * 8 + relation, return_counts=True)
+    counts = dict(zip(codes.tolist(), numbers.tolist(), strict=True))
+    found = []
+    for label, docs in sorted(members.items(), key=lambda kv: (-len(kv[1]), min(kv[1]))):
+        budget.check()
+        relations = {r: counts[label * 8 + n] for n, r in enumerate(RELATIONS, 1) if label * 8 + n in counts}
+        found.append(_cluster(land, sorted(docs), relations))
+    return found
 
 
 def owner_summary(land: Landscape, comparisons: Iterable[Comparison]) -> list[dict[str, object]]:
     """Count relations per pair of owners (e.g. DMPG Depression x Sundhedsstyrelsen)."""
+    if isinstance(comparisons, PairList):
+        return _array_owner_summary(land, comparisons)
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for c in comparisons:
         for x in land.documents[c.a].owners:
@@ -540,6 +583,52 @@ def owner_summary(land: Landscape, comparisons: Iterable[Comparison]) -> list[di
         {"owner": x, "other_owner": y, "relations": dict(counter), "total": sum(counter.values())}
         for (x, y), counter in sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     ]
+
+
+def _array_owner_summary(land: Landscape, found: PairList) -> list[dict[str, object]]:
+    """:func:`owner_summary` of pairs in a table: each pair once per (owner of a, owner of b), counted with numpy.
+
+    A pair's relations are listed in the order they first occur, best pair first, as the loop does.
+    """
+    table = found.table
+    names = sorted({o for d in land.documents.values() for o in d.owners})
+    number = {name: n for n, name in enumerate(names)}
+    lists = [[number[o] for o in land.documents[i].owners] if i in land.documents else [] for i in table.ids]
+    start = np.cumsum([0] + [len(o) for o in lists])
+    flat = np.array([o for owners in lists for o in owners], dtype=np.int64)
+    a, b = table.a[found.places].astype(np.int64), table.b[found.places].astype(np.int64)
+    relation = table.relation[found.places].astype(np.int64)
+    budget.check()
+    pair, x = _explode(np.arange(len(a)), start, flat, a)  # each pair once per owner of a, in order
+    pair, y, x = _explode(pair, start, flat, b[pair], x)  # then per owner of b
+    apart = x != y
+    pair, x, y = pair[apart], x[apart], y[apart]
+    budget.check()
+    key = (np.minimum(x, y) * len(names) + np.maximum(x, y)) * 8 + relation[pair]
+    codes, first, counts = np.unique(key, return_index=True, return_counts=True)
+    rows: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    for code, at, count in zip(codes.tolist(), first.tolist(), counts.tolist(), strict=True):
+        rows[code // 8].append((at, RELATIONS[code % 8 - 1], count))
+    summary = []
+    for owners, found_rows in rows.items():
+        found_rows.sort()
+        x_name, y_name = names[owners // len(names)], names[owners % len(names)]
+        relations = {relation_name: count for _, relation_name, count in found_rows}
+        summary.append(
+            {"owner": x_name, "other_owner": y_name, "relations": relations, "total": sum(relations.values())}
+        )
+    summary.sort(key=lambda row: (-int(row["total"]), row["owner"], row["other_owner"]))  # type: ignore[call-overload]
+    return summary
+
+
+def _explode(
+    rows: np.ndarray, start: np.ndarray, flat: np.ndarray, slots: np.ndarray, *carried: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Repeat each of *rows* (and *carried* values) once per owner of its slot; return them with those owners."""
+    lengths = start[slots + 1] - start[slots]
+    total = int(lengths.sum())
+    offsets = np.repeat(start[slots] - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+    return (np.repeat(rows, lengths), flat[offsets], *(np.repeat(c, lengths) for c in carried))
 
 
 # Drafts -------------------------------------------------------------------------------

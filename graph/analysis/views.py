@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from rdflib import URIRef
 
 from graph import budget
-from graph.analysis.overlap import RELATIONS, Comparison, pairs
+from graph.analysis.overlap import RELATIONS, PairList, pairs
 from graph.model.landscape import DOCUMENT_FIELDS, LANDSCAPE, Document, Landscape
 from graph.model.snapshot import Snapshot, View
 from graph.model.vocabulary import KINDS
@@ -334,7 +335,7 @@ def overlaps_between(
     other_owner: str | None = None,
     relations: Iterable[str] = RELATIONS,
     min_score: float = 0.0,
-) -> list[Comparison]:
+) -> PairList:
     """Return related pairs, best first; with two owners, only the pairs between them.
 
     An owner includes its sub-organisations (DMPG.dk includes the seven DMPGs), as in
@@ -345,18 +346,27 @@ def overlaps_between(
     """
     first = owner_family(land, resolve_owner(land, owner)) if owner else set()
     second = owner_family(land, resolve_owner(land, other_owner)) if other_owner else set()
-    found = []
-    for n, c in enumerate(pairs(land, relations, min_score)):
-        if n % 4096 == 0:
-            budget.check()
-        owners_a, owners_b = set(land.documents[c.a].owners), set(land.documents[c.b].owners)
-        if first and second:
-            if not ((first & owners_a and second & owners_b) or (second & owners_a and first & owners_b)):
-                continue
-        elif (first or second) and not (first or second) & (owners_a | owners_b):
-            continue
-        found.append(c)
-    return found
+    found = pairs(land, relations, min_score)
+    if not (first or second):
+        return found
+    table = found.table
+    budget.check()
+
+    def owned(family: set[str]) -> np.ndarray:
+        slots = np.zeros(len(table.ids), dtype=bool)
+        slots[
+            [n for n, i in enumerate(table.ids) if i in land.documents and family & set(land.documents[i].owners)]
+        ] = True
+        return slots
+
+    a, b = table.a[found.places], table.b[found.places]
+    if first and second:
+        x, y = owned(first), owned(second)
+        keep = (x[a] & y[b]) | (y[a] & x[b])
+    else:
+        either = owned(first or second)
+        keep = either[a] | either[b]
+    return PairList(table, found.places[keep])
 
 
 def covers(land: Landscape, doc: Document, concept: str) -> bool:

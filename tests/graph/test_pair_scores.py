@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graph.analysis.overlap import RELATIONS, _candidates, compare, pairs, related
+from graph.analysis import overlap
+from graph.analysis.overlap import RELATIONS, _candidates, clusters, compare, owner_summary, pairs, related
 from graph.analysis.pair_scores import thousandths
 from graph.model.landscape import Landscape, landscape
 from graph.store.core import Store
@@ -88,3 +89,22 @@ def test_a_documents_pairs_read_from_the_built_pairs_are_its_pairs(registry_stor
 @pytest.mark.parametrize("value", [0.8125, 0.0625, 0.1005, 0.2675, 0.9995, 1.0000000000000002, 0.33349999999999996])
 def test_scores_round_as_pythons_round_does_at_ties(value: float) -> None:
     assert int(thousandths(np.array([value]))[0]) == round(round(min(value, 1.0), 3) * 1000)
+
+
+@pytest.mark.parametrize("min_score", [0.0, 0.7])
+def test_clusters_from_arrays_are_the_clusters_networkx_finds(
+    registry_store: Store, monkeypatch: pytest.MonkeyPatch, min_score: float
+) -> None:
+    land = landscape(registry_store)
+    by_networkx = clusters(land, min_score)
+    monkeypatch.setattr(overlap, "NETWORKX_EDGES", 0)
+    assert clusters(land, min_score) == by_networkx
+
+
+def test_owner_summary_of_the_pair_arrays_is_the_summary_of_the_comparisons(registry_store: Store) -> None:
+    land = landscape(registry_store)
+    found = pairs(land)
+    by_arrays = owner_summary(land, found)
+    by_loop = owner_summary(land, list(found))
+    assert by_arrays == by_loop
+    assert [list(row["relations"]) for row in by_arrays] == [list(row["relations"]) for row in by_loop]
