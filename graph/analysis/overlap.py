@@ -44,6 +44,7 @@ __all__ = [
     "draft_from_mapping",
     "owner_summary",
     "pairs",
+    "pairs_of",
     "related",
     "unknown_draft_fields",
 ]
@@ -386,67 +387,117 @@ def _all_pairs(snap: Snapshot) -> PairTable:
     """Every related pair, built under the asking request's budget (graph.budget).
 
     A block of documents at a time is compared with every later one by
-    :class:`~graph.analysis.pair_scores.PairScorer` (``compare``'s arithmetic on arrays), and
-    the candidates among them (:func:`candidate_mask`, plus the documents linking to a document
-    and, for a whole-psychiatry document, all documents) are kept when related. Pairs with an
-    explicit link are compared one by one. A request whose client leaves, or whose time runs
-    out, stops the build between blocks; the view is then not stored, and the next request that
-    asks builds it under its own budget.
+    :class:`~graph.analysis.pair_scores.PairScorer` (``compare``'s arithmetic on arrays). A
+    request whose client leaves, or whose time or size bound runs out, stops the build between
+    blocks; the view is then not stored, and the next request that asks builds it under its own
+    budget.
     """
     land = snap[LANDSCAPE]
     index = snap[SCOPE_INDEX]
-    scorer = PairScorer(index, RELATIONS)
-    size, alive = index.size, scorer.alive
-    linked = _linked_slots(land, index)
-    linkers: dict[int, list[int]] = defaultdict(list)
-    for first, second in linked:
-        linkers[first].append(second)
-        linkers[second].append(first)
-    found: list[tuple[np.ndarray, ...]] = []
+    pairing = _Pairing(land, index)
+    size = index.size
     step = max(1, BLOCK_CELLS // max(size, 1))
+    found: list[tuple[np.ndarray, ...]] = []
+    held = 0
     for lo in range(0, size, step):
         budget.check()
         budget.progress(lo, size)
-        hi = min(size, lo + step)
-        wanted = np.zeros((hi - lo, size - lo), dtype=bool)
-        for row, slot in enumerate(range(lo, hi)):
+        found.append(pairing.related(np.arange(lo, min(size, lo + step)), np.arange(lo, size)))
+        held += len(found[-1][0])
+        budget.allow(held)
+    budget.check()
+    return pairing.table(found, _ordered(index, pairing.linked))
+
+
+def pairs_of(land: Landscape, slots: np.ndarray, others: np.ndarray | None = None) -> PairTable:
+    """Return the related pairs of the documents in *slots* (with those in *others*, if given), without the rest.
+
+    The same pairs, relations and scores as :data:`PAIRS` has for them, at the cost of their
+    rows only: an owner's few hundred documents instead of every document.
+    """
+    index = scope_index(land)
+    pairing = _Pairing(land, index)
+    columns = np.arange(index.size) if others is None else np.unique(others)
+    rows = np.unique(slots)
+    found = []
+    step = max(1, BLOCK_CELLS // max(len(columns), 1))
+    for lo in range(0, len(rows), step):
+        budget.check()
+        found.append(pairing.related(rows[lo : lo + step], columns))
+    mine = set(rows.tolist())
+    theirs = set(columns.tolist())
+    linked = {(x, y) for x, y in pairing.linked if (x in mine and y in theirs) or (y in mine and x in theirs)}
+    return pairing.table(found, _ordered(index, linked))
+
+
+class _Pairing:
+    """The arrays and look-ups one build of pairs needs: the scorer, each document's links, slot order by id."""
+
+    def __init__(self, land: Landscape, index: ScopeIndex) -> None:
+        self.land, self.index = land, index
+        self.scorer = PairScorer(index, RELATIONS)
+        self.linked = _linked_slots(land, index)
+        self.linkers: dict[int, list[int]] = defaultdict(list)
+        for first, second in self.linked:
+            self.linkers[first].append(second)
+            self.linkers[second].append(first)
+        self.rank = np.empty(index.size, dtype=np.int64)
+        self.rank[sorted(range(index.size), key=index.ids.__getitem__)] = np.arange(index.size)
+
+    def related(self, rows: np.ndarray, columns: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Return the related candidate pairs of *rows* x *columns* as (a, b, relation, thousandths).
+
+        A pair is kept once: where both of its documents are rows and columns, from the row with
+        the lower slot. Linked pairs are left to :meth:`table`.
+        """
+        land, index, alive = self.land, self.index, self.scorer.alive
+        place = np.full(index.size, -1, dtype=np.int64)
+        place[columns] = np.arange(len(columns))
+        is_row = np.zeros(index.size, dtype=bool)
+        is_row[rows] = True
+        wanted = np.zeros((len(rows), len(columns)), dtype=bool)
+        for row, slot in enumerate(rows.tolist()):
             if not alive[slot]:
                 continue
             doc = land.documents[index.ids[slot]]
             if CHAPTER in doc.disease_areas:
                 wanted[row] = True  # every document counts a whole-psychiatry document as a candidate
             else:
-                wanted[row] = candidate_mask(index, doc)[lo:]
-            wanted[row, [s - lo for s in linkers.get(slot, ()) if s >= lo]] = False  # compared one by one below
-        wanted &= np.arange(lo, size)[None, :] > np.arange(lo, hi)[:, None]
-        wanted &= alive[None, lo:]
-        block = scorer.block(lo, hi)
-        rows, columns = np.nonzero(wanted & (block.relation != 0))
-        rows += lo
-        columns += lo
-        found.append((rows, columns, block.relation[rows - lo, columns - lo], block.value[rows - lo, columns - lo]))
-    budget.check()
-    a, b, relation, value = (np.concatenate([f[i] for f in found]) if found else np.zeros(0) for i in range(4))
-    a, b, relation = a.astype(np.int64), b.astype(np.int64), relation.astype(np.uint8)
-    score = thousandths(value)
-    # Oriented as compare: the first by id, or for supersedes the valid (newer) one.
-    rank = np.empty(size, dtype=np.int64)
-    rank[sorted(range(size), key=index.ids.__getitem__)] = np.arange(size)
-    swap = np.where(relation == RELATIONS.index("supersedes") + 1, ~scorer.valid[a], rank[a] > rank[b])
-    a, b = np.where(swap, b, a), np.where(swap, a, b)
-    extra = [
-        compare(land, land.documents[index.ids[x]], land.documents[index.ids[y]]) for x, y in _ordered(index, linked)
-    ]
-    extra = [c for c in extra if c.relation is not None]
-    if extra:
-        a = np.concatenate([a, [index.slot[c.a] for c in extra]])
-        b = np.concatenate([b, [index.slot[c.b] for c in extra]])
-        relation = np.concatenate([relation, [RELATIONS.index(c.relation) + 1 for c in extra]]).astype(np.uint8)
-        score = np.concatenate([score, [round(c.score * 1000) for c in extra]]).astype(np.uint16)
-    order = np.lexsort((rank[b], rank[a], -score.astype(np.int64)))
-    return PairTable(
-        land, list(index.ids), a[order].astype(np.int32), b[order].astype(np.int32), score[order], relation[order]
-    )
+                wanted[row] = candidate_mask(index, doc)[columns]
+            linked = place[self.linkers.get(slot, [])]
+            wanted[row, linked[linked >= 0]] = False  # compared one by one in table()
+            # Not with itself, and a pair of two rows once, from the lower slot.
+            wanted[row] &= (columns > slot) | ~is_row[columns]
+        wanted &= alive[columns][None, :]
+        block = self.scorer.block(rows, columns)
+        at_row, at_column = np.nonzero(wanted & (block.relation != 0))
+        relation = block.relation[at_row, at_column]
+        score = thousandths(block.value[at_row, at_column])
+        return rows[at_row].astype(np.int32), columns[at_column].astype(np.int32), relation, score
+
+    def table(self, found: list[tuple[np.ndarray, ...]], linked: list[tuple[int, int]]) -> PairTable:
+        """Return the pairs *found* and the *linked* pairs (compared one by one) as a table, best first."""
+        land, index, rank = self.land, self.index, self.rank
+        a, b = (
+            np.concatenate([f[i] for f in found]).astype(np.int64) if found else np.zeros(0, np.int64) for i in (0, 1)
+        )
+        relation = np.concatenate([f[2] for f in found]) if found else np.zeros(0, dtype=np.uint8)
+        score = np.concatenate([f[3] for f in found]) if found else np.zeros(0, dtype=np.uint16)
+        # Oriented as compare: the first by id, or for supersedes the valid (newer) one.
+        swap = np.where(relation == RELATIONS.index("supersedes") + 1, ~self.scorer.valid[a], rank[a] > rank[b])
+        a, b = np.where(swap, b, a), np.where(swap, a, b)
+        docs = land.documents
+        extra = [compare(land, docs[index.ids[x]], docs[index.ids[y]], explain=False) for x, y in linked]
+        extra = [c for c in extra if c.relation is not None]
+        if extra:
+            a = np.concatenate([a, [index.slot[c.a] for c in extra]])
+            b = np.concatenate([b, [index.slot[c.b] for c in extra]])
+            relation = np.concatenate([relation, [RELATIONS.index(c.relation) + 1 for c in extra]]).astype(np.uint8)
+            score = np.concatenate([score, [round(c.score * 1000) for c in extra]]).astype(np.uint16)
+        order = np.lexsort((rank[b], rank[a], -score.astype(np.int64)))
+        return PairTable(
+            land, list(index.ids), a[order].astype(np.int32), b[order].astype(np.int32), score[order], relation[order]
+        )
 
 
 def _linked_slots(land: Landscape, index: ScopeIndex) -> set[tuple[int, int]]:

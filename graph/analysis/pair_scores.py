@@ -26,10 +26,10 @@ __all__ = ["Block", "PairScorer", "thousandths"]
 
 @dataclass
 class Block:
-    """Rows ``lo..hi`` against columns ``lo..size``: each pair's relation code (0: unrelated) and score."""
+    """Some rows (slots) against some columns (slots): each pair's relation code (0: unrelated) and score."""
 
-    lo: int
-    hi: int
+    rows: np.ndarray
+    columns: np.ndarray
     relation: np.ndarray  # (rows, columns) uint8: 1 + the place in RELATIONS, or 0
     value: np.ndarray  # (rows, columns) float64: compare's score before rounding
 
@@ -121,9 +121,10 @@ class PairScorer:
         self.everyone = 1 << index.population_positions["all"] if "all" in index.population_positions else 0
 
     def _titles(self) -> None:
-        """Each document's title terms in the order its term set iterates, and each term's documents."""
+        """Each document's title terms and each term's documents."""
         incidence, weights = self.index.term_rows()
-        by_slot = np.argsort(incidence[:, 0], kind="stable")
+        # Shared weights add up in term-number order, whichever document of a pair is the row.
+        by_slot = np.lexsort((incidence[:, 1], incidence[:, 0]))
         self.slot_terms = incidence[by_slot, 1]
         self.slot_start = np.searchsorted(incidence[by_slot, 0], np.arange(self.size + 1))
         by_term = np.argsort(incidence[:, 1], kind="stable")
@@ -134,13 +135,16 @@ class PairScorer:
 
     # Blocks ----------------------------------------------------------------------------
 
-    def block(self, lo: int, hi: int) -> Block:
-        """Score and classify rows ``lo..hi`` against columns ``lo..size`` (the caller keeps the pairs it wants)."""
-        r, c = np.arange(lo, hi)[:, None], np.arange(lo, self.size)[None, :]
+    def block(self, rows: np.ndarray, columns: np.ndarray) -> Block:
+        """Score and classify the slots *rows* against the slots *columns* (the caller keeps the pairs it wants).
+
+        A pair scores the same whichever of its documents is the row.
+        """
+        r, c = rows[:, None], columns[None, :]
         area = self._area(r, c)
         topic, sameness, topic_score = self._topic(r, c)
         population, population_score = self._population(r, c)
-        title = self._title(lo, hi)
+        title = self._title(rows, columns)
         facts = scoring.Facts(
             area=area,
             topic=topic,
@@ -164,7 +168,7 @@ class PairScorer:
         )
         relation = scoring.classify_many(facts, self.relations)
         value = scoring.score(area, topic_score, population_score, title)
-        return Block(lo, hi, relation, value)
+        return Block(rows, columns, relation, value)
 
     def _area(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
         values, pair = self.values, self.set_pair
@@ -201,25 +205,29 @@ class PairScorer:
             shared |= (self.owner_bits[r, word] & self.owner_bits[c, word]) != 0
         return shared
 
-    def _title(self, lo: int, hi: int) -> np.ndarray:
-        """``TermIndex.similarity`` of rows ``lo..hi`` with columns ``lo..size``: shared weight per pair, blended."""
-        width = self.size - lo
-        first, last = self.slot_start[lo], self.slot_start[hi]
-        terms = self.slot_terms[first:last]
-        rows = np.repeat(np.arange(hi - lo), np.diff(self.slot_start[lo : hi + 1]))
-        starts, lengths = self.term_start[terms], np.diff(self.term_start)[terms]
-        total = int(lengths.sum())
-        offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
-        columns = self.term_slots[offsets]
-        keep = columns >= lo
-        cells = np.repeat(rows, lengths)[keep] * width + (columns[keep] - lo)
+    def _title(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """``TermIndex.similarity`` of *rows* with *columns*: shared weight per pair, blended."""
+        width = len(columns)
+        place = np.full(self.size, -1, dtype=np.int64)
+        place[columns] = np.arange(width)
+        counts = self.slot_start[rows + 1] - self.slot_start[rows]
+        terms = self.slot_terms[_ranges(self.slot_start[rows], counts)]
+        lengths = np.diff(self.term_start)[terms]
+        found = place[self.term_slots[_ranges(self.term_start[terms], lengths)]]
+        keep = found >= 0
+        cells = np.repeat(np.repeat(np.arange(len(rows)), counts), lengths)[keep] * width + found[keep]
         shared = np.repeat(self.weights[terms], lengths)[keep]
-        common = np.bincount(cells, weights=shared, minlength=(hi - lo) * width).reshape(hi - lo, width)
-        own, theirs = self.weight_sum[lo:hi, None], self.weight_sum[None, lo:]
-        hit = common > 0
+        common = np.bincount(cells, weights=shared, minlength=len(rows) * width).reshape(len(rows), width)
+        own, theirs = self.weight_sum[rows][:, None], self.weight_sum[columns][None, :]
         with np.errstate(divide="ignore", invalid="ignore"):
             similarity = np.minimum(blend(common, np.minimum(own, theirs), np.maximum(own, theirs)), 1.0)
-        return np.where(hit, similarity, 0.0)
+        return np.where(common > 0, similarity, 0.0)
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Return the positions ``starts[i] .. starts[i] + lengths[i] - 1`` of every *i*, one after another."""
+    total = int(lengths.sum())
+    return np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
 
 
 def thousandths(value: np.ndarray) -> np.ndarray:

@@ -17,9 +17,10 @@ import numpy as np
 from rdflib import URIRef
 
 from graph import budget
-from graph.analysis.overlap import RELATIONS, PairList, pairs
+from graph.analysis.overlap import PAIRS, RELATIONS, PairList, pairs, pairs_of
+from graph.analysis.scope_index import scope_index
 from graph.model.landscape import DOCUMENT_FIELDS, LANDSCAPE, Document, Landscape
-from graph.model.snapshot import Snapshot, View
+from graph.model.snapshot import MISSING, Snapshot, View
 from graph.model.vocabulary import KINDS
 from graph.store.core import Store, query
 from graph.store.namespaces import GD, ORG, RDFS, SKOS
@@ -346,27 +347,28 @@ def overlaps_between(
     """
     first = owner_family(land, resolve_owner(land, owner)) if owner else set()
     second = owner_family(land, resolve_owner(land, other_owner)) if other_owner else set()
-    found = pairs(land, relations, min_score)
     if not (first or second):
-        return found
-    table = found.table
-    budget.check()
+        return pairs(land, relations, min_score)
+    index = scope_index(land)
 
     def owned(family: set[str]) -> np.ndarray:
-        slots = np.zeros(len(table.ids), dtype=bool)
-        slots[
-            [n for n, i in enumerate(table.ids) if i in land.documents and family & set(land.documents[i].owners)]
-        ] = True
+        docs = land.documents
+        slots = np.zeros(index.size, dtype=bool)
+        slots[[n for n, i in enumerate(index.ids) if i in docs and family & set(docs[i].owners)]] = True
         return slots
 
-    a, b = table.a[found.places], table.b[found.places]
-    if first and second:
-        x, y = owned(first), owned(second)
-        keep = (x[a] & y[b]) | (y[a] & x[b])
-    else:
-        either = owned(first or second)
-        keep = either[a] | either[b]
-    return PairList(table, found.places[keep])
+    budget.check()
+    x = owned(first or second)
+    y = owned(second) if first and second else None
+    table = land.snapshot.peek(PAIRS)
+    if table is MISSING:
+        # Only the owners' rows: a few hundred documents against the rest, not every pair.
+        table = pairs_of(land, np.flatnonzero(x), None if y is None else np.flatnonzero(y))
+        return PairList(table, table.select(relations, min_score))
+    found = table.select(relations, min_score)
+    a, b = table.a[found], table.b[found]
+    keep = x[a] | x[b] if y is None else (x[a] & y[b]) | (y[a] & x[b])
+    return PairList(table, found[keep])
 
 
 def covers(land: Landscape, doc: Document, concept: str) -> bool:

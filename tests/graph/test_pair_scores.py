@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from graph.analysis import overlap
-from graph.analysis.overlap import RELATIONS, _candidates, clusters, compare, owner_summary, pairs, related
+from graph.analysis.overlap import (
+    RELATIONS,
+    PairList,
+    PairTable,
+    _candidates,
+    clusters,
+    compare,
+    owner_summary,
+    pairs,
+    pairs_of,
+    related,
+)
 from graph.analysis.pair_scores import thousandths
+from graph.analysis.scope_index import scope_index
 from graph.model.landscape import Landscape, landscape
 from graph.store.core import Store
 from graph.store.spec import open_store
@@ -108,3 +121,30 @@ def test_owner_summary_of_the_pair_arrays_is_the_summary_of_the_comparisons(regi
     by_loop = owner_summary(land, list(found))
     assert by_arrays == by_loop
     assert [list(row["relations"]) for row in by_arrays] == [list(row["relations"]) for row in by_loop]
+
+
+@pytest.mark.parametrize("which", WHICH)
+def test_an_owners_pairs_are_its_pairs_in_the_whole_landscape(which: str, request: pytest.FixtureRequest) -> None:
+    land = landscape(request.getfixturevalue(which))
+    index = scope_index(land)
+    owners = Counter(o for d in land.documents.values() for o in d.owners).most_common(2)
+    (first, _), (second, _) = owners
+    mine = [n for n, i in enumerate(index.ids) if first in land.documents[i].owners]
+    theirs = [n for n, i in enumerate(index.ids) if second in land.documents[i].owners]
+    everything = [(c.a, c.b, c.relation, c.score) for c in pairs(land)]
+
+    def shown(table: PairTable) -> list[tuple[str, str, str | None, float]]:
+        return [(c.a, c.b, c.relation, c.score) for c in PairList(table, np.arange(len(table)))]
+
+    def owns(doc_id: str, owner: str) -> bool:
+        return owner in land.documents[doc_id].owners
+
+    touching = [p for p in everything if owns(p[0], first) or owns(p[1], first)]
+    between = [
+        p
+        for p in everything
+        if (owns(p[0], first) and owns(p[1], second)) or (owns(p[0], second) and owns(p[1], first))
+    ]
+    assert touching and between
+    assert shown(pairs_of(land, np.array(mine))) == touching
+    assert shown(pairs_of(land, np.array(mine), np.array(theirs))) == between
