@@ -401,10 +401,10 @@ def _all_pairs(snap: Snapshot) -> PairTable:
     held = 0
     for lo in range(0, size, step):
         budget.check()
-        budget.progress(lo, size)
         found.append(pairing.related(np.arange(lo, min(size, lo + step)), np.arange(lo, size)))
         held += len(found[-1])
         budget.allow(held)
+        budget.progress(min(size, lo + step) - 1, size)  # the last document done, of all
     budget.check()
     return pairing.table(found, _ordered(index, pairing.linked))
 
