@@ -392,9 +392,8 @@ def _all_pairs(snap: Snapshot) -> PairTable:
     blocks; the view is then not stored, and the next request that asks builds it under its own
     budget.
     """
-    land = snap[LANDSCAPE]
-    index = snap[SCOPE_INDEX]
-    pairing = _Pairing(land, index)
+    pairing = snap[PAIRING]
+    index = pairing.index
     size = index.size
     step = max(1, BLOCK_CELLS // max(size, 1))
     found: list[np.ndarray] = []
@@ -415,8 +414,8 @@ def pairs_of(land: Landscape, slots: np.ndarray, others: np.ndarray | None = Non
     The same pairs, relations and scores as :data:`PAIRS` has for them, at the cost of their
     rows only: an owner's few hundred documents instead of every document.
     """
-    index = scope_index(land)
-    pairing = _Pairing(land, index)
+    pairing = land.snapshot[PAIRING]
+    index = pairing.index
     columns = np.arange(index.size) if others is None else np.unique(others)
     rows = np.unique(slots)
     found = []
@@ -521,6 +520,10 @@ class _Pairing:
             (1000 - (keys >> (2 * bits + 3))).astype(np.uint16),
             (keys & 7).astype(np.uint8),
         )
+
+
+#: What every build of pairs reads (the scorer's arrays take a second or two at 30,000 documents): once a snapshot.
+PAIRING: View[_Pairing] = View("pairing", build=lambda snap: _Pairing(snap[LANDSCAPE], snap[SCOPE_INDEX]))
 
 
 def _linked_slots(land: Landscape, index: ScopeIndex) -> set[tuple[int, int]]:
