@@ -44,11 +44,11 @@ class PairScorer:
             land.documents.get(doc_id) if index.alive[slot] else None for slot, doc_id in enumerate(index.ids)
         ]
         self.alive = np.array([d is not None for d in docs], dtype=bool)
-        self._areas(land, docs)
+        self._areas(docs)
         self._facts(docs)
         self._titles()
 
-    def _areas(self, land: object, docs: list[Document | None]) -> None:
+    def _areas(self, docs: list[Document | None]) -> None:
         """Number each document's codes and title-named codes as sets, and score every pair of sets."""
         vocab = self.index.land.vocabulary
         codes: dict[str, int] = {}
