@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from rdflib import Graph, Literal, URIRef
 
+from graph.model.landscape import LEVELS, PURPOSES, VALIDITIES
 from graph.model.names import Names
 from graph.model.vocabulary import Scheme, Vocabulary
 from graph.store.namespaces import DCTERMS, GD, ORG, RDF, RDFS, SCHEMA, SKOS, XSD, Minter, is_valid_id
@@ -65,9 +66,9 @@ DATE_FIELDS = {
 }
 # Fields with a closed list of values, stored as plain literals (ontology/retningsgraf.ttl defines them).
 CHOICE_FIELDS: dict[str, tuple[URIRef, tuple[str, ...]]] = {
-    "validity": (GD.validity, ("in-force", "historical", "unknown")),
-    "level": (GD.level, ("national", "regional", "local")),
-    "purpose": (GD.purpose, ("clinical", "organisational", "background")),
+    "validity": (GD.validity, VALIDITIES),
+    "level": (GD.level, LEVELS),
+    "purpose": (GD.purpose, PURPOSES),
 }
 # Spreadsheets give booleans as text; Danish and English words are both accepted.
 _BOOLEANS = {"true": True, "ja": True, "yes": True, "1": True, "false": False, "nej": False, "no": False, "0": False}

@@ -32,12 +32,24 @@ async def read_coverage(
     topic: Annotated[str | None, Query(max_length=50)] = None,
     owner: Annotated[str | None, Query(max_length=200)] = None,
     valid_on: Annotated[dt.date | None, Query()] = None,
+    level: Annotated[
+        str | None, Query(max_length=100, description="levels that count, comma-separated (default national)")
+    ] = None,
+    purpose: Annotated[
+        str | None, Query(max_length=100, description="purposes that count, comma-separated (default clinical)")
+    ] = None,
 ) -> Response:
-    """Per planning disease area: valid documents counted per kind, with their ids."""
-    filters = views.Filters(kind=kind, owner=owner, population=population, topic=topic, valid_on=valid_on)
+    """Per planning disease area: the documents that count as coverage, per kind, with their ids.
 
-    # Encoded once per landscape and filter set: at 30,000 documents the body is megabytes of ids.
-    # A body already made is sent from the event loop; making one (a second at 30,000) goes to a thread.
+    By default national clinical guidance in force counts; ``level`` and ``purpose`` add e.g. regional guidelines.
+    """
+    filters = views.Filters(
+        kind=kind, owner=owner, population=population, topic=topic, valid_on=valid_on, level=level, purpose=purpose
+    )
+    filters.counting()  # an unknown level or purpose is refused before anything is counted
+
+    # Encoded once per landscape and filter set: the body holds every counted id. A body already made
+    # is sent from the event loop; making one goes to a thread.
     body = land.snapshot.peek(COVERAGE_JSON, filters)
     if body is MISSING:
         body = await run_in_threadpool(land.snapshot.get, COVERAGE_JSON, filters)

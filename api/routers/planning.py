@@ -40,7 +40,9 @@ templates.env.globals.update(
 
 Text = Annotated[str | None, Query(max_length=200)]
 Day = Annotated[str | None, Query(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
-FILTERS = ("population", "topic", "owner", "status", "valid_on")
+#: What counts as coverage: ticked boxes (repeated) or one comma-separated value.
+Many = Annotated[list[str] | None, Query(max_length=100)]
+FILTERS = ("population", "topic", "owner", "status", "valid_on", "level", "purpose")
 RULE_ORDER = {name: i for i, name in enumerate(planning.RULE_LABELS)}  # areas without guidance first
 #: Gap rows on the page at once: the counts per rule cover all gaps, the rows come a page at a
 #: time (the gap list grows with the store; at 30,000 documents it was most of a 17 MB page).
@@ -53,11 +55,14 @@ def _filters(
     owner: str | None,
     status: str | None,
     valid_on: str | None,
+    level: list[str] | None = None,
+    purpose: list[str] | None = None,
 ) -> tuple[views.Filters, dict[str, str]]:
     """Turn form values (empty means all) into Filters and the query string that reproduces them."""
+    levels, purposes = (",".join(v.strip() for v in values or [] if v.strip()) for values in (level, purpose))
     given = {
         k: v.strip()
-        for k, v in zip(FILTERS, (population, topic, owner, status, valid_on), strict=True)
+        for k, v in zip(FILTERS, (population, topic, owner, status, valid_on, levels, purposes), strict=True)
         if v and v.strip()
     }
     day = dt.date.fromisoformat(given["valid_on"]) if "valid_on" in given else None
@@ -67,6 +72,8 @@ def _filters(
         population=given.get("population"),
         topic=given.get("topic"),
         valid_on=day,
+        level=given.get("level"),
+        purpose=given.get("purpose"),
     )
     return filters, given
 
@@ -86,18 +93,22 @@ def planning_page(
     owner: Text = None,
     status: Text = None,
     valid_on: Day = None,
+    level: Many = None,
+    purpose: Many = None,
     gap_offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> Response:
     """The coverage matrix by disease area and kind, with counts of gaps per rule and a page of them."""
-    filters, given = _filters(population, topic, owner, status, valid_on)
+    filters, given = _filters(population, topic, owner, status, valid_on, level, purpose)
     error, code = None, 200
     try:
         matrix = planning.matrix(land, filters)
+        counting = planning.counting(land, filters)
     except views.FilterError as exc:
-        error, code, given = str(exc), 422, {}
+        error, code, given, filters = str(exc), 422, {}, views.Filters()
         matrix = planning.matrix(land)
+        counting = planning.counting(land, filters)
     gaps = sorted(
-        gap_items(store, land),
+        gap_items(store, land, filters=filters),
         key=lambda g: (RULE_ORDER.get(g["rule"], 99), g["disease_area"] or "~", g["label"] or ""),
     )
     shown = gaps[gap_offset : gap_offset + GAP_ROWS]
@@ -119,6 +130,7 @@ def planning_page(
         "planning_areas": {row.notation for row in matrix.rows},
         "titles": {d: land.documents[d].title for g in shown for d in g["documents"] if d in land.documents},
         "shown_filters": planning.filter_labels(land, given),
+        **counting,
     }
     return _page(request, "planning.html", context, code)
 
@@ -134,10 +146,12 @@ def cell_page(
     owner: Text = None,
     status: Text = None,
     valid_on: Day = None,
+    level: Many = None,
+    purpose: Many = None,
     partial: bool = False,
 ) -> Response:
     """The documents of one matrix cell (a fragment for the dialog with ``partial=true``)."""
-    filters, given = _filters(population, topic, owner, status, valid_on)
+    filters, given = _filters(population, topic, owner, status, valid_on, level, purpose)
     try:
         docs = planning.cell_documents(land, area, kind or None, filters)
         row = next(r for r in planning.matrix(land, filters).rows if r.notation == area)

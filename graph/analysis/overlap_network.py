@@ -177,7 +177,8 @@ def network_svg(
     # Owner labels need room at the sides, cluster labels below.
     at = {n: (scale(xs, p[0], width, 90), scale(ys, p[1], height, 40)) for n, p in positions.items()}
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" class="network" '
+        # A group, not an image: its nodes are links a keyboard and a screen reader must reach.
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="group" viewBox="0 0 {width} {height}" class="network" '
         'aria-labelledby="network-title">',
         f'<title id="network-title">{title}</title>',
         '<g class="edges">',

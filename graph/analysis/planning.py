@@ -46,12 +46,14 @@ __all__ = [
     "warm",
 ]
 
-# Cell states, worst first.  "stale": documents exist but none counts as coverage (not valid,
-# historical, regional, organisational, not yet published; Landscape.counts); "partial": documents
+# Cell states, worst first.  "historical": none counts, but guidance of the counted level and purpose
+# is there, valid by its status, and no source shows it still in force (shown apart, never as covered);
+# "stale": documents exist but none counts as coverage (not valid, regional, organisational, not yet
+# published, validity unknown; Landscape.counts); "partial": documents
 # that count address only a narrower part of
 # the area (only F50.0 within F50; within F30-F39 only F32 and F33, while F30, F31 or F34 of
 # the planning categories has no valid document of that kind).
-STATES = ("none", "stale", "partial", "covered")
+STATES = ("none", "historical", "stale", "partial", "covered")
 # Short column heads for the matrix (the full labels come from the ontology).
 KIND_SHORT = {
     "DMPGGuideline": ("DMPG", "DMPG"),
@@ -69,6 +71,7 @@ KIND_SHORT = {
 # most pressing first: the gap list is sorted in this order.
 RULE_LABELS = {
     "uncovered": ("Ingen gældende national klinisk vejledning", "No national clinical guidance in force"),
+    views.FILTERED_RULE: ("Udækket med de valgte filtre", "Uncovered with the chosen filters"),
     "mayBeUncovered": ("Måske udækket: ukendt gyldighed", "May be uncovered: validity unknown"),
     "orphanedNKR": ("Efterladt NKR", "Orphaned NKR"),
     "treatment": ("Mangler om behandling", "Missing on treatment"),
@@ -166,12 +169,12 @@ PLANNING_INDEXES: View[tuple[dict[str, set[str]], dict[str, set[str]]]] = View("
 # The matrix -----------------------------------------------------------------------------
 
 
-def _state(docs: list[Document], valid: set[str], whole: set[str]) -> str:
+def _state(docs: list[Document], valid: set[str], whole: set[str], historical: set[str]) -> str:
     if not docs:
         return "none"
     live = [d for d in docs if d.id in valid]
     if not live:
-        return "stale"
+        return "historical" if any(d.id in historical for d in docs) else "stale"
     if not any(d.id in whole for d in live):
         return "partial"
     return "covered"
@@ -190,7 +193,18 @@ def _matrix(snap: Snapshot, filters: views.Filters) -> Matrix:
     land = snap[LANDSCAPE]
     counted = {row["notation"]: row for row in views.coverage(land, filters)}
     pool = views.filter_documents(land, replace(filters, valid_on=None))
-    valid = {d.id for d in pool if land.counts(d, filters.valid_on)}
+    levels, purposes = filters.counting()
+    valid = {d.id for d in pool if land.counts(d, filters.valid_on, levels, purposes)}
+    # Only today's matrix knows what the sources show now; on a past day the dates decide alone.
+    historical = (
+        set()
+        if filters.valid_on
+        else {
+            d.id
+            for d in pool
+            if d.valid and d.validity == "historical" and d.level in levels and d.purpose in purposes
+        }
+    )
     covers, whole = _indexes(land)
     planning = planning_concepts(land)
     blocks = {c for c in planning if "-" in land.notation(c)}
@@ -205,7 +219,7 @@ def _matrix(snap: Snapshot, filters: views.Filters) -> Matrix:
         cells = []
         for kind in (*KINDS, None):
             docs = [d for d in in_area if kind is None or d.kind == kind]
-            state = _state(docs, valid, whole[concept])
+            state = _state(docs, valid, whole[concept], historical)
             if state == "partial" and parts and all((part, kind) in covered for part in parts):
                 state = "covered"
             if state == "covered":
@@ -259,9 +273,8 @@ def cell_documents(
         doc = land.documents[doc_id]
         valid = land.is_valid(doc, filters.valid_on) if filters.valid_on else doc.valid
         # counts: whether it makes the area covered (Landscape.counts), as the cell's number does.
-        result.append(
-            {**views.document_json(land, doc), "valid_on_date": valid, "counts": land.counts(doc, filters.valid_on)}
-        )
+        counts = land.counts(doc, filters.valid_on, *filters.counting())
+        result.append({**views.document_json(land, doc), "valid_on_date": valid, "counts": counts})
     return result
 
 
@@ -319,7 +332,72 @@ def choices(land: Landscape) -> dict[str, list[dict[str, str]]]:
     return found
 
 
+#: The levels and purposes a planner can make count as coverage (Filters.level, Filters.purpose).
+COUNTING_LABELS = {
+    "level": {"national": ("national", "national"), "regional": ("regional", "regional"), "local": ("lokal", "local")},
+    "purpose": {
+        "clinical": ("klinisk", "clinical"),
+        "organisational": ("organisatorisk", "organisational"),
+        "background": ("baggrund", "background"),
+    },
+}
+
+
+def counting(land: Landscape, filters: views.Filters) -> dict[str, Any]:
+    """Return :func:`_counting` for *filters*, made once per filter set (the ``COUNTING`` view).
+
+    Raises:
+        FilterError: naming an unknown filter value.
+    """
+    return land.snapshot.get(COUNTING, filters)
+
+
+def _counting(snap: Snapshot, filters: views.Filters) -> dict[str, Any]:
+    """Say what counts as coverage under *filters*, and how many documents count or are left out, and why.
+
+    The planning page shows this beside the matrix, so a planner sees which documents make an
+    area covered: ``counted`` documents count; of the rest, ``not_counted`` says how many are
+    historical, of unknown validity, or at a level or with a purpose that is not counted.
+    """
+    land = snap[LANDSCAPE]
+    levels, purposes = filters.counting()
+    counted = not_level = not_purpose = historical = unknown = 0
+    for doc in views.filter_documents(land, replace(filters, valid_on=None, level=None, purpose=None)):
+        if land.counts(doc, filters.valid_on, levels, purposes):
+            counted += 1
+        elif not land.is_valid(doc, filters.valid_on):
+            continue
+        elif doc.level not in levels:
+            not_level += 1
+        elif doc.purpose not in purposes:
+            not_purpose += 1
+        elif doc.validity == "historical":
+            historical += 1
+        elif doc.validity == "unknown":
+            unknown += 1
+
+    def text(name: str, chosen: frozenset[str]) -> tuple[str, str]:
+        labels = [COUNTING_LABELS[name][v] for v in COUNTING_LABELS[name] if v in chosen]
+        return " / ".join(da for da, _ in labels), " / ".join(en for _, en in labels)
+
+    return {
+        "counted": counted,
+        "not_counted": {"level": not_level, "purpose": not_purpose, "historical": historical, "unknown": unknown},
+        "counting": {"level": levels, "purpose": purposes},
+        "counting_text": {"level": text("level", levels), "purpose": text("purpose", purposes)},
+        "counting_choices": {
+            name: [{"id": v, "label": da, "label_en": en} for v, (da, en) in values.items()]
+            for name, values in COUNTING_LABELS.items()
+        },
+    }
+
+
+#: What counts, per filter set (bounded like the matrix: filters come from users).
+COUNTING: View[dict[str, Any]] = View("counting", build=_counting, keyed=True, bound=64)
+
 _FILTER_NAMES = {
+    "level": ("Tæller: niveau", "Counts: level"),
+    "purpose": ("Tæller: formål", "Counts: purpose"),
     "population": ("Målgruppe", "Population"),
     "topic": ("Emne", "Topic"),
     "owner": ("Ejer", "Owner"),
@@ -334,6 +412,14 @@ def filter_labels(land: Landscape, given: dict[str, str]) -> list[Labelled]:
     values = {
         name: {o["value"]: (o["label"], o["label_en"]) for o in options} for name, options in choices(land).items()
     }
+    for name, labelled in COUNTING_LABELS.items():
+        values[name] = {v: labelled[v] for v in labelled}
+        if name in given:  # several values, comma-separated
+            chosen = [c for c in given[name].split(",") if c in labelled]
+            values[name][given[name]] = (
+                " / ".join(labelled[c][0] for c in chosen),
+                " / ".join(labelled[c][1] for c in chosen),
+            )
     return [(_FILTER_NAMES.get(k, (k, k)), values.get(k, {}).get(v, (v, v))) for k, v in given.items()]
 
 
@@ -363,6 +449,13 @@ def overlaps_between(
 
 #: The gaps of every rule, with the documents behind each.
 GAPS: View[list[dict[str, Any]]] = View("gaps", build=lambda snap: views.gaps(snap.store, snap[LANDSCAPE]))
+#: The gap list per filter set (views.gaps_under): what the planning page and /gaps show under the matrix's filters.
+FILTERED_GAPS: View[list[dict[str, Any]]] = View(
+    "gaps under filters",
+    build=lambda snap, filters: views.gaps_under(snap[LANDSCAPE], snap[GAPS], filters),
+    keyed=True,
+    bound=64,
+)
 #: The SHACL results of the data-quality shapes and the gap rules.
 VALIDATION: View[list[ValidationResult]] = View("validation", build=lambda snap: validate_store(snap.store).results)
 

@@ -9,17 +9,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from rdflib import URIRef
 
 from graph import budget
+from graph.analysis import search
 from graph.analysis.overlap import PAIRS, RELATIONS, PairList, pairs, pairs_of
 from graph.analysis.scope_index import scope_index
-from graph.model.landscape import DOCUMENT_FIELDS, LANDSCAPE, Document, Landscape
+from graph.model.landscape import (
+    DEFAULT_LEVELS,
+    DEFAULT_PURPOSES,
+    DOCUMENT_FIELDS,
+    LANDSCAPE,
+    LEVELS,
+    PURPOSES,
+    VALIDITIES,
+    Document,
+    Landscape,
+)
 from graph.model.snapshot import MISSING, Snapshot, View
 from graph.model.vocabulary import KINDS
 from graph.store.core import Store, query
@@ -62,6 +73,41 @@ class Filters:
     topic: str | None = None
     valid_on: dt.date | None = None
     q: str | None = None
+    #: Which levels and purposes count as coverage, comma-separated (default national, clinical):
+    #: "national,regional" adds regional guidelines. Not a document filter: what counts, not what is shown.
+    level: str | None = None
+    purpose: str | None = None
+    #: Document facets of the documents list (comma-separated values; any of them matches).
+    validity: str | None = None
+    doc_level: str | None = None
+    doc_purpose: str | None = None
+    year: str | None = None
+
+    def counting(self) -> tuple[frozenset[str], frozenset[str]]:
+        """Return the levels and the purposes that count as coverage under these filters.
+
+        Raises:
+            FilterError: naming an unknown level or purpose.
+        """
+        return (
+            _choices("level", self.level, LEVELS, DEFAULT_LEVELS),
+            _choices("purpose", self.purpose, PURPOSES, DEFAULT_PURPOSES),
+        )
+
+    def widened(self) -> bool:
+        """Return True if anything beyond the default changes what counts or which documents are counted."""
+        return self != Filters()
+
+
+def _choices(field_name: str, given: str | None, known: tuple[str, ...], default: frozenset[str]) -> frozenset[str]:
+    if not given or not given.strip():
+        return default
+    chosen = frozenset(v.strip() for v in given.split(",") if v.strip())
+    unknown = sorted(chosen - set(known))
+    if unknown:
+        choices = ", ".join(known)
+        raise FilterError(field_name, given, f"unknown {field_name}: {unknown[0]!r} (use one or more of {choices})")
+    return chosen or default
 
 
 def _concept(land: Landscape, field_name: str, value: str) -> str:
@@ -132,17 +178,59 @@ def filter_documents(land: Landscape, filters: Filters) -> list[Document]:
         docs = [d for d in docs if narrower & set(d.topics)]
     if filters.valid_on:
         docs = [d for d in docs if land.is_valid(d, filters.valid_on)]
+    for facet, known in (("validity", VALIDITIES), ("doc_level", LEVELS), ("doc_purpose", PURPOSES)):
+        field_name = facet.removeprefix("doc_")
+        chosen = _choices(field_name, getattr(filters, facet), known, frozenset())
+        if chosen:
+            docs = [d for d in docs if getattr(d, field_name) in chosen]
+    if filters.year:
+        docs = [d for d in docs if search.year(d) == filters.year]
     if filters.q:
-        text = filters.q.casefold()
-        wanted_terms = land.text.terms(filters.q)
-        docs = [
-            d
-            for d in docs
-            if text in land.scope_text(d).casefold()
-            or text == d.id
-            or (wanted_terms and wanted_terms <= land.doc_terms[d.id])
-        ]
+        docs = search.matching(land, docs, filters.q)
     return sorted(docs, key=lambda d: (d.title.casefold(), d.id))
+
+
+#: The documents page's query parameters (and its exports'): search words, facets, order.
+DOCUMENT_QUERY = (
+    "q",
+    "kind",
+    "owner",
+    "status",
+    "validity",
+    "level",
+    "purpose",
+    "disease_area",
+    "population",
+    "year",
+    "sort",
+)
+
+
+def find_documents(land: Landscape, given: Mapping[str, str]) -> tuple[list[Document], dict[str, str]]:
+    """Return the documents the documents page's query *given* selects, in its order, and the query used.
+
+    Raises:
+        FilterError: naming the first unknown value.
+    """
+    used = {k: given[k].strip() for k in DOCUMENT_QUERY if given.get(k, "").strip()}
+    order = used.get("sort", "title")
+    if order not in search.SORTS:
+        raise FilterError("sort", order, f"unknown order: {order!r} (use one of {', '.join(search.SORTS)})")
+    if "year" in used and not re.fullmatch(r"\d{4}", used["year"]):
+        raise FilterError("year", used["year"], f"not a year: {used['year']!r}")
+    filters = Filters(
+        disease_area=used.get("disease_area"),
+        kind=used.get("kind"),
+        owner=used.get("owner"),
+        status=used.get("status"),
+        population=used.get("population"),
+        q=used.get("q"),
+        validity=used.get("validity"),
+        doc_level=used.get("level"),
+        doc_purpose=used.get("purpose"),
+        year=used.get("year"),
+    )
+    return search.sort(land, filter_documents(land, filters), order), used
 
 
 # Shapes of the answers ---------------------------------------------------------------
@@ -277,8 +365,9 @@ def _recount(
 
 def _counted(land: Landscape, filters: Filters) -> set[str]:
     """Return the ids of the documents *filters* selects that count as coverage (then, or now: ``Landscape.counts``)."""
+    levels, purposes = filters.counting()
     docs = land.documents.values() if filters == Filters() else filter_documents(land, filters)
-    return {d.id for d in docs if land.counts(d, filters.valid_on)}
+    return {d.id for d in docs if land.counts(d, filters.valid_on, levels, purposes)}
 
 
 #: Coverage rows per filter set, with the landscape they count. Filters come from requests: a bounded number.
@@ -453,6 +542,82 @@ def _gap_item(land: Landscape, result: GapResult) -> dict[str, Any]:
     if result.rule == "reviewHorizon" and focus_id in land.documents:
         item["review"] = _review(land, land.documents[focus_id])
     return item
+
+
+#: The gap the filters themselves find: an area where nothing that counts under them covers it.
+FILTERED_RULE = "uncoveredWithFilters"
+_FILTERED_MESSAGES = (
+    "Med de valgte filtre dækker intet dokument, der tæller med, sygdomsområdet {code}.",
+    "With the chosen filters, no document that counts covers the disease area {code}.",
+)
+_COVERAGE_RULES = ("uncovered", "mayBeUncovered")
+_COVERED_RULES = ("children", "childhoodOnset", "treatment")  # gaps inside an area that is covered
+
+
+def gaps_under(land: Landscape, items: list[dict[str, Any]], filters: Filters) -> list[dict[str, Any]]:
+    """Return the gap list that follows the matrix's *filters*: the planner sees the gaps of what they look at.
+
+    *items* are the SHACL gap rules' items (:func:`gaps`, national clinical guidance in force for
+    everyone, today).  Under filters the same areas are judged by the matrix's own counting
+    (:func:`coverage` with *filters*: population, owner, topic, status, valid on, and the levels and
+    purposes that count):
+
+    - ``uncovered``/``mayBeUncovered`` stay where nothing counts under the filters either; an area
+      the filters leave uncovered that the rules did not flag gets an ``uncoveredWithFilters`` item
+      (e.g. with population children, an area covered only for adults);
+    - gaps inside covered areas (children, childhood onset, treatment) stay where the area is
+      still covered, children's gaps only when no other population is chosen;
+    - gaps about one document (orphaned NKR, review horizon) stay when the filters select it;
+      an idle DMPG stays when no owner is chosen or it is the owner or inside it.
+
+    Raises:
+        FilterError: naming the first unknown filter value.
+    """
+    if filters == Filters():
+        return items
+    rows = coverage(land, filters)
+    uncovered = {row["notation"] for row in rows if row["total"] == 0}
+    selection = replace(filters, valid_on=None, level=None, purpose=None)
+    selected = {d.id for d in filter_documents(land, selection)} if selection != Filters() else set(land.documents)
+    owners = owner_family(land, resolve_owner(land, filters.owner)) if filters.owner else None
+    children_only = filters.population is None or _concept(land, "population", filters.population) == "children"
+    found, flagged = [], set()
+    for item in items:
+        rule, area = item["rule"], item["disease_area"]
+        if rule in _COVERAGE_RULES:
+            keep = area in uncovered
+            flagged.add(area)
+        elif rule in _COVERED_RULES:
+            keep = area not in uncovered and (rule == "treatment" or children_only)
+        elif rule == "idleDMPG":
+            keep = owners is None or item["organisation"] in owners
+        else:  # orphanedNKR, reviewHorizon: one document each
+            keep = all(d in selected for d in item["documents"])
+        if keep:
+            found.append(item)
+    concepts = {land.notation(c): c for c in _planning(land)}
+    for row in rows:
+        if row["notation"] in uncovered and row["notation"] not in flagged:
+            found.append(_filtered_item(land, concepts[row["notation"]], selected))
+    return found
+
+
+def _filtered_item(land: Landscape, concept: str, selected: set[str]) -> dict[str, Any]:
+    code = land.notation(concept)
+    documents = sorted(i for i in land.covering(concept) if i in selected)  # there, but none counts
+    return {
+        "disease_area": code,
+        "label": land.area_label(concept),
+        "rule": FILTERED_RULE,
+        "shape": "",
+        "severity": "Warning",
+        "message": _FILTERED_MESSAGES[0].format(code=code),
+        "message_en": _FILTERED_MESSAGES[1].format(code=code),
+        "focus": concept,
+        "organisation": None,
+        "documents": documents,
+        "named_documents": [_named(land, land.documents[i]) for i in documents],
+    }
 
 
 def _named(land: Landscape, doc: Document) -> dict[str, Any]:

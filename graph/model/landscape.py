@@ -23,9 +23,14 @@ from graph.store.core import Store, query
 from graph.store.namespaces import CHAPTER, DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
 
 __all__ = [
+    "DEFAULT_LEVELS",
+    "DEFAULT_PURPOSES",
     "DOCUMENT_FIELDS",
     "LANDSCAPE",
+    "LEVELS",
     "ORGANISATION_NAMES",
+    "PURPOSES",
+    "VALIDITIES",
     "Document",
     "DraftDocument",
     "Landscape",
@@ -51,7 +56,14 @@ _DATES = {
     str(SCHEMA.lastReviewed): "verified",
     str(SCHEMA.expires): "valid_until",
 }
-# Plain-text facts copied as they are (values listed in loaders.records.CHOICE_FIELDS).
+# What is known about a document beside its lifecycle status (ontology/retningsgraf.ttl defines each value).
+VALIDITIES = ("in-force", "historical", "unknown")
+LEVELS = ("national", "regional", "local")
+PURPOSES = ("clinical", "organisational", "background")
+#: What counts as coverage unless a planner widens it: national clinical guidance.
+DEFAULT_LEVELS = frozenset({"national"})
+DEFAULT_PURPOSES = frozenset({"clinical"})
+# Plain-text facts copied as they are (values: the tuples above).
 _TEXTS = {str(GD.validity): "validity", str(GD.level): "level", str(GD.purpose): "purpose"}
 
 
@@ -169,7 +181,18 @@ class DraftDocument(Document):
 
 
 class Landscape:
-    """All documents and organisations of a store, with the indexes the analysis needs."""
+    """All documents and organisations of a store, with the indexes the analysis needs.
+
+    A landscape is the value of the ``LANDSCAPE`` view: one per store generation, never changed
+    once readers see it.  Its indexes (the ``read_model`` properties, the title areas and
+    covering sets) are part of that value, not a cache beside it: each is a function of this
+    landscape's documents and the shipped vocabulary alone, built on first use (most requests
+    need few of them) and gone with the landscape, so nothing can make one stale.  The view's
+    update carries them over to the next generation's landscape (:meth:`_adopt`), and the
+    snapshot contract test holds that update equal to a fresh build, indexes included.  (As
+    views of their own they would need the old landscape beside each index to update it, and
+    every ``land.by_area`` in the analyses would become a snapshot lookup: no gain in safety.)
+    """
 
     def __init__(
         self,
@@ -454,15 +477,22 @@ class Landscape:
             return doc.valid
         return doc.valid_on(on, self.replaced_on.get(doc.id))
 
-    def counts(self, doc: Document, on: dt.date | None = None) -> bool:
+    def counts(
+        self,
+        doc: Document,
+        on: dt.date | None = None,
+        levels: frozenset[str] = DEFAULT_LEVELS,
+        purposes: frozenset[str] = DEFAULT_PURPOSES,
+    ) -> bool:
         """Return whether *doc* counts as coverage: national clinical guidance a source showed in force.
 
         The same definition as the gap rules' (ontology/shapes/gaps/gaps.shapes.ttl): valid by
         status, ``validity`` in-force (on a past day *on*: valid by its dates then), ``level``
-        national and ``purpose`` clinical. A
-        historical document, an organisational list or a regional guideline never makes an area covered.
+        national and ``purpose`` clinical. A historical document never makes an area covered; an
+        organisational list or a regional guideline does only when a planner adds that level or
+        purpose (*levels*, *purposes*).
         """
-        if not (self.is_valid(doc, on) and doc.level == "national" and doc.purpose == "clinical"):
+        if not (self.is_valid(doc, on) and doc.level in levels and doc.purpose in purposes):
             return False
         # validity says what the sources show today; on a past day the document's own dates decide.
         return on is not None or doc.validity == "in-force"

@@ -37,7 +37,6 @@ class SparqlStore(Store):
         self.minter = minter or Minter(default_base())
         self._client = httpx.Client(timeout=_TIMEOUT, trust_env=False)
         self._meta = self.minter.graph("meta")
-        self._seen_generation = -1
         try:
             self._generation()
         except httpx.HTTPError as error:
@@ -60,16 +59,6 @@ class SparqlStore(Store):
     @generation.setter
     def generation(self, value: int) -> None:
         """Ignored: the counter lives in the server and only writes move it."""
-
-    @property
-    def cache(self) -> dict[str, Any]:  # type: ignore[override]
-        """Per-worker cache of read models, emptied when any worker has written since."""
-        current = self._generation()
-        cache: dict[str, Any] = self.__dict__.setdefault("_cache", {})
-        if current != self._seen_generation:
-            cache.clear()
-            self._seen_generation = current
-        return cache
 
     in_process = False
 

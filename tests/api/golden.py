@@ -113,6 +113,16 @@ def asks(documents: list[dict[str, Any]], organisations: list[dict[str, Any]]) -
     yield Ask("GET", "/coverage", (("owner", "sst"),))
     for rule in ("children", "idleDMPG", "orphanedNKR", "reviewHorizon", "treatment", "uncovered"):
         yield Ask("GET", "/gaps", (("rule", rule),))
+    # What counts, widened; and the gap list under the matrix's filters (issue 14).
+    yield Ask("GET", "/coverage", (("level", "national,regional"),))
+    yield Ask("GET", "/coverage", (("purpose", "clinical,organisational"),))
+    for params in (
+        (("population", "children"),),
+        (("owner", "sst"),),
+        (("level", "national,regional,local"),),
+        (("valid_on", "2015-01-01"),),
+    ):
+        yield Ask("GET", "/gaps", params)
     for params in (
         (("owner", "sst"),),
         (("relation", "duplicate"),),

@@ -150,3 +150,102 @@ def test_gap_items_name_their_documents_and_review_gaps_say_why_they_rank(gaps: 
     alone = [g["review"]["only_guidance_in_force_for_its_areas"] for g in reviews]
     assert alone == sorted(alone, reverse=True)  # the only guidance in force for its area comes first
     assert all(g["review"] is None for g in gaps if g["rule"] != "reviewHorizon")
+
+
+UNCOVERED_RULES = {"uncovered", "mayBeUncovered", "uncoveredWithFilters"}
+MATRIX_FILTERS = [
+    {"population": "children"},
+    {"population": "elderly"},
+    {"owner": "sst"},
+    {"level": "national,regional"},
+    {"purpose": "clinical,organisational"},
+    {"level": "national,regional,local", "purpose": "clinical,organisational,background"},
+    {"valid_on": "2015-01-01"},
+    {"population": "adults", "owner": "dmpg-dk"},
+]
+
+
+def every_gap(api: httpx.Client, **params: str) -> list[dict[str, Any]]:
+    response = api.get("/gaps", params={**params, "limit": 5000})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["total"] == len(body["items"])
+    items: list[dict[str, Any]] = body["items"]
+    return items
+
+
+@pytest.mark.parametrize("filters", MATRIX_FILTERS, ids=lambda f: "&".join(f"{k}={v}" for k, v in f.items()))
+def test_the_gap_list_flags_exactly_the_areas_the_filtered_matrix_shows_empty(
+    api: httpx.Client, filters: dict[str, str]
+) -> None:
+    empty = {notation for notation, total in coverage(api, **filters).items() if total == 0}
+    found = every_gap(api, **filters)
+    flagged = [g["disease_area"] for g in found if g["rule"] in UNCOVERED_RULES]
+    assert len(flagged) == len(set(flagged)), "an area is flagged uncovered twice"
+    assert set(flagged) == empty
+    # A gap inside a covered area is never listed for an area the filters leave empty.
+    assert not {g["disease_area"] for g in found if g["rule"] in ("children", "childhoodOnset", "treatment")} & empty
+
+
+def test_with_children_chosen_the_gap_list_names_every_area_without_guidance_for_children(
+    api: httpx.Client, gaps: list[dict[str, Any]]
+) -> None:
+    for_children = every_gap(api, population="children")
+    added = {g["disease_area"] for g in for_children if g["rule"] == "uncoveredWithFilters"}
+    adults_only = {g["disease_area"] for g in gaps if g["rule"] in ("children", "childhoodOnset")}
+    assert adults_only and adults_only <= added  # covered only for adults: uncovered for children
+    assert len(for_children) != len(gaps)
+    message = next(g for g in for_children if g["rule"] == "uncoveredWithFilters")
+    assert "valgte filtre" in message["message"] and "chosen filters" in message["message_en"]
+
+
+def test_counting_regional_guidelines_leaves_fewer_areas_uncovered(api: httpx.Client) -> None:
+    national = {g["disease_area"] for g in every_gap(api) if g["rule"] in UNCOVERED_RULES}
+    widened = {g["disease_area"] for g in every_gap(api, level="national,regional") if g["rule"] in UNCOVERED_RULES}
+    assert widened < national
+
+
+def test_an_owner_filter_keeps_only_that_owners_document_and_dmpg_gaps(
+    api: httpx.Client, documents: dict[str, dict[str, Any]]
+) -> None:
+    found = every_gap(api, owner="sst")
+    per_document = [g for g in found if g["rule"] in ("orphanedNKR", "reviewHorizon")]
+    assert per_document
+    for gap in per_document:
+        assert all("sst" in {o["id"] for o in documents[d]["owners"]} for d in gap["documents"]), gap
+    assert not [g for g in found if g["rule"] == "idleDMPG"]  # SST is no DMPG
+    idle = {g["organisation"] for g in every_gap(api) if g["rule"] == "idleDMPG"}
+    assert idle, "the registry has an idle DMPG; without one this test shows nothing"
+    one = sorted(idle)[0]
+    assert {g["organisation"] for g in every_gap(api, owner=one) if g["rule"] == "idleDMPG"} == {one}
+    assert {g["organisation"] for g in every_gap(api, owner="dmpg-dk") if g["rule"] == "idleDMPG"} == idle
+
+
+def test_an_unknown_counting_level_is_refused_with_its_name(api: httpx.Client) -> None:
+    for path in ("/gaps", "/coverage"):
+        response = api.get(path, params={"level": "national,county"})
+        assert response.status_code == 422
+        assert "county" in response.text
+
+
+def test_the_planning_page_gap_list_follows_its_filters(api: httpx.Client) -> None:
+    for filters in ({}, {"population": "children"}, {"level": "national,regional"}):
+        page = api.get("/planning", params=filters)
+        assert page.status_code == 200
+        total = len(every_gap(api, **filters))
+        assert f'<span id="gap-count">{total}</span>' in page.text, filters
+
+
+def test_gap_messages_name_the_document_or_the_dmpg_they_are_about(
+    gaps: list[dict[str, Any]], documents: dict[str, dict[str, Any]]
+) -> None:
+    checked = 0
+    for gap in gaps:
+        if gap["rule"] in ("orphanedNKR", "reviewHorizon"):
+            title = documents[gap["documents"][0]]["title"]
+            assert f"»{title}«" in gap["message"] and f"»{title}«" in gap["message_en"], gap
+            checked += 1
+        elif gap["rule"] == "idleDMPG":
+            assert gap["message"].startswith(gap["label"]) and gap["message_en"].startswith(gap["label"]), gap
+            checked += 1
+    assert checked

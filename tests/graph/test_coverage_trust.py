@@ -165,3 +165,47 @@ def test_every_gap_names_its_documents_by_title(registry_store: Store) -> None:
     for item in gaps(registry_store, land):
         assert [n["id"] for n in item["named_documents"]] == item["documents"]
         assert all(n["title"] for n in item["named_documents"])
+
+
+def _cell_state(store: Store, area: str, **filters: str) -> tuple[str, int]:
+    from graph.analysis import planning, views
+    from graph.model.landscape import landscape
+
+    row = next(r for r in planning.matrix(landscape(store), views.Filters(**filters)).rows if r.notation == area)
+    return row.total.state, row.total.count
+
+
+def test_a_historical_document_gets_its_own_state_in_the_matrix_not_covered(tmp_path: Path) -> None:
+    store = _one_document(tmp_path, validity="historical", level="national", purpose="clinical")
+    assert _cell_state(store, "F20") == ("historical", 0)
+
+
+def test_a_document_of_unknown_validity_is_not_marked_historical(tmp_path: Path) -> None:
+    store = _one_document(tmp_path, validity="unknown", level="national", purpose="clinical")
+    assert _cell_state(store, "F20") == ("stale", 0)
+
+
+def test_a_regional_guideline_counts_when_the_planner_adds_the_regional_level(tmp_path: Path) -> None:
+    store = _one_document(tmp_path, validity="in-force", level="regional", purpose="clinical")
+    assert _cell_state(store, "F20")[1] == 0
+    assert _cell_state(store, "F20", level="national,regional") == ("covered", 1)
+    assert _cell_state(store, "F20", level="regional") == ("covered", 1)
+
+
+def test_an_organisational_list_counts_only_when_organisational_purpose_is_added(tmp_path: Path) -> None:
+    store = _one_document(tmp_path, validity="in-force", level="national", purpose="organisational")
+    assert _cell_state(store, "F20")[1] == 0
+    assert _cell_state(store, "F20", purpose="clinical,organisational")[1] == 1
+
+
+def test_the_planning_page_says_what_counts_and_how_many_documents_do(tmp_path: Path) -> None:
+    from graph.analysis import planning, views
+    from graph.model.landscape import landscape
+
+    store = _one_document(tmp_path, validity="in-force", level="regional", purpose="clinical")
+    land = landscape(store)
+    default = planning.counting(land, views.Filters())
+    assert default["counted"] == 0 and default["not_counted"]["level"] == 1
+    widened = planning.counting(land, views.Filters(level="national,regional"))
+    assert widened["counted"] == 1
+    assert widened["counting_text"]["level"] == ("national / regional", "national / regional")
