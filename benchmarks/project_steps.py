@@ -14,6 +14,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from benchmarks.drafts import DRAFTS
 from benchmarks.harness import repeat, summary
 
@@ -129,20 +131,34 @@ def draft(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def pairs(args: dict[str, Any]) -> dict[str, Any]:
-    """Time ``pairs`` on a freshly built landscape (its indexes included)."""
+    """Time ``pairs`` on a freshly built landscape (its indexes included), then one owner's pairs alone."""
+    from graph.analysis.overlap import RELATIONS, pairs_of
     from graph.analysis.overlap import pairs as all_pairs
+    from graph.analysis.scope_index import scope_index
     from graph.model.landscape import landscape
 
     store = _fresh_store(args)
     started = time.perf_counter()
     land = landscape(store)
+    index = scope_index(land)
     built = time.perf_counter()
+    owner = Counter(o for d in land.documents.values() for o in d.owners).most_common(1)[0][0]
+    mine = [slot for slot, i in enumerate(index.ids) if owner in land.documents[i].owners]
+    began = time.perf_counter()
+    own = pairs_of(land, np.array(mine))
+    owner_s = time.perf_counter() - began
+    began = time.perf_counter()
     found = all_pairs(land)
+    counts = np.bincount(found.table.relation, minlength=len(RELATIONS) + 1)
     return {
         "landscape_s": built - started,
-        "time_s": time.perf_counter() - built,
+        "time_s": time.perf_counter() - began,
         "pairs": len(found),
-        "relations": dict(Counter(c.relation for c in found)),
+        "relations": {r: int(counts[n]) for n, r in enumerate(RELATIONS, 1)},
+        "owner": owner,
+        "owner_documents": len(mine),
+        "owner_pairs": len(own),
+        "owner_time_s": owner_s,
     }
 
 

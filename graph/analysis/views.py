@@ -13,11 +13,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 from rdflib import URIRef
 
 from graph import budget
 from graph.analysis import search
-from graph.analysis.overlap import RELATIONS, Comparison, pairs
+from graph.analysis.overlap import PAIRS, RELATIONS, PairList, pairs, pairs_of
+from graph.analysis.scope_index import scope_index
 from graph.model.landscape import (
     DEFAULT_LEVELS,
     DEFAULT_PURPOSES,
@@ -29,7 +31,7 @@ from graph.model.landscape import (
     Document,
     Landscape,
 )
-from graph.model.snapshot import Snapshot, View
+from graph.model.snapshot import MISSING, Snapshot, View
 from graph.model.vocabulary import KINDS
 from graph.store.core import Store, query
 from graph.store.namespaces import GD, ORG, RDFS, SKOS
@@ -423,7 +425,7 @@ def overlaps_between(
     other_owner: str | None = None,
     relations: Iterable[str] = RELATIONS,
     min_score: float = 0.0,
-) -> list[Comparison]:
+) -> PairList:
     """Return related pairs, best first; with two owners, only the pairs between them.
 
     An owner includes its sub-organisations (DMPG.dk includes the seven DMPGs), as in
@@ -434,18 +436,28 @@ def overlaps_between(
     """
     first = owner_family(land, resolve_owner(land, owner)) if owner else set()
     second = owner_family(land, resolve_owner(land, other_owner)) if other_owner else set()
-    found = []
-    for n, c in enumerate(pairs(land, relations, min_score)):
-        if n % 4096 == 0:
-            budget.check()
-        owners_a, owners_b = set(land.documents[c.a].owners), set(land.documents[c.b].owners)
-        if first and second:
-            if not ((first & owners_a and second & owners_b) or (second & owners_a and first & owners_b)):
-                continue
-        elif (first or second) and not (first or second) & (owners_a | owners_b):
-            continue
-        found.append(c)
-    return found
+    if not (first or second):
+        return pairs(land, relations, min_score)
+    index = scope_index(land)
+
+    def owned(family: set[str]) -> np.ndarray:
+        docs = land.documents
+        slots = np.zeros(index.size, dtype=bool)
+        slots[[n for n, i in enumerate(index.ids) if i in docs and family & set(docs[i].owners)]] = True
+        return slots
+
+    budget.check()
+    x = owned(first or second)
+    y = owned(second) if first and second else None
+    table = land.snapshot.peek(PAIRS)
+    if table is MISSING:
+        # Only the owners' rows: a few hundred documents against the rest, not every pair.
+        table = pairs_of(land, np.flatnonzero(x), None if y is None else np.flatnonzero(y))
+        return PairList(table, table.select(relations, min_score))
+    found = table.select(relations, min_score)
+    a, b = table.a[found], table.b[found]
+    keep = x[a] | x[b] if y is None else (x[a] & y[b]) | (y[a] & x[b])
+    return PairList(table, found[keep])
 
 
 def covers(land: Landscape, doc: Document, concept: str) -> bool:
