@@ -30,6 +30,7 @@ from api.routers import (
     organisations,
     overlaps,
     planning,
+    plans,
     sparql,
     validation,
     writes,
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         planning,
         document_pages,
         changes,
+        plans,
     )
     for module in readers:
         app.include_router(module.router, dependencies=[Depends(require("read"))], responses=refusals(401, 403))

@@ -263,7 +263,14 @@ def _check_shapes(store: Store, iri: URIRef, triples: Graph) -> list[ValidationR
 
 
 def _activity(
-    store: Store, kind: str, record_id: str, action: str, author: str, previous: Graph, etag: str | None
+    store: Store,
+    kind: str,
+    record_id: str,
+    action: str,
+    author: str,
+    previous: Graph,
+    etag: str | None,
+    checked: Iterable[tuple[str, str, float]] = (),
 ) -> tuple[URIRef, Graph]:
     log = _own_graph(store, f"history/{kind}", record_id)
     existing = store.graph(log)
@@ -279,6 +286,14 @@ def _activity(
     g.add((activity, GD.action, Literal(action)))
     g.add((activity, PROV.wasAssociatedWith, URIRef(f"{store.minter.base}agent/{author}")))
     g.add((activity, PROV.startedAtTime, Literal(now, datatype=XSD.dateTime)))
+    # What the overlap check showed the writer when the write was made (a plan's registration).
+    for rank, (other, relation, score) in enumerate(checked, start=1):
+        found = URIRef(f"{activity}/check/{rank}")
+        g.add((activity, GD.overlapCheck, found))
+        g.add((found, GD.candidate, _iri(store, "document", other)))
+        g.add((found, GD.relation, Literal(relation)))
+        g.add((found, GD.score, Literal(round(score, 3), datatype=XSD.decimal)))
+        g.add((found, GD.rank, Literal(rank)))
     if len(previous):
         g.add((activity, GD.previousVersion, Literal(previous.serialize(format="nt"))))
         g.add((activity, GD.previousEtag, Literal(etag)))
@@ -293,6 +308,7 @@ def save_record(
     *,
     creating: bool,
     if_match: str | None = None,
+    checked: Iterable[tuple[str, str, float]] = (),
 ) -> WriteResult:
     """Create or replace one document or organisation, validated, with its previous version kept.
 
@@ -313,7 +329,7 @@ def save_record(
             raise EditError(422, "the record breaks the data rules and was not stored", violations)
         own = _own_graph(store, kind, record_id)
         action = "create" if creating else "update"
-        log, activity = _activity(store, kind, record_id, action, author, previous, etag_of(previous))
+        log, activity = _activity(store, kind, record_id, action, author, previous, etag_of(previous), checked)
         versions = sum(1 for _ in activity.subjects(RDF.type, PROV.Activity)) - 1
         _commit(store, iri, read, own, [GraphWrite(own, triples), GraphWrite(log, activity)], versions)
         version = sum(

@@ -38,7 +38,7 @@ DOCUMENT_FIELDS = (
     "id", "title", "title_en", "kind", "owners", "disease_areas", "populations", "topics",
     "status", "issued", "modified", "consultation", "not_valid_since", "version", "url",
     "sources", "verification", "notes", "links",
-    "validity", "verified", "valid_until", "level", "purpose", "title_is_descriptive",
+    "validity", "verified", "valid_until", "level", "purpose", "title_is_descriptive", "expected_publication",
 )  # fmt: skip
 ORGANISATION_FIELDS = (
     "id", "name", "name_en", "abbreviation", "type", "part_of", "founded", "dissolved", "url",
@@ -63,6 +63,7 @@ DATE_FIELDS = {
     "not_valid_since": GD.notValidSince,
     "verified": SCHEMA.lastReviewed,
     "valid_until": SCHEMA.expires,
+    "expected_publication": GD.expectedPublication,
 }
 # Fields with a closed list of values, stored as plain literals (ontology/retningsgraf.ttl defines them).
 CHOICE_FIELDS: dict[str, tuple[URIRef, tuple[str, ...]]] = {

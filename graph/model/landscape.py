@@ -55,6 +55,7 @@ _DATES = {
     str(GD.notValidSince): "not_valid_since",
     str(SCHEMA.lastReviewed): "verified",
     str(SCHEMA.expires): "valid_until",
+    str(GD.expectedPublication): "expected_publication",
 }
 # What is known about a document beside its lifecycle status (ontology/retningsgraf.ttl defines each value).
 VALIDITIES = ("in-force", "historical", "unknown")
@@ -134,6 +135,7 @@ class Document:
     level: str | None = None  # national | regional | local
     purpose: str | None = None  # clinical | organisational | background
     title_is_descriptive: bool = False
+    expected_publication: str | None = None  # planned work: when its owner expects to publish it
 
     def valid_on(self, day: dt.date, replaced_on: dt.date | None = None) -> bool:
         """Return True if the document was in force on *day*, as far as its dates tell.

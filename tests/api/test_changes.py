@@ -104,3 +104,49 @@ def test_a_documents_own_history_says_what_each_write_changed(changed: str) -> N
     assert [v["action"] for v in history] == ["create", "update"]
     status = next(f for f in history[1]["fields"] if f["label"] == "status")
     assert (status["old"], status["new"]) == (["planlagt"], ["i ekstern høring"])
+
+
+def test_registering_a_plan_stores_the_check_and_tells_the_overlapping_owners(changed: str) -> None:
+    plan = {
+        "id": "plan-depression-farmakologisk",
+        "title": "Farmakologisk behandling af depression hos voksne",
+        "owners": ["dmpg-dep"],
+        "disease_areas": ["F32", "F33"],
+        "populations": ["adults"],
+        "topics": ["pharmacological", "treatment"],
+        "expected_consultation": "2027-05",
+        "expected_publication": "2027-11",
+        "sources": ["https://example.org/plan-depression"],
+    }
+    response = httpx.post(f"{changed}/plans", json=plan, headers=AS_EDITOR, timeout=60)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["candidates"] and all({"document", "relation", "score"} <= set(c) for c in body["candidates"])
+    told = {o["id"] for o in body["told"]}
+    assert "sst" in told and "dmpg-dep" not in told
+    # Stored: the document is planned with its dates, and its history keeps what the check showed.
+    document = httpx.get(f"{changed}/documents/{plan['id']}", timeout=60).json()
+    assert (document["status"], document["consultation"], document["expected_publication"]) == (
+        "planned",
+        "2027-05",
+        "2027-11",
+    )
+    stored = httpx.post(
+        f"{changed}/sparql",
+        data={"query": "PREFIX gd: <https://w3id.org/retningsgraf/ontology#> SELECT ?c ?s WHERE {"
+              " ?a gd:editOf <https://w3id.org/retningsgraf/document/plan-depression-farmakologisk> ;"
+              " gd:overlapCheck [ gd:candidate ?c ; gd:score ?s ] }"},
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=60,
+    ).json()["results"]["bindings"]
+    assert len(stored) == len(body["candidates"])
+    # SST's coordinator, subscribed to what overlaps SST, sees the plan in the feed.
+    atom = httpx.get(f"{changed}/changes/feed.atom", params={"overlapping": "sst"}, timeout=60)
+    feed = feedparser.parse(atom.content)
+    assert any(plan["title"] in e.title for e in feed.entries)
+
+
+def test_a_plan_without_an_edit_token_is_refused_and_stores_nothing(changed: str) -> None:
+    response = httpx.post(f"{changed}/plans", json={"id": "x-plan", "title": "x", "owners": ["sst"]}, timeout=60)
+    assert response.status_code == 401
+    assert httpx.get(f"{changed}/documents/x-plan", timeout=60).status_code == 404
