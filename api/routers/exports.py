@@ -119,16 +119,17 @@ def export_gaps(
     (a second or so per 5,000 rows), so one of more than ``Settings.xlsx_max_rows`` rows is
     refused (413) with how to get the rows instead: the CSV, or a rule.
     """
-    table = exports.gap_table(gap_items(store, land, rule))
+    found = gap_items(store, land, rule)
+    bound = request.app.state.settings.xlsx_max_rows
+    if fmt == "xlsx" and bound is not None and len(found) > bound:
+        raise TooBig(len(found), bound)
+    table = exports.gap_table(found)
     if fmt == "csv":
         return StreamingResponse(
             exports.csv_chunks(table),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="retningsgraf-huller.csv"'},
         )
-    bound = request.app.state.settings.xlsx_max_rows
-    if bound is not None and len(table[1]) > bound:
-        raise TooBig(len(table[1]), bound)
     return _file(exports.to_xlsx(table, "Huller", _notes(rule=rule)), XLSX, "retningsgraf-huller.xlsx")
 
 

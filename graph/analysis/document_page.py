@@ -15,6 +15,8 @@ __all__ = ["RELATED", "RELATED_ROWS", "document_context", "reason_text", "schema
 
 #: Related documents the page lists, closest first; the heading gives how many there are in all.
 RELATED_ROWS = 200
+#: Seconds one document's relations may take to find (:func:`graph.budget.shared`): a few at 30,000 documents.
+SHARED_SECONDS = 30.0
 
 
 def reason_text(text: str) -> str:
@@ -33,14 +35,14 @@ def document_context(store: Store, land: Landscape, doc_id: str) -> dict[str, An
     """
     doc = land.documents[doc_id]
     total, pairs = land.snapshot.get(RELATED, doc_id)
-    budget.check()
+    budget.check_cancelled()  # not the deadline: it may have passed waiting for another request's build
     linked_from = [
         {"type": link_type, "source": _brief(land, d)}
         for d in land.documents.values()
         for link_type, target in d.links
         if target == doc_id
     ]
-    budget.check()
+    budget.check_cancelled()
     results = [r for r in validation(store) if r.focus == doc.iri]
     return {
         "overlaps": pairs,
@@ -56,7 +58,8 @@ def document_context(store: Store, land: Landscape, doc_id: str) -> dict[str, An
 def _related(snap: Snapshot, doc_id: str) -> tuple[int, list[dict[str, Any]]]:
     """How many documents relate to *doc_id*, and the closest ``RELATED_ROWS`` as the page shows them."""
     land = snap[LANDSCAPE]
-    found = related(land, doc_id)  # this document's pairs only: pairing everything takes minutes at scale
+    with budget.shared(SHARED_SECONDS):
+        found = related(land, doc_id)  # this document's pairs only: pairing everything takes minutes at scale
     pairs = []
     for c in found[:RELATED_ROWS]:
         other = c.b if c.a == doc_id else c.a

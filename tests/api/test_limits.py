@@ -139,3 +139,18 @@ def test_clients_that_hang_up_on_matrix_cells_stop_the_work_they_asked_for(slow_
     cancelled = counts["cancelled"] - before["cancelled"]
     assert cancelled + counts["finished"] - before["finished"] == 32
     assert cancelled >= 1, counts
+
+
+def test_a_gap_workbook_beyond_the_bound_is_refused_and_the_csv_has_every_gap() -> None:
+    with TestClient(create_app(Settings(warm=False, xlsx_max_rows=3))) as client:
+        total = client.get("/gaps").json()["total"]
+        assert total > 3
+        response = client.get("/exports/gaps.xlsx")
+        assert response.status_code == 413
+        assert "/exports/gaps.csv" in response.json()["detail"] and "rule" in response.json()["detail"]
+        csv = client.get("/exports/gaps.csv")
+        assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbf")
+        assert csv.text.count('\r\n"') == total  # a line per gap after the header
+        rules = ("idleDMPG", "orphanedNKR", "childhoodOnset", "uncovered")
+        small = next(r for r in rules if 0 < client.get("/gaps", params={"rule": r}).json()["total"] <= 3)
+        assert client.get("/exports/gaps.xlsx", params={"rule": small}).status_code == 200
