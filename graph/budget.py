@@ -16,6 +16,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 __all__ = [
+    "SHARED_SECONDS",
     "Budget",
     "Cancelled",
     "OverBudget",
@@ -120,8 +121,12 @@ def progress(done: int, total: int) -> None:
         budget.done, budget.total = done, total
 
 
+#: Seconds a shared build may take (:func:`shared`): a few at 30,000 documents, so a runaway still stops.
+SHARED_SECONDS = 30.0
+
+
 @contextmanager
-def shared(seconds: float | None) -> Iterator[Budget | None]:
+def shared(seconds: float | None = SHARED_SECONDS) -> Iterator[Budget | None]:
     """Run work whose result every request reuses (a snapshot view's build) with a deadline of its own.
 
     Others asking for the same value wait for this build. Cut at the deadline of the request that

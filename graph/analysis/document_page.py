@@ -15,8 +15,6 @@ __all__ = ["RELATED", "RELATED_ROWS", "document_context", "reason_text", "schema
 
 #: Related documents the page lists, closest first; the heading gives how many there are in all.
 RELATED_ROWS = 200
-#: Seconds one document's relations may take to find (:func:`graph.budget.shared`): a few at 30,000 documents.
-SHARED_SECONDS = 30.0
 
 
 def reason_text(text: str) -> str:
@@ -58,7 +56,7 @@ def document_context(store: Store, land: Landscape, doc_id: str) -> dict[str, An
 def _related(snap: Snapshot, doc_id: str) -> tuple[int, list[dict[str, Any]]]:
     """How many documents relate to *doc_id*, and the closest ``RELATED_ROWS`` as the page shows them."""
     land = snap[LANDSCAPE]
-    with budget.shared(SHARED_SECONDS):
+    with budget.shared():
         found = related(land, doc_id)  # this document's pairs only: pairing everything takes minutes at scale
     pairs = []
     for c in found[:RELATED_ROWS]:

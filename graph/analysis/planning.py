@@ -194,6 +194,13 @@ def matrix(land: Landscape, filters: views.Filters | None = None) -> Matrix:
 
 
 def _matrix(snap: Snapshot, filters: views.Filters) -> Matrix:
+    # Everyone asking for this filter set waits for this build: cut at the deadline of the request
+    # that started it, it would start over for each of them (graph.budget.shared).
+    with budget.shared():
+        return _build_matrix(snap, filters)
+
+
+def _build_matrix(snap: Snapshot, filters: views.Filters) -> Matrix:
     land = snap[LANDSCAPE]
     counted = {row["notation"]: row for row in views.coverage(land, filters)}
     pool = views.filter_documents(land, replace(filters, valid_on=None))
@@ -292,17 +299,19 @@ def cell_documents(
         cell = next((c for c in row.cells if c.kind == kind), None)  # type: ignore[assignment]
         if cell is None:
             raise views.FilterError("kind", kind, f"unknown kind: {kind!r} (use one of {', '.join(KINDS)})")
+    # The rest is bounded by the cell and the page: only a hang-up stops it, not a deadline that
+    # may have passed while this request waited for another's matrix build.
     levels, purposes = filters.counting()
     counting = 0
     for n, doc_id in enumerate(cell.documents):
         if n % 4096 == 0:
-            budget.check()
+            budget.check_cancelled()
         counting += land.counts(land.documents[doc_id], filters.valid_on, levels, purposes)
     shown = cell.documents[offset : None if limit is None else offset + limit]
     items = []
     for n, doc_id in enumerate(shown):
         if n % 64 == 0:
-            budget.check()
+            budget.check_cancelled()
         doc = land.documents[doc_id]
         valid = land.is_valid(doc, filters.valid_on) if filters.valid_on else doc.valid
         # counts: whether it makes the area covered (Landscape.counts), as the cell's number does.
