@@ -404,7 +404,9 @@ def _counting(snap: Snapshot, filters: views.Filters) -> dict[str, Any]:
     land = snap[LANDSCAPE]
     levels, purposes = filters.counting()
     counted = not_level = not_purpose = historical = unknown = 0
-    for doc in views.filter_documents(land, replace(filters, valid_on=None, level=None, purpose=None)):
+    for n, doc in enumerate(views.filter_documents(land, replace(filters, valid_on=None, level=None, purpose=None))):
+        if n % 4096 == 0:
+            budget.check()
         if land.counts(doc, filters.valid_on, levels, purposes):
             counted += 1
         elif not land.is_valid(doc, filters.valid_on):
