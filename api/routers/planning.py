@@ -22,6 +22,7 @@ from api.negotiation import acceptable
 from api.paging import Offset, limit_param, next_link
 from api.ratelimit import expensive
 from api.routers.gaps import gap_items
+from graph import budget
 from graph.analysis import document_page, overlap, planning, views
 from graph.analysis.exports import STATE_LABELS
 from graph.analysis.overlap_network import cluster_network, network_svg
@@ -136,6 +137,7 @@ def planning_page(
         "shown_filters": planning.filter_labels(land, given),
         **counting,
     }
+    budget.check_cancelled()  # the page is a few hundred kB to render: not for a client that left
     return _page(request, "planning.html", context, code)
 
 
