@@ -46,6 +46,7 @@ HINTS = {
     "/exports/graph": "export a filtered set with SPARQL CONSTRUCT, run `retningsgraf export`, "
     'or start a background job: POST /jobs with {"kind": "graph"}',
     "/gaps": "give a rule, or page with limit and offset",
+    "/exports/gaps": "download every gap as CSV (/exports/gaps.csv, streamed), or give a rule for a smaller workbook",
     "/validation": "page the JSON report with limit and offset, or run `retningsgraf validate` for the whole one",
     "/documents": "add filters, or page with limit and offset",
 }

@@ -73,6 +73,7 @@ class Settings:
     max_items: int | None = 200_000  # items (pairs, rows) a request may hold; more is refused with 413
     export_max_triples: int | None = 250_000  # a bigger store is not exported whole inside a request (413)
     turtle_report_max_results: int | None = 5_000  # more SHACL results are not written as one Turtle report (413)
+    xlsx_max_rows: int | None = 5_000  # more rows are not written as one XLSX inside a request (413; CSV streams)
     rate_per_minute: float | None = None  # expensive requests per client a minute (None: no limit); see ratelimit
     rate_burst: int = 30  # expensive requests a client may send at once before the rate applies
     job_seconds: float | None = 1800.0  # seconds a background job may run (api.jobs)

@@ -33,6 +33,7 @@ import httpx
 
 RESULTS = Path(__file__).parent / "results"
 DRAFT = {"title": "Behandling af depression hos voksne", "disease_areas": ["F32"], "populations": ["adults"]}
+JSON = {"Accept": "application/json"}
 SPARQL = (
     "SELECT ?kind (COUNT(?d) AS ?n) WHERE { ?d a <https://w3id.org/retningsgraf/ontology#GuidingDocument>, ?kind } "
     "GROUP BY ?kind"
@@ -91,6 +92,9 @@ def routes(doc: str, org: str) -> list[tuple[str, str, dict[str, Any]]]:
         ("/exports/graph.ttl", "/exports/graph.ttl", {}),
         ("/ (planning page)", "/", {}),
         ("/planning/cell", "/planning/cell", {"params": {"area": "F32"}}),
+        ("/planning/cell?offset", "/planning/cell", {"params": {"area": "F32", "offset": "4000"}}),
+        ("/planning/cell?population", "/planning/cell", {"params": {"area": "F32", "population": "children"}}),
+        ("/planning/cell (JSON)", "/planning/cell", {"params": {"area": "F30-F39"}, "headers": JSON}),
         ("/planning/overlaps", "/planning/overlaps", {}),
         ("/planning/overlaps?owners", "/planning/overlaps", {"params": {"owner": "dmpg-dep", "other_owner": "sst"}}),
         ("/planning/check", "/planning/check", {"params": {"title": DRAFT["title"], "disease_areas": "F32"}}),
@@ -182,9 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hangup", type=float, default=0.3, help="seconds after which every fourth client gives up")
     parser.add_argument("--only", default="", help="comma-separated route labels (default: all)")
     parser.add_argument("--settle", type=float, default=70.0, help="seconds to let the start-up thread warm first")
+    parser.add_argument("--port", type=int, default=0, help="the server's port (default: a free one)")
     args = parser.parse_args(argv)
 
-    port = free_port()
+    port = args.port or free_port()
     base = f"http://127.0.0.1:{port}"
     command = [
         sys.executable,

@@ -15,7 +15,20 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-__all__ = ["Budget", "Cancelled", "OverBudget", "TooBig", "allow", "check", "current", "progress", "within"]
+__all__ = [
+    "SHARED_SECONDS",
+    "Budget",
+    "Cancelled",
+    "OverBudget",
+    "TooBig",
+    "allow",
+    "check",
+    "check_cancelled",
+    "current",
+    "progress",
+    "shared",
+    "within",
+]
 
 
 class Cancelled(Exception):
@@ -106,6 +119,39 @@ def progress(done: int, total: int) -> None:
     budget = _current.get()
     if budget is not None:
         budget.done, budget.total = done, total
+
+
+#: Seconds a shared build may take (:func:`shared`): a few at 30,000 documents, so a runaway still stops.
+SHARED_SECONDS = 30.0
+
+
+@contextmanager
+def shared(seconds: float | None = SHARED_SECONDS) -> Iterator[Budget | None]:
+    """Run work whose result every request reuses (a snapshot view's build) with a deadline of its own.
+
+    Others asking for the same value wait for this build. Cut at the deadline of the request that
+    happened to start it, the work would be thrown away and started again by the next one, whose
+    own deadline has been running while it waited: under load no one would get the value. So the
+    block gets *seconds* from now; the asking request's cancellation and size bound still apply.
+    """
+    asking = _current.get()
+    if asking is None:
+        yield None
+        return
+    budget = Budget(seconds=seconds, max_items=asking.max_items, _cancelled=asking._cancelled)
+    with within(budget):
+        yield budget
+
+
+def check_cancelled() -> None:
+    """Raise :class:`Cancelled` if the current work's client went away; the deadline is not looked at.
+
+    For the short rest of a request after it waited for a shared value (:func:`shared`): finishing
+    costs less than the value, and the value is there for it.
+    """
+    budget = _current.get()
+    if budget is not None and budget.cancelled:
+        raise Cancelled("the client disconnected")
 
 
 @contextmanager

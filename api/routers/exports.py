@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import Response, StreamingResponse
 
 from api.deps import LandscapeDep, StoreDep
 from api.ratelimit import expensive
@@ -105,17 +105,31 @@ def export_coverage(
     return _file(exports.to_xlsx(table, "Dækning", notes, states), XLSX, "retningsgraf-daekning.xlsx")
 
 
-@router.get("/gaps.{fmt}", response_class=Response, responses=_answers("text/csv", XLSX))
+@router.get("/gaps.{fmt}", response_class=Response, responses={**_answers("text/csv", XLSX), **refusals(413)})
 def export_gaps(
     fmt: Literal["csv", "xlsx"],
     store: StoreDep,
     land: LandscapeDep,
+    request: Request,
     rule: Annotated[str | None, Query(pattern=f"^({RULES})$")] = None,
 ) -> Response:
-    """The gaps found by the SHACL gap rules, as in GET /gaps."""
-    table = exports.gap_table(gap_items(store, land, rule))
+    """The gaps found by the SHACL gap rules, as in GET /gaps.
+
+    The CSV is streamed, however many gaps there are. An XLSX workbook is made whole in memory
+    (a second or so per 5,000 rows), so one of more than ``Settings.xlsx_max_rows`` rows is
+    refused (413) with how to get the rows instead: the CSV, or a rule.
+    """
+    found = gap_items(store, land, rule)
+    bound = request.app.state.settings.xlsx_max_rows
+    if fmt == "xlsx" and bound is not None and len(found) > bound:
+        raise TooBig(len(found), bound)
+    table = exports.gap_table(found)
     if fmt == "csv":
-        return _file(exports.to_csv(table), "text/csv; charset=utf-8", "retningsgraf-huller.csv")
+        return StreamingResponse(
+            exports.csv_chunks(table),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="retningsgraf-huller.csv"'},
+        )
     return _file(exports.to_xlsx(table, "Huller", _notes(rule=rule)), XLSX, "retningsgraf-huller.xlsx")
 
 

@@ -14,12 +14,15 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import LandscapeDep, StoreDep
+from api.negotiation import acceptable
+from api.paging import Offset, limit_param, next_link
 from api.ratelimit import expensive
 from api.routers.gaps import gap_items
+from graph import budget
 from graph.analysis import document_page, overlap, planning, views
 from graph.analysis.exports import STATE_LABELS
 from graph.analysis.overlap_network import cluster_network, network_svg
@@ -47,6 +50,8 @@ RULE_ORDER = {name: i for i, name in enumerate(planning.RULE_LABELS)}  # areas w
 #: Gap rows on the page at once: the counts per rule cover all gaps, the rows come a page at a
 #: time (the gap list grows with the store; at 30,000 documents it was most of a 17 MB page).
 GAP_ROWS = 300
+#: Documents of a matrix cell on a page at once: a broad area holds thousands at scale.
+CELL_ROWS = 100
 
 
 def _filters(
@@ -132,6 +137,7 @@ def planning_page(
         "shown_filters": planning.filter_labels(land, given),
         **counting,
     }
+    budget.check_cancelled()  # the page is a few hundred kB to render: not for a client that left
     return _page(request, "planning.html", context, code)
 
 
@@ -149,23 +155,53 @@ def cell_page(
     level: Many = None,
     purpose: Many = None,
     partial: bool = False,
+    limit: Annotated[int, limit_param(CELL_ROWS, 500)] = CELL_ROWS,
+    offset: Offset = 0,
 ) -> Response:
-    """The documents of one matrix cell (a fragment for the dialog with ``partial=true``)."""
+    """A page of the documents of one matrix cell (a fragment for the dialog with ``partial=true``).
+
+    With ``Accept: application/json`` the page comes as a list answer: items, total, next, limit, offset.
+    """
     filters, given = _filters(population, topic, owner, status, valid_on, level, purpose)
     try:
-        docs = planning.cell_documents(land, area, kind or None, filters)
-        row = next(r for r in planning.matrix(land, filters).rows if r.notation == area)
+        found = planning.cell_documents(land, area, kind or None, filters, offset, limit)
     except views.FilterError as exc:
+        if acceptable(request.headers.get("accept"), ["text/html", "application/json"]) == "application/json":
+            return JSONResponse({"detail": str(exc)}, status_code=404)
         return _page(
             request,
             "cell.html",
             {"error": str(exc), "partial": partial, "given": given, "query": urlencode(given)},
             404,
         )
+    if acceptable(request.headers.get("accept"), ["text/html", "application/json"]) == "application/json":
+        return JSONResponse(
+            {
+                "items": found.items,
+                "total": found.total,
+                "counting": found.counting,
+                "state": found.cell.state,
+                "next": next_link(request, offset, limit, found.total),
+                "limit": limit,
+                "offset": offset,
+            }
+        )
+    # Page links without partial=true: opened on their own they are whole pages; the dialog adds it.
+    here = {"area": area, **({"kind": kind} if kind else {}), **given}
+
+    def link(at: int) -> str:
+        return "/planning/cell?" + urlencode({**here, "offset": at, **({"limit": limit} if limit != CELL_ROWS else {})})
+
     kinds = {k["id"]: k for k in planning.kind_columns()}
     context = {
-        "docs": docs,
-        "row": row,
+        "docs": found.items,
+        "total": found.total,
+        "counting": found.counting,
+        "first": offset + 1,
+        "next": link(offset + limit) if offset + limit < found.total else None,
+        "previous": link(max(offset - limit, 0)) if offset > 0 else None,
+        "state": found.cell.state,
+        "row": found.row,
         "kind": kinds.get(kind or ""),
         "partial": partial,
         "given": given,

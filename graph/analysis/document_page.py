@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from graph import budget
 from graph.analysis.overlap import related
 from graph.analysis.planning import labels, planning_concepts, validation
-from graph.model.landscape import Document, Landscape
+from graph.model.landscape import LANDSCAPE, Document, Landscape
+from graph.model.snapshot import Snapshot, View
 from graph.store.core import Store
 
-__all__ = ["document_context", "reason_text", "schema_org"]
+__all__ = ["RELATED", "RELATED_ROWS", "document_context", "reason_text", "schema_org"]
+
+#: Related documents the page lists, closest first; the heading gives how many there are in all.
+RELATED_ROWS = 200
 
 
 def reason_text(text: str) -> str:
@@ -21,13 +26,40 @@ def document_context(store: Store, land: Landscape, doc_id: str) -> dict[str, An
     """Return what the document page shows besides the document's own facts.
 
     Returns:
-        ``overlaps`` (related documents with relation, score and reasons), ``linked_from``
+        ``overlaps`` (the closest related documents with relation, score and reasons),
+        ``overlap_total`` (how many relate in all), ``linked_from``
         (documents linking to this one), ``validation`` (SHACL results about it), ``labels``
         and ``schema_org`` (a schema.org MedicalGuideline as JSON-LD).
     """
     doc = land.documents[doc_id]
+    total, pairs = land.snapshot.get(RELATED, doc_id)
+    budget.check_cancelled()  # not the deadline: it may have passed waiting for another request's build
+    linked_from = [
+        {"type": link_type, "source": _brief(land, d)}
+        for d in land.documents.values()
+        for link_type, target in d.links
+        if target == doc_id
+    ]
+    budget.check_cancelled()
+    results = [r for r in validation(store) if r.focus == doc.iri]
+    return {
+        "overlaps": pairs,
+        "overlap_total": total,
+        "linked_from": linked_from,
+        "validation": results,
+        "labels": labels(),
+        "planning_areas": {land.notation(c) for c in planning_concepts(land)},
+        "schema_org": schema_org(land, doc),
+    }
+
+
+def _related(snap: Snapshot, doc_id: str) -> tuple[int, list[dict[str, Any]]]:
+    """How many documents relate to *doc_id*, and the closest ``RELATED_ROWS`` as the page shows them."""
+    land = snap[LANDSCAPE]
+    with budget.shared():
+        found = related(land, doc_id)  # this document's pairs only: pairing everything takes minutes at scale
     pairs = []
-    for c in related(land, doc_id):  # this document's pairs only: pairing everything takes minutes at scale
+    for c in found[:RELATED_ROWS]:
         other = c.b if c.a == doc_id else c.a
         reasons = [{"text": reason_text(r.text), "text_en": reason_text(r.text_en)} for r in c.reasons]
         pairs.append(
@@ -39,21 +71,12 @@ def document_context(store: Store, land: Landscape, doc_id: str) -> dict[str, An
                 "reasons": reasons,
             }
         )
-    linked_from = [
-        {"type": link_type, "source": _brief(land, d)}
-        for d in land.documents.values()
-        for link_type, target in d.links
-        if target == doc_id
-    ]
-    results = [r for r in validation(store) if r.focus == doc.iri]
-    return {
-        "overlaps": pairs,
-        "linked_from": linked_from,
-        "validation": results,
-        "labels": labels(),
-        "planning_areas": {land.notation(c) for c in planning_concepts(land)},
-        "schema_org": schema_org(land, doc),
-    }
+    return len(found), pairs
+
+
+#: A document's related documents on its page: a whole-psychiatry document relates to most of a large
+#: landscape, compared one by one (seconds), so it is done once per landscape for the pages asked for.
+RELATED: View[tuple[int, list[dict[str, Any]]]] = View("document page relations", build=_related, keyed=True, bound=256)
 
 
 def _brief(land: Landscape, doc: Document) -> dict[str, Any]:

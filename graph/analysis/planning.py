@@ -16,6 +16,7 @@ from typing import Any
 
 from rdflib import URIRef
 
+from graph import budget
 from graph.analysis import overlap, views
 from graph.model.landscape import LANDSCAPE, Document, Landscape
 from graph.model.snapshot import Snapshot, View, snapshot
@@ -32,6 +33,7 @@ __all__ = [
     "STATES",
     "VALIDATION",
     "Cell",
+    "CellPage",
     "Matrix",
     "Row",
     "cell_documents",
@@ -157,9 +159,11 @@ def _build_indexes(snap: Snapshot) -> tuple[dict[str, set[str]], dict[str, set[s
     covers: dict[str, set[str]] = {}
     whole: dict[str, set[str]] = {}
     for concept in planning_concepts(land):
+        budget.check()
         ancestors = {str(a) for a in vocab.ancestors(URIRef(concept))} - {CHAPTER}
-        covers[concept] = {d.id for d in land.documents.values() if views._covers(land, d, concept)}
-        whole[concept] = {d.id for d in land.documents.values() if set(d.disease_areas) & (ancestors | {concept})}
+        # From the landscape's area indexes, not a pass over every document per area (seconds at scale).
+        covers[concept] = set(land.covering(concept))
+        whole[concept] = set().union(*(land.by_area_exact.get(a, set()) for a in ancestors | {concept}))
     return covers, whole
 
 
@@ -190,6 +194,13 @@ def matrix(land: Landscape, filters: views.Filters | None = None) -> Matrix:
 
 
 def _matrix(snap: Snapshot, filters: views.Filters) -> Matrix:
+    # Everyone asking for this filter set waits for this build: cut at the deadline of the request
+    # that started it, it would start over for each of them (graph.budget.shared).
+    with budget.shared():
+        return _build_matrix(snap, filters)
+
+
+def _build_matrix(snap: Snapshot, filters: views.Filters) -> Matrix:
     land = snap[LANDSCAPE]
     counted = {row["notation"]: row for row in views.coverage(land, filters)}
     pool = views.filter_documents(land, replace(filters, valid_on=None))
@@ -205,6 +216,7 @@ def _matrix(snap: Snapshot, filters: views.Filters) -> Matrix:
             if d.valid and d.validity == "historical" and d.level in levels and d.purpose in purposes
         }
     )
+    pooled = {d.id for d in pool}
     covers, whole = _indexes(land)
     planning = planning_concepts(land)
     blocks = {c for c in planning if "-" in land.notation(c)}
@@ -213,8 +225,9 @@ def _matrix(snap: Snapshot, filters: views.Filters) -> Matrix:
     # Categories first: a block whose every planning category is covered is covered too.
     covered: set[tuple[str, str | None]] = set()
     for concept in sorted(planning, key=lambda c: c in blocks):
+        budget.check()
         data = counted[land.notation(concept)]
-        in_area = [d for d in pool if d.id in covers[concept]]
+        in_area = _ordered((land.documents[i] for i in covers[concept] if i in pooled), valid)  # once, not per kind
         parts = [c for c in planning if c not in blocks and block_of[c] == concept]
         cells = []
         for kind in (*KINDS, None):
@@ -225,7 +238,7 @@ def _matrix(snap: Snapshot, filters: views.Filters) -> Matrix:
             if state == "covered":
                 covered.add((concept, kind))
             count = data["counts"][kind] if kind else data["total"]
-            cells.append(Cell(kind, count, state, [d.id for d in _ordered(docs, valid)]))
+            cells.append(Cell(kind, count, state, [d.id for d in docs]))
         total = cells.pop()
         rows.append(
             Row(
@@ -250,10 +263,28 @@ def _ordered(docs: Iterable[Document], valid: set[str]) -> list[Document]:
     return sorted(docs, key=lambda d: (d.id not in valid, d.title.casefold(), d.id))
 
 
+@dataclass
+class CellPage:
+    """A page of one matrix cell's documents, and what the whole cell holds."""
+
+    row: Row
+    cell: Cell
+    items: list[dict[str, Any]]  # the page: views.document_json with ``valid_on_date`` and ``counts``
+    total: int  # documents in the cell
+    counting: int  # of them, those that count as coverage (the cell's number counts these)
+
+
 def cell_documents(
-    land: Landscape, notation: str, kind: str | None, filters: views.Filters | None = None
-) -> list[dict[str, Any]]:
-    """Return the documents of one matrix cell, valid first, each with ``valid_on_date`` and ``counts``.
+    land: Landscape,
+    notation: str,
+    kind: str | None,
+    filters: views.Filters | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> CellPage:
+    """Return a page of the documents of one matrix cell, valid first, each with ``valid_on_date`` and ``counts``.
+
+    Only the page is made into answers: a cell of a broad area holds thousands of documents at scale.
 
     Raises:
         FilterError: if *notation* is not a planning area or *kind* is unknown.
@@ -268,14 +299,25 @@ def cell_documents(
         cell = next((c for c in row.cells if c.kind == kind), None)  # type: ignore[assignment]
         if cell is None:
             raise views.FilterError("kind", kind, f"unknown kind: {kind!r} (use one of {', '.join(KINDS)})")
-    result = []
-    for doc_id in cell.documents:
+    # The rest is bounded by the cell and the page: only a hang-up stops it, not a deadline that
+    # may have passed while this request waited for another's matrix build.
+    levels, purposes = filters.counting()
+    counting = 0
+    for n, doc_id in enumerate(cell.documents):
+        if n % 4096 == 0:
+            budget.check_cancelled()
+        counting += land.counts(land.documents[doc_id], filters.valid_on, levels, purposes)
+    shown = cell.documents[offset : None if limit is None else offset + limit]
+    items = []
+    for n, doc_id in enumerate(shown):
+        if n % 64 == 0:
+            budget.check_cancelled()
         doc = land.documents[doc_id]
         valid = land.is_valid(doc, filters.valid_on) if filters.valid_on else doc.valid
         # counts: whether it makes the area covered (Landscape.counts), as the cell's number does.
-        counts = land.counts(doc, filters.valid_on, *filters.counting())
-        result.append({**views.document_json(land, doc), "valid_on_date": valid, "counts": counts})
-    return result
+        counts = land.counts(doc, filters.valid_on, levels, purposes)
+        items.append({**views.document_json(land, doc), "valid_on_date": valid, "counts": counts})
+    return CellPage(row=row, cell=cell, items=items, total=len(cell.documents), counting=counting)
 
 
 # Labels ---------------------------------------------------------------------------------
@@ -362,7 +404,9 @@ def _counting(snap: Snapshot, filters: views.Filters) -> dict[str, Any]:
     land = snap[LANDSCAPE]
     levels, purposes = filters.counting()
     counted = not_level = not_purpose = historical = unknown = 0
-    for doc in views.filter_documents(land, replace(filters, valid_on=None, level=None, purpose=None)):
+    for n, doc in enumerate(views.filter_documents(land, replace(filters, valid_on=None, level=None, purpose=None))):
+        if n % 4096 == 0:
+            budget.check()
         if land.counts(doc, filters.valid_on, levels, purposes):
             counted += 1
         elif not land.is_valid(doc, filters.valid_on):

@@ -345,7 +345,8 @@ def coverage(land: Landscape, filters: Filters = Filters()) -> list[dict[str, An
 
 def _coverage(snap: Snapshot, filters: Filters) -> tuple[Landscape, list[dict[str, Any]]]:
     land = snap[LANDSCAPE]
-    return land, [_coverage_row(land, concept, _counted(land, filters)) for concept in _planning(land)]
+    wanted = _counted(land, filters)  # once, not once per area: a pass over every document
+    return land, [_coverage_row(land, concept, wanted) for concept in _planning(land)]
 
 
 def _recount(

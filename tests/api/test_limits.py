@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -109,3 +110,47 @@ def test_a_turtle_report_beyond_the_bound_is_refused_and_the_json_is_paged_inste
         assert response.status_code == 413
         assert "retningsgraf validate" in response.json()["detail"]
         assert client.get("/validation", params={"limit": 10}).status_code == 200
+
+
+def test_clients_that_hang_up_on_matrix_cells_stop_the_work_they_asked_for(slow_server: str) -> None:
+    # A cell for a filter set not asked before builds its coverage and matrix, with a check-point
+    # per area; 32 at once share the server's one interpreter, so some are still working when their
+    # clients hang up after 0.1 s (how many depends on the machine: without check-points, none).
+    before = work(slow_server)
+
+    def ask(day: int) -> None:
+        params = {
+            "area": "F30-F39",
+            "valid_on": f"2020-{1 + day // 28:02d}-{1 + day % 28:02d}",
+            "population": "adults",
+            "limit": 500,
+        }
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(f"{slow_server}/planning/cell", params=params, timeout=0.1)
+
+    with ThreadPoolExecutor(32) as pool:
+        list(pool.map(ask, range(1, 33)))
+    counts = work(slow_server)
+    hung_up = time.monotonic()
+    while counts["running"] and time.monotonic() - hung_up < 30:
+        time.sleep(0.05)
+        counts = work(slow_server)
+    assert counts["running"] == 0
+    cancelled = counts["cancelled"] - before["cancelled"]
+    assert cancelled + counts["finished"] - before["finished"] == 32
+    assert cancelled >= 1, counts
+
+
+def test_a_gap_workbook_beyond_the_bound_is_refused_and_the_csv_has_every_gap() -> None:
+    with TestClient(create_app(Settings(warm=False, xlsx_max_rows=3))) as client:
+        total = client.get("/gaps").json()["total"]
+        assert total > 3
+        response = client.get("/exports/gaps.xlsx")
+        assert response.status_code == 413
+        assert "/exports/gaps.csv" in response.json()["detail"] and "rule" in response.json()["detail"]
+        csv = client.get("/exports/gaps.csv")
+        assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbf")
+        assert csv.text.count('\r\n"') == total  # a line per gap after the header
+        rules = ("idleDMPG", "orphanedNKR", "childhoodOnset", "uncovered")
+        small = next(r for r in rules if 0 < client.get("/gaps", params={"rule": r}).json()["total"] <= 3)
+        assert client.get("/exports/gaps.xlsx", params={"rule": small}).status_code == 200

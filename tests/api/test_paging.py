@@ -78,3 +78,34 @@ def test_the_planning_page_counts_every_gap_but_shows_a_page_of_them(
     assert page.count('class="gap"') == 10
     assert f"Viser hul 11–20 af {total}" in page
     assert 'href="/planning?gap_offset=20#gaps-h"' in page
+
+
+def test_a_matrix_cell_comes_a_page_at_a_time_and_next_walks_all_of_it(client: TestClient) -> None:
+    json = {"Accept": "application/json"}
+    whole = client.get("/planning/cell", params={"area": "F30-F39", "limit": 500}, headers=json).json()
+    assert whole["total"] == len(whole["items"]) > 10 and whole["next"] is None
+    items: list[object] = []
+    url: str | None = "/planning/cell?area=F30-F39&limit=4"
+    while url:
+        body = client.get(url, headers=json).json()
+        assert len(body["items"]) <= 4 and body["total"] == whole["total"]
+        assert body["counting"] == whole["counting"] and body["state"] == whole["state"]
+        items += body["items"]
+        url = body["next"]
+    assert items == whole["items"]  # valid first, every document once
+
+
+def test_a_matrix_cell_page_shows_its_place_and_links_on_without_javascript(client: TestClient) -> None:
+    first = client.get("/planning/cell", params={"area": "F30-F39", "limit": 4, "population": "adults"}).text
+    total = client.get(
+        "/planning/cell", params={"area": "F30-F39", "population": "adults"}, headers={"Accept": "application/json"}
+    ).json()["total"]
+    assert f"Dokument 1–4 af {total}." in first
+    assert 'href="/planning/cell?area=F30-F39&amp;population=adults&amp;offset=4&amp;limit=4"' in first
+    assert 'rel="prev"' not in first
+    last = client.get(
+        "/planning/cell", params={"area": "F30-F39", "limit": 4, "offset": total - 1, "population": "adults"}
+    ).text
+    assert f"Dokument {total}–{total} af {total}." in last
+    assert 'rel="next"' not in last and 'rel="prev"' in last
+    assert "cell-pages" not in client.get("/planning/cell", params={"area": "F30-F39"}).text  # one page: no page links

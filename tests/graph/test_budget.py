@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from graph.analysis import overlap
-from graph.budget import Budget, Cancelled, OverBudget, TooBig, within
+from graph.budget import Budget, Cancelled, OverBudget, TooBig, check, shared, within
 from graph.model.landscape import landscape
 from graph.store.core import Store
 from graph.store.spec import open_store
@@ -54,3 +54,18 @@ def test_progress_is_recorded_on_the_budget(fresh: Store) -> None:
     with within(budget):
         overlap.pairs(land)
     assert budget.total == len(land.documents) and budget.done == budget.total - 1
+
+
+def test_a_shared_build_outlives_the_asking_requests_deadline_but_not_its_client() -> None:
+    # A value others wait for is not thrown away because the request that started it ran out of time.
+    asking = Budget(seconds=0.0)
+    with within(asking):
+        with pytest.raises(OverBudget):
+            check()
+        with shared(60.0):
+            check()  # the build goes on
+        asking.cancel()
+        with shared(60.0), pytest.raises(Cancelled):
+            check()  # but stops when the client is gone
+    with shared(0.0):
+        check()  # without a request (the CLI, tests) there is nothing to stop

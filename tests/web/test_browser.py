@@ -101,6 +101,27 @@ def test_a_cell_opens_the_list_of_its_documents(page: Any, web_server: str) -> N
     assert page.evaluate("() => document.activeElement.closest('td') !== null")
 
 
+def test_a_cells_dialog_pages_through_its_documents_in_place(page: Any, web_server: str) -> None:
+    total = httpx.get(
+        f"{web_server}/planning/cell", params={"area": "F30-F39"}, headers={"Accept": "application/json"}
+    ).json()["total"]
+    page.goto("/planning")
+    link = page.locator("#row-F30-F39 td[data-kind=total] a")
+    link.evaluate("a => { a.href += '&limit=5'; }")  # the registry's cells fit one page of the default size
+    link.click()
+    dialog = page.locator("#cell-dialog")
+    dialog.locator("table.docs").wait_for()
+    pages = dialog.locator("nav.cell-pages")
+    assert pages.inner_text().startswith(f"Dokument 1–5 af {total}.")
+    first = dialog.locator("tbody th a").all_inner_texts()
+    pages.locator("a[rel=next]").click()
+    dialog.locator("nav.cell-pages", has_text=f"Dokument 6–10 af {total}.").wait_for()
+    assert dialog.is_visible() and page.url.endswith("/planning")  # the next page came into the dialog
+    assert not set(dialog.locator("tbody th a").all_inner_texts()) & set(first)
+    page.keyboard.press("Escape")
+    assert page.evaluate("() => document.activeElement.closest('td') !== null")  # back to the cell that opened it
+
+
 def test_the_gap_list_opens_sorts_and_filters_as_the_gap_api_says(page: Any, web_server: str) -> None:
     gaps = httpx.get(f"{web_server}/gaps", timeout=60).json()
     page.goto("/planning")

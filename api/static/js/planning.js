@@ -44,13 +44,16 @@
   const body = document.getElementById("cell-dialog-body");
   let opener = null;
 
+  // A cell's documents come a page at a time: its page links load the next page into the open dialog.
   async function openCell(link) {
     const url = new URL(link.href, location.href);
     url.searchParams.set("partial", "true");
     const response = await fetch(url, { headers: { Accept: "text/html" } });
     body.innerHTML = await response.text();
-    opener = link;
-    dialog.showModal();
+    if (!dialog.open) {
+      opener = link;
+      dialog.showModal();
+    }
     const title = body.querySelector("h2");
     if (title) {
       title.id = "cell-dialog-title";
@@ -61,7 +64,7 @@
 
   if (dialog && typeof dialog.showModal === "function") {
     document.addEventListener("click", (event) => {
-      const link = event.target.closest("td.cell a, a.cell-link");
+      const link = event.target.closest("td.cell a, a.cell-link, #cell-dialog a.cell-page");
       if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
       event.preventDefault();
       openCell(link).catch(() => { location.href = link.href; });
