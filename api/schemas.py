@@ -71,6 +71,12 @@ class DocumentOut(BaseModel):
     disease_areas: list[AreaRef]
     populations: list[str]
     topics: list[str]
+    interventions: list[str] = Field(
+        default_factory=list, description="Intervention notations (ontology/interventions.ttl), as the sources support."
+    )
+    settings: list[str] = Field(
+        default_factory=list, description="Setting notations (ontology/settings.ttl), as the sources support."
+    )
     status: str
     valid: bool
     issued: str | None = None

@@ -24,6 +24,7 @@ __all__ = [
     "EVENT_FIELDS",
     "LINK_TYPES",
     "ORGANISATION_FIELDS",
+    "RECOMMENDATION_FIELDS",
     "RECORD_MAX_BYTES",
     "TEXT_LIMITS",
     "TEXT_MAX",
@@ -36,7 +37,7 @@ __all__ = [
 
 DOCUMENT_FIELDS = (
     "id", "title", "title_en", "kind", "owners", "disease_areas", "populations", "topics",
-    "status", "issued", "modified", "consultation", "not_valid_since", "version", "url",
+    "interventions", "settings", "status", "issued", "modified", "consultation", "not_valid_since", "version", "url",
     "sources", "verification", "notes", "links",
     "validity", "verified", "valid_until", "level", "purpose", "title_is_descriptive", "expected_publication",
 )  # fmt: skip
@@ -45,6 +46,13 @@ ORGANISATION_FIELDS = (
     "sources", "notes",
 )  # fmt: skip
 EVENT_FIELDS = ("id", "label", "date", "decided", "original", "resulting", "sources", "notes")
+RECOMMENDATION_FIELDS = (
+    "id", "document", "title", "text", "population", "interventions", "comparator", "strength",
+    "direction", "year", "sources", "notes",
+)  # fmt: skip
+#: How strong a recommendation is, as SST grades them: "stærk", "svag" (or "betinget") and "god praksis".
+STRENGTHS = ("strong", "weak", "good-practice")
+DIRECTIONS = ("for", "against")
 LINK_FIELDS = ("type", "target", "source", "supports")
 SOURCE_FIELDS = ("url", "supports", "mirror")
 
@@ -89,6 +97,9 @@ TEXT_LIMITS = {
     "name": 500,
     "name_en": 500,
     "label": 500,
+    "text": 2000,
+    "population": 1000,
+    "comparator": 1000,
     "abbreviation": 50,
     "version": 200,
     "url": 2000,
@@ -418,6 +429,10 @@ class RecordConverter:
             self.vocabulary.populations, self._list(record, "populations", at), at, "populations"
         )
         topics = self._concepts(self.vocabulary.topics, self._list(record, "topics", at), at, "topics")
+        interventions = self._concepts(
+            self.vocabulary.interventions, self._list(record, "interventions", at), at, "interventions"
+        )
+        settings = self._concepts(self.vocabulary.settings, self._list(record, "settings", at), at, "settings")
         status_text = self._text(record, "status", at)
         status = self.vocabulary.statuses.resolve(status_text) if status_text else None
         if status_text is None:
@@ -449,6 +464,8 @@ class RecordConverter:
             (GD.diseaseArea, areas),
             (GD.population, populations),
             (GD.topic, topics),
+            (GD.intervention, interventions),
+            (GD.setting, settings),
         ):
             for value in values:
                 g.add((subject, prop, value))
@@ -473,6 +490,55 @@ class RecordConverter:
             g.add((subject, SKOS.note, Literal(notes)))
         self._sources(subject, record, at)
         self._links(subject, doc_id, record, at)
+
+    def recommendation(self, record: Mapping[str, Any], at: Locator) -> None:
+        """Add one recommendation of a national clinical guideline or recommendation, linked from its document."""
+        self._unknown_keys(record, RECOMMENDATION_FIELDS, at)
+        rec_id = self._id(record, at)
+        doc_id = self._ref(record.get("document", ""), self.context.documents, at, "document", "document")
+        title = self._text(record, "title", at)
+        if title is None:
+            self._problem(at, "title", "missing title: the focused question or topic, as the source names it")
+        # The wording and the strength are copied only where a public source gives them; a gap is a SHACL warning.
+        text = self._text(record, "text", at)
+        interventions = self._concepts(
+            self.vocabulary.interventions, self._list(record, "interventions", at), at, "interventions"
+        )
+        choices = {}
+        for name, allowed in (("strength", STRENGTHS), ("direction", DIRECTIONS)):
+            value = self._text(record, name, at)
+            if value is not None and value not in allowed:
+                self._problem(at, name, f"unknown {name} {value!r} (use one of {', '.join(allowed)})")
+                value = None
+            choices[name] = value
+        if not self._list(record, "sources", at):
+            self._problem(at, "sources", "a recommendation needs the public URL it was copied from")
+        if rec_id is None or doc_id is None:
+            return
+        g, document = self.graph, self.minter.document(doc_id)
+        subject = self.minter.recommendation(document, rec_id)
+        g.add((subject, RDF.type, GD.Recommendation))
+        g.add((subject, DCTERMS.identifier, Literal(rec_id)))
+        g.add((document, GD.hasRecommendation, subject))
+        g.add((subject, DCTERMS.isPartOf, document))
+        if title:
+            g.add((subject, DCTERMS.title, Literal(title, lang="da")))
+        if text:
+            g.add((subject, DCTERMS.description, Literal(text, lang="da")))
+        for name, prop in (("population", GD.recommendationPopulation), ("comparator", GD.comparator)):
+            if value := self._text(record, name, at):
+                g.add((subject, prop, Literal(value, lang="da")))
+        for concept in interventions:
+            g.add((subject, GD.intervention, concept))
+        if choices["strength"]:
+            g.add((subject, GD.strength, Literal(choices["strength"])))
+        if choices["direction"]:
+            g.add((subject, GD.direction, Literal(choices["direction"])))
+        if (year := self._date(record.get("year"), at, "year")) is not None:
+            g.add((subject, DCTERMS.issued, year))
+        if notes := self._text(record, "notes", at):
+            g.add((subject, SKOS.note, Literal(notes)))
+        self._sources(subject, record, at)
 
     def _kind_names(self) -> list[str]:
         return sorted({str(c).split("#")[-1] for c in self.vocabulary.kinds.values()})

@@ -15,7 +15,7 @@ from loaders.records import RECORD_MAX_BYTES, Context, LoadError, Problem, Recor
 __all__ = ["REGISTRY_DIR", "declared_ids", "load", "read"]
 
 REGISTRY_DIR = Path(__file__).resolve().parent / "registry"
-SECTIONS = ("family", "organisations", "events", "documents")
+SECTIONS = ("family", "organisations", "events", "documents", "recommendations")
 SKIP: dict[str, str] = {}
 
 
@@ -151,6 +151,7 @@ def load(path: Path, minter: Minter, context: Context, data: dict[str, Any] | No
         ("organisations", converter.organisation),
         ("events", converter.event),
         ("documents", converter.document),
+        ("recommendations", converter.recommendation),
     ):
         for item in data.get(section) or []:
             item_id = str(item.get("id"))

@@ -73,6 +73,8 @@ class DocumentIn(BaseModel):
     disease_areas: list[str | Ref] = Field(min_length=1, max_length=50)
     populations: list[str] = Field(default_factory=list, max_length=10)
     topics: list[str] = Field(default_factory=list, max_length=20)
+    interventions: list[str] = Field(default_factory=list, max_length=50)
+    settings: list[str] = Field(default_factory=list, max_length=10)
     status: str = Field(max_length=50)
     issued: str | None = Field(default=None, max_length=10)
     modified: str | None = Field(default=None, max_length=10)

@@ -66,6 +66,8 @@ DEFAULT_LEVELS = frozenset({"national"})
 DEFAULT_PURPOSES = frozenset({"clinical"})
 # Plain-text facts copied as they are (values: the tuples above).
 _TEXTS = {str(GD.validity): "validity", str(GD.level): "level", str(GD.purpose): "purpose"}
+# Concept lists read by notation, like populations and topics.
+_SCOPE_LISTS = {str(GD.intervention): "interventions", str(GD.setting): "settings"}
 
 
 def period_start(value: str) -> dt.date:
@@ -117,6 +119,8 @@ class Document:
     disease_areas: list[str] = field(default_factory=list)  # concept IRIs
     populations: list[str] = field(default_factory=list)  # notations
     topics: list[str] = field(default_factory=list)  # notations
+    interventions: list[str] = field(default_factory=list)  # notations
+    settings: list[str] = field(default_factory=list)  # notations
     status: str = ""
     valid: bool = False
     issued: str | None = None
@@ -555,6 +559,8 @@ def _documents(store: Store, only: set[str] | None = None) -> dict[str, Document
             doc.populations.append(text.rsplit("/", 1)[-1])
         elif prop == topic:
             doc.topics.append(text.rsplit("/", 1)[-1])
+        elif prop in _SCOPE_LISTS:
+            getattr(doc, _SCOPE_LISTS[prop]).append(text.rsplit("/", 1)[-1])
         elif prop == status_p:
             doc.status = text.rsplit("/", 1)[-1]
             doc.valid = text in valid_statuses
@@ -581,6 +587,8 @@ def _documents(store: Store, only: set[str] | None = None) -> dict[str, Document
     for doc in documents.values():
         for values in (doc.owners, doc.disease_areas, doc.populations, doc.topics, doc.sources):
             values.sort()
+        doc.interventions.sort()
+        doc.settings.sort()
         doc.links.sort()
     return documents
 

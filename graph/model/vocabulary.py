@@ -1,4 +1,4 @@
-"""The controlled vocabularies (kinds, statuses, populations, topics, ICD-10) and their lookups."""
+"""The controlled vocabularies (kinds, statuses, populations, topics, interventions, settings, ICD-10) and lookups."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from graph.store.namespaces import (
     CHAPTER,
     GD,
     ICD10_SCHEME,
+    INTERVENTION_SCHEME,
     POPULATION_SCHEME,
     RDFS,
+    SETTING_SCHEME,
     SKOS,
     STATUS_SCHEME,
     TOPIC_SCHEME,
@@ -105,6 +107,10 @@ class Vocabulary:
     valid_statuses: frozenset[URIRef]
     #: Each topic's broader topic, by notation (``skos:broader`` in ``ontology/topics.ttl``).
     topic_parent: dict[str, str] = field(default_factory=dict)
+    #: Interventions (``ontology/interventions.ttl``): medicines by ATC code, therapies, neurostimulation, ...
+    interventions: Scheme = field(default_factory=lambda: Scheme("intervention"))
+    #: Settings (``ontology/settings.ttl``): general practice, hospital psychiatry, municipality, ...
+    settings: Scheme = field(default_factory=lambda: Scheme("setting"))
     _ancestors: dict[URIRef, list[URIRef]] = field(default_factory=dict, repr=False)
     # A memo over the shipped ontology graph only, which never changes at run time.
     _labels: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
@@ -208,7 +214,9 @@ def _scheme(graph: Graph, name: str, scheme: URIRef) -> Scheme:
             continue
         result.concepts[notations[0]] = concept
         preferred.append((notations[0], [*notations, *map(str, graph.objects(concept, SKOS.prefLabel))]))
-        alternative.append((notations[0], [str(label) for label in graph.objects(concept, SKOS.altLabel)]))
+        # An ATC code (N05AH02) names its medicine as well as the labels do.
+        codes = [str(code) for code in graph.objects(concept, GD.atcCode)]
+        alternative.append((notations[0], [*codes, *(str(label) for label in graph.objects(concept, SKOS.altLabel))]))
     # Preferred labels first: an alternative label never takes a name another concept prefers.
     result.names = Names(name, [*preferred, *alternative], listed=True)
     return result
@@ -266,4 +274,6 @@ def vocabulary() -> Vocabulary:
         broader=broader,
         valid_statuses=valid,
         topic_parent=topic_parent,
+        interventions=_scheme(graph, "intervention", INTERVENTION_SCHEME),
+        settings=_scheme(graph, "setting", SETTING_SCHEME),
     )

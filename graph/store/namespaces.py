@@ -1,9 +1,10 @@
 """Every IRI retningsgraf uses is minted here, so data and code agree on one scheme.
 
-Vocabulary IRIs (the ontology, the ICD-10, population, topic and status schemes) are
-published terms and therefore fixed.  Instance IRIs (documents, organisations, named
-graphs, load activities) are minted under a configurable base, read from the
-environment variable ``RETNINGSGRAF_BASE`` (default ``https://w3id.org/retningsgraf/``).
+Vocabulary IRIs (the ontology, the ICD-10, population, topic, status, intervention and
+setting schemes) are published terms and therefore fixed.  Instance IRIs (documents,
+organisations, recommendations, named graphs, load activities) are minted under a
+configurable base, read from the environment variable ``RETNINGSGRAF_BASE`` (default
+``https://w3id.org/retningsgraf/``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ __all__ = [
     "DCTERMS",
     "GD",
     "ICD10",
+    "INTERVENTION",
+    "INTERVENTION_SCHEME",
     "ORG",
     "OWL",
     "POPULATION",
@@ -28,6 +31,8 @@ __all__ = [
     "RDF",
     "RDFS",
     "SCHEMA",
+    "SETTING",
+    "SETTING_SCHEME",
     "SH",
     "SKOS",
     "STATUS",
@@ -46,12 +51,16 @@ ICD10 = Namespace(VOCAB + "icd10/")
 POPULATION = Namespace(VOCAB + "population/")
 TOPIC = Namespace(VOCAB + "topic/")
 STATUS = Namespace(VOCAB + "status/")
+INTERVENTION = Namespace(VOCAB + "intervention/")
+SETTING = Namespace(VOCAB + "setting/")
 SCHEMA = Namespace("https://schema.org/")
 
 ICD10_SCHEME = URIRef(VOCAB + "scheme/icd10-f")
 POPULATION_SCHEME = URIRef(VOCAB + "scheme/population")
 TOPIC_SCHEME = URIRef(VOCAB + "scheme/topic")
 STATUS_SCHEME = URIRef(VOCAB + "scheme/status")
+INTERVENTION_SCHEME = URIRef(VOCAB + "scheme/intervention")
+SETTING_SCHEME = URIRef(VOCAB + "scheme/setting")
 #: ICD-10 chapter V, all of psychiatry: the top of the disease-area hierarchy.
 CHAPTER = str(ICD10["F00-F99"])
 
@@ -61,6 +70,8 @@ PREFIXES: dict[str, str] = {
     "population": str(POPULATION),
     "topic": str(TOPIC),
     "status": str(STATUS),
+    "intervention": str(INTERVENTION),
+    "setting": str(SETTING),
     "dcterms": str(DCTERMS),
     "skos": str(SKOS),
     "org": str(ORG),
@@ -128,6 +139,10 @@ class Minter:
     def citation(self, subject: URIRef, index: int) -> URIRef:
         """IRI of the n-th source citation of *subject*."""
         return URIRef(f"{subject}/source/{index}")
+
+    def recommendation(self, document: URIRef, rec_id: str) -> URIRef:
+        """IRI of one recommendation of *document*, by the id the registry gives it."""
+        return URIRef(f"{document}/recommendation/{_checked(rec_id)}")
 
     def link(self, subject: URIRef, link_type: str, target_id: str) -> URIRef:
         """IRI of the qualified link from *subject* to a target document."""
