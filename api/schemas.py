@@ -94,13 +94,13 @@ class DocumentOut(BaseModel):
     )
     verified: str | None = Field(default=None, description="The date the facts were last checked against sources.")
     valid_until: str | None = Field(default=None, description="Valid until or next review, where a source gives it.")
-    expected_publication: str | None = Field(
-        default=None, description="Planned work: when the owner expects to publish it (as the owner announced it)."
-    )
     level: Literal["national", "regional", "local"] | None = None
     purpose: Literal["clinical", "organisational", "background"] | None = None
     title_is_descriptive: bool = Field(
         default=False, description="The title is the registry's description, not the published one."
+    )
+    expected_publication: str | None = Field(
+        default=None, description="Planned work: when the owner expects to publish it (as the owner announced it)."
     )
 
 

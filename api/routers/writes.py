@@ -92,6 +92,7 @@ class DocumentIn(BaseModel):
     level: str | None = Field(default=None, max_length=20)
     purpose: str | None = Field(default=None, max_length=20)
     title_is_descriptive: bool | None = None
+    expected_publication: str | None = Field(default=None, max_length=10)
 
     def record(self) -> dict[str, Any]:
         """Return the body as a registry record."""
