@@ -116,10 +116,34 @@ def _two(store: Store) -> None:
     edits.save_record(store, "document", record("rh-two", disease_areas=["F20"]), "test", creating=True)
 
 
-@pytest.mark.parametrize("write", [_create, _change, _delete, _two], ids=["create", "change", "delete", "two writes"])
-@pytest.mark.parametrize(("view", "key", "seen"), UPDATING, ids=[view.name for view, _, _ in UPDATING])
+WRITES: dict[str, Callable[[Store], None]] = {
+    "create": _create,
+    "change": _change,
+    "delete": _delete,
+    "two writes": _two,
+}
+# Each case loads the registry and 300 documents: `make test-fast` runs one write per view (each kind of
+# write once among them); `make test` runs every view with every write.
+FAST = {("landscape", "delete"), ("scope index", "change"), ("coverage", "two writes")}
+
+
+@pytest.mark.parametrize(
+    ("view", "key", "seen", "write"),
+    [
+        pytest.param(
+            view,
+            key,
+            seen,
+            write,
+            id=f"{view.name}-{name}",
+            marks=() if (view.name, name) in FAST else pytest.mark.slow,
+        )
+        for view, key, seen in UPDATING
+        for name, write in WRITES.items()
+    ],
+)
 def test_a_view_updated_after_a_write_answers_as_a_rebuild(
-    store: Store, write: Callable[[Store], None], view: View[Any], key: Hashable, seen: Callable[[Any], Any]
+    store: Store, view: View[Any], key: Hashable, seen: Callable[[Any], Any], write: Callable[[Store], None]
 ) -> None:
     old = snapshot(store).get(view, key)
     before = store.generation
