@@ -72,13 +72,10 @@ UPDATING: list[tuple[View[Any], Hashable, Callable[[Any], Any]]] = [
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The registry and 300 synthetic documents, as a file to load into a fresh store per test."""
-    store = open_store("memory")
-    ensure_seeded(store)
+def base(registry_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 synthetic documents drawn from the registry, as a file to load into a fresh store per test."""
     path = tmp_path_factory.mktemp("snapshot") / "synth.ttl"
-    write_synthetic(landscape(store), 300, 7, path)
-    store.close()
+    write_synthetic(landscape(registry_store), 300, 7, path)
     return path
 
 
@@ -186,7 +183,8 @@ def test_a_write_of_unknown_subjects_builds_everything_afresh(store: Store) -> N
 
 
 def test_clients_asking_at_once_for_a_view_not_yet_built_wait_for_one_build(store: Store) -> None:
-    # 32 clients asking together for a cold coverage used to run 32 builds side by side, and time out.
+    # Clients asking together for a view nobody has built yet must not each build it: side by side,
+    # the builds would multiply the memory and CPU of one and all of them could run out of time.
     builds: list[int] = []
     started = threading.Event()
 
