@@ -36,8 +36,8 @@ async def read_coverage(
     """Per planning disease area: valid documents counted per kind, with their ids."""
     filters = views.Filters(kind=kind, owner=owner, population=population, topic=topic, valid_on=valid_on)
 
-    # Encoded once per landscape and filter set: at 30,000 documents the body is megabytes of ids.
-    # A body already made is sent from the event loop; making one (a second at 30,000) goes to a thread.
+    # Encoded once per landscape and filter set: on a large landscape the body is megabytes of ids.
+    # A body already made is sent from the event loop; making one takes long, so it goes to a thread.
     body = land.snapshot.peek(COVERAGE_JSON, filters)
     if body is MISSING:
         body = await run_in_threadpool(land.snapshot.get, COVERAGE_JSON, filters)

@@ -37,8 +37,8 @@ def read_gaps(
 def gap_items(store: Store, land: Landscape, rule: str | None = None) -> list[dict[str, Any]]:
     """The gaps of :func:`graph.analysis.views.gaps`, made once per store generation (do not change the list).
 
-    The list is read a page at a time, by the planning page and by the exports: made per request,
-    it cost each of 32 clients seconds at 30,000 documents, and most of them ran out of time.
+    The list is read a page at a time, by the planning page and by the exports: made once, no page
+    runs the gap rules again, which take seconds on a large landscape.
     """
     every: list[dict[str, Any]] = land.snapshot[GAPS]  # the read model's one gap list per store generation
     return every if rule is None else [item for item in every if item["rule"] == rule]
