@@ -51,9 +51,9 @@ from loaders.ingest import ensure_seeded
 __all__ = ["EVENT_LOOP", "Settings", "create_app", "create_app_from_env"]
 
 #: uvicorn's ``loop`` setting. The draft check, cached reads and coverage run on the event loop
-#: (a few milliseconds of CPU each), and under 32 clients uvloop served some connections
-#: ten rounds late (p99 1.2 s at p50 0.11 s, 30,000 documents); asyncio's own loop takes
-#: them in turn (p99 0.15 s at p50 0.13 s). httptools still parses HTTP.
+#: (a few milliseconds of CPU each): under many clients uvloop served some connections many
+#: rounds late, which multiplied the p99, while asyncio's own loop takes them in turn (the
+#: figures are in benchmarks/README.md). httptools still parses HTTP.
 EVENT_LOOP = "asyncio"
 
 

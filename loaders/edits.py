@@ -206,7 +206,7 @@ def current_etag(store: Store, kind: str, record_id: str) -> str | None:
     """Return the ETag of a record as it is stored now, or None if there is no such record.
 
     Only the record's own triples are read: a read must not copy the file graph that holds it
-    (30,000 documents' worth for a synthetic landscape), as a write has to.
+    (a whole landscape's worth when the documents came in one file), as a write has to.
     """
     rows = store.select(_DESCRIBE, {"x": _iri(store, kind, record_id)})
     return etag_of((row["s"], row["p"], row["o"]) for row in rows)

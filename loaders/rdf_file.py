@@ -182,8 +182,8 @@ def refuse_staged(path: Path, rows: list[tuple[str, str, str]]) -> None:
     """Refuse a file parsed straight into the store if the literal check found any *rows* (subject, property, text).
 
     The fast path stages the file first and lets Oxigraph look for long or control-character
-    literals (``LITERAL_CHECK``), a fraction of a second where parsing the file again in
-    Python took seconds; the file is read again only to name the lines of what was found.
+    literals (``LITERAL_CHECK``), far faster than parsing the file again in Python; the file
+    is read again only to name the lines of what was found.
 
     Raises:
         LoadError: naming the file, the line, the property and the subject of each literal refused.

@@ -82,15 +82,16 @@ CHOICE_FIELDS: dict[str, tuple[URIRef, tuple[str, ...]]] = {
 # Spreadsheets give booleans as text; Danish and English words are both accepted.
 _BOOLEANS = {"true": True, "ja": True, "yes": True, "1": True, "false": False, "nej": False, "no": False, "0": False}
 
-# Records (YAML, CSV, XLSX) become rdflib triples at some 200 bytes of memory per byte of file,
-# and PyYAML reads about 0.3 MB a second: 4 MiB is tens of thousands of documents already.
+# Records (YAML, CSV, XLSX) become rdflib triples at some 200 bytes of memory per byte of file:
+# 4 MiB is tens of thousands of documents already.
 RECORD_MAX_BYTES = 4 * 1024 * 1024
 
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 # Characters XML 1.0 forbids (tab, newline and carriage return are allowed).
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-# Characters per text field.  The longest real title is under 200 characters; a 3.8 MB one made
-# overlap pairing take 87 s.  The write API's request models use the same numbers.
+# Characters per text field.  The longest real title is under 200 characters; overlap pairing
+# compares titles term by term, so one huge title would hold up every overlap answer.  The write
+# API's request models use the same numbers.
 TEXT_LIMITS = {
     "title": 1000,
     "title_en": 1000,

@@ -59,8 +59,8 @@ def _check_archive(path: Path) -> None:
     """Refuse a zip bomb before openpyxl opens it: too much unpacked, or too many XML tags in a sheet.
 
     openpyxl reads a sheet that does not state its size through once, keeping every element
-    (16 MB of empty rows: 7 s and 300 MB; 120 MB: minutes and gigabytes), so the tags are
-    counted first, by streaming.
+    (time and memory grow with the unpacked size, to minutes and gigabytes for a zip bomb), so
+    the tags are counted first, by streaming.
     """
     with zipfile.ZipFile(path) as archive:
         members = archive.infolist()

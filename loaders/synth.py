@@ -1,10 +1,10 @@
 """Synthetic landscapes for benchmarks: the real registry's shape, scaled to any size, deterministic per seed.
 
 Kinds, owners per kind, ICD-10 codes, populations, topics, statuses, dates, links and title
-words are drawn from the distributions of the shipped registry, so a synthetic landscape of
-30,000 documents stresses the engines the way the real one would at that size.  The output
-is Turtle written line by line (every line is also valid N-Triples), which keeps generating
-100,000 documents to a few seconds.
+words are drawn from the distributions of the shipped registry, so a large synthetic landscape
+stresses the engines the way a real one of that size would.  The output is Turtle written line
+by line (every line is also valid N-Triples), so even the benchmarks' largest landscapes are
+written quickly.
 """
 
 from __future__ import annotations

@@ -53,6 +53,56 @@ _LineLoader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+# PyYAML's libyaml binding parses the same text into the same nodes (marks included) many times
+# faster than the pure-Python parser, which is most of the time every registry load takes.  It
+# cannot refuse an alias while composing, so a file it parses is checked for one afterwards.
+_FastLoader: type | None = None
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _FastLoader(yaml.CSafeLoader):  # type: ignore[no-redef]
+        """libyaml's parser with the registry loader's constructors and resolvers."""
+
+    _FastLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)  # type: ignore[arg-type]
+    _FastLoader.yaml_implicit_resolvers = _LineLoader.yaml_implicit_resolvers
+
+
+def _has_alias(root: yaml.Node) -> bool:
+    """Whether a node is reached twice: an alias (*name) composes to the node its anchor named."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            return True
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return False
+
+
+def _parse_fast(text: str) -> tuple[bool, Any]:
+    """Parse *text* with libyaml: (True, data), or (False, None) when the pure-Python loader must answer.
+
+    Anything unusual (no libyaml, a syntax error, an alias, nesting too deep) goes to the pure-Python
+    loader, so refusals and their messages are the same whichever parser ran.
+    """
+    if _FastLoader is None:
+        return False, None
+    loader = _FastLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return True, None
+        if _has_alias(node):
+            return False, None
+        return True, loader.construct_document(node)
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError):
+        return False, None
+    finally:
+        loader.dispose()
+
 
 def parse(path: Path) -> Any:
     """Parse the YAML file *path* with the registry's loader: line numbers kept, aliases refused.
@@ -62,7 +112,10 @@ def parse(path: Path) -> Any:
     """
     check_file(path, RECORD_MAX_BYTES)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
+        text = path.read_text(encoding="utf-8")
+        parsed, data = _parse_fast(text)
+        if not parsed:
+            data = yaml.load(text, Loader=_LineLoader)
     except UnicodeDecodeError as error:
         raise LoadError(str(path), [Problem(f"byte {error.start}", None, "not UTF-8 text")]) from error
     except yaml.MarkedYAMLError as error:

@@ -117,7 +117,7 @@ async def read_document(
             return _json(body, etag)
         if store.in_process:
             # Made here too (a fraction of a millisecond, the ETag one in-process query): sent to a
-            # thread, a first read queued for the GIL behind the loop and took 100 ms under 32 clients.
+            # thread, a first read would queue for the GIL behind the loop, many times longer under load.
             return _document_json(store, land, doc)
     return await run_in_threadpool(_read_document, request, store, land, doc, media)
 

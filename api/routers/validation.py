@@ -30,7 +30,7 @@ def read_validation(
     report = validate_store(store)
     if preferred(request, ["text/turtle", "application/json"]) == "text/turtle":
         # The report graph is made and written whole by rdflib, which no check-point can stop:
-        # at 30,000 documents 32 clients piled up a hundred such writes, none of them cancellable.
+        # unbounded, clients asking at once would pile up such writes, none of them cancellable.
         bound = request.app.state.settings.turtle_report_max_results
         if bound is not None and len(report.results) > bound:
             raise TooBig(len(report.results), bound)

@@ -162,7 +162,7 @@ def examples() -> tuple[Example, ...]:
 # strings, IRIs and prefixed names or blank node labels.  Scanning left to right with
 # one alternation makes a ``#`` inside an IRI or a quote inside a comment harmless.
 # A prefixed name starts only where no name character precedes it: trying every position
-# inside a long word took time growing with the square of its length (a 1 MB query, hours).
+# inside a long word would take time growing with the square of the word's length.
 _HIDING = re.compile(
     r"""\\.
     | \#[^\n\r]*

@@ -43,14 +43,20 @@ def record(doc_id: str, **changes: object) -> dict[str, object]:
     return body
 
 
+@pytest.fixture(scope="module")
+def synthetic_400(registry_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """400 synthetic documents (seed 11) drawn from the registry, written once for the module."""
+    path = tmp_path_factory.mktemp("updates") / "synth.ttl"
+    write_synthetic(landscape(registry_store), 400, 11, path)
+    return path
+
+
 @pytest.fixture
-def warm_store(tmp_path: Path) -> Store:
+def warm_store(synthetic_400: Path) -> Store:
     """The registry and 400 synthetic documents, with every read model built (so a write has something to update)."""
     store = open_store("memory")
     ensure_seeded(store)
-    path = tmp_path / "synth.ttl"
-    write_synthetic(landscape(store), 400, 11, path)
-    load_files(store, [path], progress=False)
+    load_files(store, [synthetic_400], progress=False)
     warm(landscape(store))
     return store
 

@@ -79,13 +79,10 @@ UPDATING: list[tuple[View[Any], Hashable, Callable[[Any], Any]]] = [
 
 
 @pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The registry and 300 synthetic documents, as a file to load into a fresh store per test."""
-    store = open_store("memory")
-    ensure_seeded(store)
+def base(registry_store: Store, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """300 synthetic documents drawn from the registry, as a file to load into a fresh store per test."""
     path = tmp_path_factory.mktemp("snapshot") / "synth.ttl"
-    write_synthetic(landscape(store), 300, 7, path)
-    store.close()
+    write_synthetic(landscape(registry_store), 300, 7, path)
     return path
 
 
@@ -123,10 +120,34 @@ def _two(store: Store) -> None:
     edits.save_record(store, "document", record("rh-two", disease_areas=["F20"]), "test", creating=True)
 
 
-@pytest.mark.parametrize("write", [_create, _change, _delete, _two], ids=["create", "change", "delete", "two writes"])
-@pytest.mark.parametrize(("view", "key", "seen"), UPDATING, ids=[view.name for view, _, _ in UPDATING])
+WRITES: dict[str, Callable[[Store], None]] = {
+    "create": _create,
+    "change": _change,
+    "delete": _delete,
+    "two writes": _two,
+}
+# Each case loads the registry and 300 documents: `make test-fast` runs one write per view (each kind of
+# write once among them); `make test` runs every view with every write.
+FAST = {("landscape", "delete"), ("scope index", "change"), ("coverage", "two writes")}
+
+
+@pytest.mark.parametrize(
+    ("view", "key", "seen", "write"),
+    [
+        pytest.param(
+            view,
+            key,
+            seen,
+            write,
+            id=f"{view.name}-{name}",
+            marks=() if (view.name, name) in FAST else pytest.mark.slow,
+        )
+        for view, key, seen in UPDATING
+        for name, write in WRITES.items()
+    ],
+)
 def test_a_view_updated_after_a_write_answers_as_a_rebuild(
-    store: Store, write: Callable[[Store], None], view: View[Any], key: Hashable, seen: Callable[[Any], Any]
+    store: Store, view: View[Any], key: Hashable, seen: Callable[[Any], Any], write: Callable[[Store], None]
 ) -> None:
     old = snapshot(store).get(view, key)
     before = store.generation
@@ -169,7 +190,8 @@ def test_a_write_of_unknown_subjects_builds_everything_afresh(store: Store) -> N
 
 
 def test_clients_asking_at_once_for_a_view_not_yet_built_wait_for_one_build(store: Store) -> None:
-    # 32 clients asking together for a cold coverage used to run 32 builds side by side, and time out.
+    # Clients asking together for a view nobody has built yet must not each build it: side by side,
+    # the builds would multiply the memory and CPU of one and all of them could run out of time.
     builds: list[int] = []
     started = threading.Event()
 
