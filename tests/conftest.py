@@ -15,7 +15,15 @@ from loaders.synth import write_synthetic
 DATA = Path(__file__).parent / "data"
 # Fixtures that start a real server or build a 3,000-document landscape: a test using one is slow
 # (``make test-fast`` leaves it out; ``make test`` runs it).
-SLOW_FIXTURES = {"server", "copies_server", "limited_server", "lanes_server", "synthetic_3k_file", "synthetic_3k_store"}
+SLOW_FIXTURES = {
+    "server",
+    "copies_server",
+    "limited_server",
+    "lanes_server",
+    "synthetic_3k_file",
+    "synthetic_3k_store",
+    "virtuoso_api",
+}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -23,9 +23,12 @@ from rdflib.term import Node
 from graph.store.core import Bindings, GraphWrite, Store, StoreError, _insert_data, serialise, with_bindings
 from graph.store.namespaces import GD, PROV, RDF, Minter, default_base
 
-__all__ = ["Seen", "SparqlStore"]
+__all__ = ["SERVER_GRAPHS", "Seen", "SparqlStore"]
 
 _TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+# Graphs a server keeps for itself, not the landscape's: Virtuoso's RDF views, its LDP vocabulary and
+# its service description (named after its DefaultHost, localuriqaserver unless configured).
+SERVER_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/")
 
 
 class SparqlStore(Store):
@@ -37,7 +40,10 @@ class SparqlStore(Store):
         self.minter = minter or Minter(default_base())
         self._client = httpx.Client(timeout=_TIMEOUT, trust_env=False)
         self._meta = self.minter.graph("meta")
+        theirs = " && ".join(f'!STRSTARTS(STR(?g), "{prefix}")' for prefix in SERVER_GRAPHS)
+        self._ours = f"?g != <{self._meta}> && {theirs}"
         self._seen_generation = -1
+        self.engine = ""  # the server's Server header, read on the first answer
         try:
             self._generation()
         except httpx.HTTPError as error:
@@ -73,6 +79,18 @@ class SparqlStore(Store):
 
     in_process = False
 
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        """What this server does not guarantee that remote mode relies on (docs/remote-store.md), for the log."""
+        if "virtuoso" not in self.engine.lower():
+            return ()
+        return (
+            f"{self.engine.split()[0]}: an update request is not one transaction: each operation commits on its "
+            "own and one that fails leaves the earlier ones applied, so a failed write can leave graphs half "
+            "replaced, and the If-Match check of a record write is not atomic with the write across API workers "
+            "(docs/remote-store.md, Virtuoso).",
+        )
+
     # Protocol ------------------------------------------------------------------------------
 
     def _post(self, url: str, data: dict[str, str], accept: str) -> httpx.Response:
@@ -82,6 +100,8 @@ class SparqlStore(Store):
             raise StoreError(f"the SPARQL server at {url} did not answer: {error}") from error
         if response.status_code >= 400:
             raise StoreError(f"the SPARQL server at {url} answered {response.status_code}: {response.text[:500]}")
+        if not self.engine:
+            self.engine = response.headers.get("server", "unknown")
         return response
 
     def _select_raw(self, query: str) -> list[dict[str, Node]]:
@@ -107,7 +127,7 @@ class SparqlStore(Store):
             {"query": with_bindings(query, bindings)},
             "application/sparql-results+json",
         )
-        return bool(json.loads(response.text)["boolean"])
+        return _boolean(response.text)
 
     def write(self, writes: Iterable[GraphWrite], changed: set[str] | None = None) -> None:
         """Replace each named graph and bump the shared generation, in one SPARQL update.
@@ -165,7 +185,7 @@ class SparqlStore(Store):
         statements.append(f"DELETE {{ {claim} }} INSERT {{ {receipt} }} WHERE {{ {claim} }}")
         self._post(self.update_url, {"update": " ;\n".join(statements)}, "*/*")
         response = self._post(self.query_url, {"query": f"ASK {{ {receipt} }}"}, "application/sparql-results+json")
-        applied = bool(json.loads(response.text)["boolean"])
+        applied = _boolean(response.text)
         if applied:  # the receipt has told its one reader what it had to
             self._post(self.update_url, {"update": f"DELETE DATA {{ {receipt} }}"}, "*/*")
         return applied
@@ -175,14 +195,14 @@ class SparqlStore(Store):
         return self.construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": name})
 
     def graph_names(self) -> list[URIRef]:
-        """Return the names of all non-empty named graphs (the generation counter's own graph aside)."""
-        rows = self._select_raw("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return sorted(URIRef(str(r["g"])) for r in rows if str(r["g"]) != str(self._meta))
+        """Return the names of the store's non-empty named graphs (the generation counter's own graph aside)."""
+        rows = self._select_raw(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER ({self._ours}) }}")
+        return sorted(URIRef(str(r["g"])) for r in rows)
 
     def triple_count(self) -> int:
         """Return the number of quads in the named graphs (the generation counter aside)."""
         rows = self._select_raw(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{self._meta}>) }}"
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER ({self._ours}) }}"
         )
         return int(rows[0]["n"]) if rows else 0
 
@@ -190,12 +210,12 @@ class SparqlStore(Store):
         """Serialise the union of all graphs (``nq`` keeps the graph names)."""
         if fmt == "nq":
             rows = self._select_raw(
-                f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{self._meta}>) }}"
+                f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER ({self._ours}) }}"
             )
             lines = [f"{r['s'].n3()} {r['p'].n3()} {r['o'].n3()} {r['g'].n3()} ." for r in rows]
             return ("\n".join(lines) + "\n").encode("utf-8")
         triples = self.construct(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{self._meta}>) }}"
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER ({self._ours}) }}"
         )
         return serialise(triples, fmt)
 
@@ -232,6 +252,15 @@ class Seen:
 def _triples(triples: Graph | Any) -> str:
     # N-Triples lines are valid SPARQL triple patterns, so rdflib's serialiser escapes every literal.
     return str(triples.serialize(format="nt", encoding="utf-8").decode("utf-8"))
+
+
+def _boolean(text: str) -> bool:
+    """Read an ASK answer: SPARQL JSON's ``boolean``, or Virtuoso 7's one-row table of 0 or 1."""
+    body = json.loads(text)
+    if "boolean" in body:
+        return bool(body["boolean"])
+    rows = body.get("results", {}).get("bindings", [])
+    return bool(rows) and next(iter(rows[0].values()))["value"] not in ("0", "false")
 
 
 def _term(value: dict[str, str]) -> Node:
