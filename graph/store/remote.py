@@ -80,6 +80,11 @@ class SparqlStore(Store):
     in_process = False
 
     @property
+    def _max_update_triples(self) -> int | None:
+        # Virtuoso 7's SPARQL parser runs out of memory near 5,000 triples in one INSERT DATA.
+        return 1000 if "virtuoso" in self.engine.lower() else None
+
+    @property
     def caveats(self) -> tuple[str, ...]:
         """What this server does not guarantee that remote mode relies on (docs/remote-store.md), for the log."""
         if "virtuoso" not in self.engine.lower():
@@ -137,14 +142,23 @@ class SparqlStore(Store):
         """
         writes = list(writes)
         statements = [f"DROP SILENT GRAPH <{w.name}>" for w in writes]
-        statements += [_insert_data(w) for w in writes if len(w.triples)]
+        size = self._max_update_triples
+        for w in writes:
+            if len(w.triples):
+                statements += [_insert_data(w)] if size is None else _insert_pieces(w, size)
         statements.append(
             f"DELETE {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?n }} }} "
             f"INSERT {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?next }} }} "
             f"WHERE {{ OPTIONAL {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?n }} }} "
             f"BIND (COALESCE(?n + 1, 1) AS ?next) }}"
         )
-        self._post(self.update_url, {"update": " ;\n".join(statements)}, "*/*")
+        if size is None:
+            self._post(self.update_url, {"update": " ;\n".join(statements)}, "*/*")
+            return
+        # One request per operation: such a server commits each operation on its own anyway (see caveats),
+        # and its parser runs out of memory on one request of thousands of triples.
+        for statement in statements:
+            self._post(self.update_url, {"update": statement}, "*/*")
 
     def write_if_unchanged(self, seen: Seen, replace: list[GraphWrite], remove: list[GraphWrite]) -> bool:
         """Write only if the record is exactly as *seen*, checked and written in one SPARQL update.
@@ -247,6 +261,17 @@ class Seen:
             f"{{ ?a <{RDF.type}> <{PROV.Activity}> }} }} }} }} "
             f"FILTER (?rows = {len(self.rows)} && ?versions = {self.versions}) {exact}"
         )
+
+
+def _insert_pieces(write: GraphWrite, size: int) -> list[str]:
+    """INSERT DATA operations of at most *size* triples each that together insert *write*."""
+    text = _insert_data(write)  # INSERT DATA { GRAPH <g> {\n<one triple a line>\n} }
+    start, end = text.index("{\n") + 2, text.rindex("\n} }")
+    lines = [line for line in text[start:end].splitlines() if line.strip()]
+    # A blank node label names one node within one operation only: triples that may share one stay together.
+    lines.sort(key=lambda line: "_:" not in line)
+    size = max(size, sum("_:" in line for line in lines))
+    return [f"{text[:start]}{chr(10).join(lines[i : i + size])}\n}} }}" for i in range(0, len(lines), size)]
 
 
 def _triples(triples: Graph | Any) -> str:
