@@ -90,10 +90,9 @@ class SparqlStore(Store):
         if "virtuoso" not in self.engine.lower():
             return ()
         return (
-            f"{self.engine.split()[0]}: an update request is not one transaction: each operation commits on its "
-            "own and one that fails leaves the earlier ones applied, so a failed write can leave graphs half "
-            "replaced, and the If-Match check of a record write is not atomic with the write across API workers "
-            "(docs/remote-store.md, Virtuoso).",
+            f"{self.engine.split()[0]}: an update request is not one transaction (an operation that fails "
+            "leaves the earlier ones applied) and a large write goes in several requests, so readers can see "
+            "a load half done and a failed write can leave graphs half replaced (docs/remote-store.md, Virtuoso).",
         )
 
     # Protocol ------------------------------------------------------------------------------
