@@ -13,13 +13,16 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 
 from api.auth import TokenTable, require, tokens_from_env
 from api.jobs import Jobs
 from api.limits import install_limits
 from api.ratelimit import RateLimiter
 from api.routers import (
+    changes,
     coverage,
+    document_pages,
     documents,
     exports,
     gaps,
@@ -118,10 +121,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.tokens = TokenTable(list(settings.tokens))
     app.state.limiter = RateLimiter(settings.rate_per_minute, settings.rate_burst) if settings.rate_per_minute else None
     install_limits(app, settings.read_budget, settings.max_items)
+    # Pages, JSON and assets compressed when the client asks (gzip): the planning page is ~200 KB of HTML.
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
     install_security(app, settings.cors_origins)
     app.include_router(health.router)  # liveness stays open for the operator's probes
     # Every other route reads data: open unless the operator closed reads (then 401/403 without a read token).
-    readers = (writes, documents, organisations, coverage, gaps, overlaps, validation, sparql, exports, jobs, planning)
+    readers = (
+        writes,
+        documents,
+        organisations,
+        coverage,
+        gaps,
+        overlaps,
+        validation,
+        sparql,
+        exports,
+        jobs,
+        planning,
+        document_pages,
+        changes,
+    )
     for module in readers:
         app.include_router(module.router, dependencies=[Depends(require("read"))], responses=refusals(401, 403))
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
@@ -129,13 +148,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:
         """The OpenAPI documentation, with every asset served by this service."""
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
             title="retningsgraf – API",
             swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/static/favicon.svg",
         )
+        # FastAPI's page names no language (screen readers need it: the documentation is in English), and
+        # Swagger UI needs a few colours and one link mended for WCAG AA (static/css/swagger.css, js/swagger.js).
+        body = bytes(page.body).replace(b"<html>", b'<html lang="en">', 1)
+        body = body.replace(b"</head>", b'<link rel="stylesheet" href="/static/css/swagger.css">\n</head>', 1)
+        body = body.replace(b"</body>", b'<script src="/static/js/swagger.js" defer></script>\n</body>', 1)
+        return HTMLResponse(body)
 
     @app.exception_handler(FilterError)
     @app.exception_handler(DraftError)

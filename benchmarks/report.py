@@ -134,7 +134,9 @@ FIGURES: list[tuple[str, str, Getter, list[tuple[str, Getter]]]] = [
             ("pyoxigraph flat join", _get("ox_pairs_flat", "time_s")),
         ],
     ),
-    ("classified pairs (every relation, with reasons)", "s", _get("project_pairs", "time_s"), []),
+    ("classified pairs (every relation; reasons when shown)", "s", _get("project_pairs", "time_s"), []),
+    ("classified pairs, count", "pairs", _get("project_pairs", "pairs"), []),
+    ("one owner's classified pairs (the largest owner)", "s", _get("project_pairs", "owner_time_s"), []),
     (
         "validation",
         "s",

@@ -28,7 +28,7 @@ from rdflib.term import Node
 from graph.model.vocabulary import vocabulary
 from graph.store.core import GraphWrite, Store
 from graph.store.namespaces import GD, PROV, RDF, RDFS, XSD
-from graph.validation.validate import ValidationReport, ValidationResult, refresh_after_write, touched, validate
+from graph.validation.validate import ValidationResult, validate
 from loaders.records import Context, LoadError, RecordConverter
 
 __all__ = [
@@ -166,15 +166,10 @@ def _commit(
     """
     conditional = getattr(store, "write_if_unchanged", None)
     if conditional is None:
-        # A cached SHACL report is brought up to date for what the write touches, not dropped.
-        report = store.cache.get("validation")
-        before = touched(store, {str(iri)}) if isinstance(report, ValidationReport) else None
         writes = [GraphWrite(name, rest) for name, rest in read.rest.items() if name != keep]
-        store.write(
-            [*writes, *replace], changed={str(iri)}
-        )  # the record alone: its source graph is rewritten without it
-        if before is not None:
-            refresh_after_write(store, {str(iri)}, before, report)
+        # The record alone changed: its source graph is rewritten without it.  Read models, the
+        # SHACL report among them, update themselves for it when next read (graph.model.snapshot).
+        store.write([*writes, *replace], changed={str(iri)})
         return
     from graph.store.remote import Seen  # only the remote store needs it
 

@@ -17,7 +17,7 @@ from api.deps import LandscapeDep, StoreDep
 from api.negotiation import RDF_TYPES, preferred
 from api.paging import Offset, limit_param, next_link
 from api.schemas import DocumentList, DocumentOut, refusals
-from graph.analysis import document_page, views
+from graph.analysis import document_page, search, views
 from graph.model.landscape import LANDSCAPE, Document, Landscape
 from graph.model.snapshot import MISSING, Snapshot, View
 from graph.store.core import Store, serialise
@@ -52,14 +52,37 @@ def list_documents(
     topic: Annotated[str | None, Query(max_length=50)] = None,
     valid_on: Annotated[dt.date | None, Query(description="only documents in force on this date")] = None,
     q: Annotated[
-        str | None, Query(max_length=200, description="words of the title (Danish inflections and compounds match)")
+        str | None,
+        Query(
+            max_length=200,
+            description="words of the title, notes, owners or the document's concepts and their synonyms; "
+            "each word must match (Danish inflections and compounds match)",
+        ),
     ] = None,
+    validity: Annotated[str | None, Query(max_length=100, description="in-force, historical, unknown")] = None,
+    level: Annotated[str | None, Query(max_length=100, description="national, regional, local")] = None,
+    purpose: Annotated[str | None, Query(max_length=100, description="clinical, organisational, background")] = None,
+    year: Annotated[str | None, Query(pattern=r"^\d{4}$", description="year last issued or revised")] = None,
+    sort: Annotated[str, Query(pattern=f"^({'|'.join(search.SORTS)})$")] = "title",
     limit: Annotated[int, limit_param(50, 1000)] = 50,
     offset: Offset = 0,
 ) -> DocumentList:
-    """Documents matching every filter, sorted by title."""
-    filters = views.Filters(disease_area, kind, owner, status, population, topic, valid_on, q)
-    docs = views.filter_documents(land, filters)
+    """Documents matching every filter (comma-separated values: any of them), sorted by title or as asked."""
+    filters = views.Filters(
+        disease_area,
+        kind,
+        owner,
+        status,
+        population,
+        topic,
+        valid_on,
+        q,
+        validity=validity,
+        doc_level=level,
+        doc_purpose=purpose,
+        year=year,
+    )
+    docs = search.sort(land, views.filter_documents(land, filters), sort)
     page = [document_out(land, d.id) for d in docs[offset : offset + limit]]
     return DocumentList(items=page, total=len(docs), next=next_link(request, offset, limit, len(docs)))
 

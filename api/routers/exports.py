@@ -15,6 +15,7 @@ from api.schemas import refusals
 from graph import budget
 from graph.analysis import exports, overlap, overlap_network, planning, views
 from graph.budget import TooBig
+from graph.model.counts import counts
 from graph.model.landscape import Landscape
 from graph.validation.gaps import rules
 
@@ -46,6 +47,8 @@ def _matrix(
     owner: str | None,
     status: str | None,
     valid_on: dt.date | None,
+    level: str | None = None,
+    purpose: str | None = None,
 ) -> planning.Matrix:
     filters = views.Filters(
         owner=owner or None,
@@ -53,6 +56,8 @@ def _matrix(
         population=population or None,
         topic=topic or None,
         valid_on=valid_on,
+        level=level or None,
+        purpose=purpose or None,
     )
     return planning.matrix(land, filters)
 
@@ -70,12 +75,22 @@ def export_coverage(
     owner: Text = None,
     status: Text = None,
     valid_on: Annotated[dt.date | None, Query()] = None,
+    level: Annotated[str | None, Query(max_length=100, description="levels that count, comma-separated")] = None,
+    purpose: Annotated[str | None, Query(max_length=100, description="purposes that count, comma-separated")] = None,
     categories: Annotated[bool, Query(description="SVG only: draw the categories under each block too")] = False,
     lang: Annotated[str, Query(pattern="^(da|en)$")] = "da",
 ) -> Response:
     """The planning matrix: valid documents per area and kind, as on the page and in /coverage."""
-    matrix = _matrix(land, population, topic, owner, status, valid_on)
-    given = {"population": population, "topic": topic, "owner": owner, "status": status, "valid_on": valid_on}
+    matrix = _matrix(land, population, topic, owner, status, valid_on, level, purpose)
+    given = {
+        "population": population,
+        "topic": topic,
+        "owner": owner,
+        "status": status,
+        "valid_on": valid_on,
+        "level": level,
+        "purpose": purpose,
+    }
     shown = planning.filter_labels(land, {k: str(v) for k, v in given.items() if v})
     notes = [(f"{name[0]} / {name[1]}", f"{value[0]} / {value[1]}") for name, value in shown]
     if fmt == "svg":
@@ -134,7 +149,22 @@ def export_graph(fmt: Literal["ttl", "nt", "jsonld"], store: StoreDep, request: 
     ``Settings.export_max_triples`` is refused (413) rather than exported inside a request.
     """
     bound = request.app.state.settings.export_max_triples
-    _, triples = store.counts()
+    _, triples = counts(store)
     if bound is not None and triples > bound:
         raise TooBig(triples, bound)
     return _file(store.dump(fmt), RDF[fmt], f"retningsgraf.{fmt}")
+
+
+@router.get("/documents.{fmt}", response_class=Response, responses=_answers("text/csv", XLSX))
+def export_documents(
+    fmt: Literal["csv", "xlsx"],
+    request: Request,
+    land: LandscapeDep,
+    lang: Annotated[str, Query(pattern="^(da|en)$")] = "da",
+) -> Response:
+    """The documents list with the documents page's search, facets and order (the same query string)."""
+    docs, given = views.find_documents(land, request.query_params)
+    table = exports.documents_table(land, docs, lang)
+    if fmt == "csv":
+        return _file(exports.to_csv(table), "text/csv; charset=utf-8", "retningsgraf-dokumenter.csv")
+    return _file(exports.to_xlsx(table, "Dokumenter", _notes(**given)), XLSX, "retningsgraf-dokumenter.xlsx")

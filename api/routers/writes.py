@@ -23,7 +23,7 @@ from api.negotiation import preferred
 from api.paging import Offset, limit_param, next_link
 from api.routers.documents import document_out
 from api.schemas import DocumentOut, LinkOut, OrganisationOut, refusals
-from graph.analysis import views
+from graph.analysis import changes, views
 from graph.analysis.overlap import RELATIONS, compare
 from graph.model.landscape import landscape
 from graph.store.core import serialise
@@ -146,6 +146,16 @@ class WriteOut(BaseModel):
     warnings: list[Warning_]
 
 
+class FieldChangeOut(BaseModel):
+    """One field a write changed, with its values before and after (labels as a coordinator reads them)."""
+
+    field: str = Field(description="the property's IRI")
+    label: str
+    label_en: str
+    old: list[str]
+    new: list[str]
+
+
 class VersionOut(BaseModel):
     """One write in a record's history."""
 
@@ -155,6 +165,7 @@ class VersionOut(BaseModel):
     time: str
     previous_etag: str | None
     has_previous_version: bool
+    fields: list[FieldChangeOut] = Field(default=[], description="what the write changed, field by field")
 
 
 class HistoryOut(BaseModel):
@@ -317,7 +328,13 @@ def read_history(
     limit: Annotated[int, limit_param(1000, 1000)] = 1000,
     offset: Offset = 0,
 ) -> HistoryOut:
-    """A page of the writes of a document, oldest first: who, when, what, and whether the replaced version is kept."""
+    """A page of the writes of a document, oldest first: who, when, what (field by field), and the replaced version."""
+    land = landscape(store)
+    fields = {
+        c.id.rsplit("/", 1)[-1]: c.fields
+        for c in changes.changes(land)
+        if c.kind == "document" and c.record == doc_id
+    }
     items = [
         VersionOut(
             number=v.number,
@@ -326,10 +343,11 @@ def read_history(
             time=v.time,
             previous_etag=v.etag,
             has_previous_version=bool(v.content),
+            fields=[FieldChangeOut(**f.__dict__) for f in fields.get(str(v.number), [])],
         )
         for v in edits.history(store, "document", doc_id)
     ]
-    if not items and doc_id not in landscape(store).documents:
+    if not items and doc_id not in land.documents:
         raise HTTPException(404, f"no document with id {doc_id!r}")
     return HistoryOut(
         id=doc_id,

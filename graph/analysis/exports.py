@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from graph import budget
 from graph.analysis.planning import STATES, Matrix
+from graph.model.landscape import Document, Landscape
 
 __all__ = [
     "STATE_COLOURS",
@@ -98,6 +99,46 @@ def gap_table(gaps: Iterable[dict[str, Any]]) -> Table:
         "focus",
     ]
     return columns, [[gap.get(c) for c in columns] for gap in gaps]
+
+
+#: The documents list's columns: Danish heads, as a coordinator reads them in a spreadsheet.
+DOCUMENT_COLUMNS = (
+    ("id", "id"),
+    ("titel", "title"),
+    ("type", "kind"),
+    ("ejere", "owners"),
+    ("status", "status"),
+    ("gyldighed", "validity"),
+    ("niveau", "level"),
+    ("formål", "purpose"),
+    ("sygdomsområder", "disease_areas"),
+    ("målgrupper", "populations"),
+    ("udgivet", "issued"),
+    ("revideret", "modified"),
+    ("kontrolleret", "verified"),
+    ("url", "url"),
+)
+
+
+def documents_table(land: Landscape, docs: Iterable[Document], lang: str = "da") -> Table:
+    """Return documents as columns (Danish or English heads) and rows, with owners and areas by name."""
+    columns = [da if lang == "da" else en for da, en in DOCUMENT_COLUMNS]
+    rows = []
+    for doc in docs:
+        row: list[Any] = []
+        for _, name in DOCUMENT_COLUMNS:
+            if name == "owners":
+                row.append([land.owner_name(o) for o in doc.owners])
+            elif name == "disease_areas":
+                row.append([land.notation(a) for a in doc.disease_areas])
+            elif name == "kind":
+                row.append(land.vocabulary.label(str(land.vocabulary.kind(doc.kind) or doc.kind), lang) or doc.kind)
+            elif name == "status":
+                row.append(land.concept_label("status", doc.status, lang) if doc.status else None)
+            else:
+                row.append(getattr(doc, name))
+        rows.append(row)
+    return columns, rows
 
 
 def _checked(rows: Sequence[Sequence[Any]]) -> Iterable[Sequence[Any]]:

@@ -10,15 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from bisect import insort
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import overload
 
 import networkx as nx
 import numpy as np
 
 from graph import budget
 from graph.analysis import scoring
-from graph.analysis.scope_index import ScopeIndex, scope_index
+from graph.analysis.pair_scores import PairScorer, thousandths
+from graph.analysis.scope_index import SCOPE_INDEX, ScopeIndex, scope_index
 from graph.analysis.scoring import SLACK, UNKNOWN, score
 from graph.model.landscape import LANDSCAPE, Document, DraftDocument, Landscape
 from graph.model.names import Names
@@ -33,6 +35,8 @@ __all__ = [
     "Comparison",
     "Draft",
     "DraftError",
+    "PairList",
+    "PairTable",
     "Reason",
     "check_draft",
     "clusters",
@@ -40,6 +44,7 @@ __all__ = [
     "draft_from_mapping",
     "owner_summary",
     "pairs",
+    "pairs_of",
     "related",
     "unknown_draft_fields",
 ]
@@ -255,7 +260,7 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
         UNKNOWN if population is None else population,
         title,
     )
-    relation = scoring.classify(a, b, area, topic, sameness, population, title, links)
+    relation = scoring.classify(scoring.facts(a, b, area, topic, sameness, population, title, links))
     if links:
         value = scoring.linked_score(value, relation)
     if relation == "supersedes" and scoring.older_first(a, b, links):
@@ -293,41 +298,258 @@ def _candidates(land: Landscape, doc: Document) -> set[str]:
     return found
 
 
-def _all_pairs(snap: Snapshot) -> list[Comparison]:
+class PairComparison(Comparison):
+    """A pair of :class:`PairTable`: relation and score from the table, reasons from ``compare`` when first read."""
+
+    def __init__(self, land: Landscape, a: str, b: str, relation: str, score: float) -> None:
+        self.a, self.b, self.relation, self.score, self.rank = a, b, relation, score, None
+        self._land, self._reasons = land, None
+
+    @property  # type: ignore[override]
+    def reasons(self) -> list[Reason]:
+        """The reasons ``compare`` gives for the pair (built on first use: a page explains only what it shows)."""
+        if self._reasons is None:
+            docs = self._land.documents
+            first, second = sorted((self.a, self.b))
+            self._reasons = compare(self._land, docs[first], docs[second]).reasons
+        return self._reasons
+
+    @reasons.setter
+    def reasons(self, value: list[Reason]) -> None:
+        self._reasons = value
+
+
+@dataclass
+class PairTable:
+    """Every related pair of one landscape as arrays, best first (by score, then the two ids).
+
+    About 7 bytes a pair (11 beyond 65,536 slots): the two documents' scope-index slots (``a`` as ``compare`` puts it
+    first), the score in thousandths and the relation (1 + its place in :data:`RELATIONS`).
+    """
+
+    land: Landscape
+    ids: list[str]
+    a: np.ndarray
+    b: np.ndarray
+    score: np.ndarray
+    relation: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def select(self, relations: Iterable[str] = RELATIONS, min_score: float = 0.0) -> np.ndarray:
+        """Return the places of the pairs with one of *relations* and at least *min_score*, best first."""
+        codes = [RELATIONS.index(r) + 1 for r in set(relations) if r in RELATIONS]
+        keep = np.isin(self.relation, codes) & (self.score / 1000 >= min_score)
+        return np.flatnonzero(keep)
+
+    def comparison(self, place: int) -> PairComparison:
+        """Return the pair at *place* (its reasons are built when read)."""
+        return PairComparison(
+            self.land,
+            self.ids[self.a[place]],
+            self.ids[self.b[place]],
+            RELATIONS[self.relation[place] - 1],
+            int(self.score[place]) / 1000,
+        )
+
+
+class PairList(Sequence[Comparison]):
+    """Some pairs of a :class:`PairTable`, best first, made into comparisons only as they are read."""
+
+    def __init__(self, table: PairTable, places: np.ndarray) -> None:
+        self.table, self.places = table, places
+
+    def __len__(self) -> int:
+        return len(self.places)
+
+    @overload
+    def __getitem__(self, item: int) -> Comparison: ...
+    @overload
+    def __getitem__(self, item: slice) -> list[Comparison]: ...
+    def __getitem__(self, item: int | slice) -> Comparison | list[Comparison]:
+        if isinstance(item, slice):
+            return [self.table.comparison(int(p)) for p in self.places[item]]
+        return self.table.comparison(int(self.places[item]))
+
+    def __iter__(self) -> Iterator[Comparison]:
+        for n, place in enumerate(self.places.tolist()):
+            if n % 4096 == 0:
+                budget.check()
+            yield self.table.comparison(place)
+
+
+# A block of rows is scored against every later document at once: about this many cells a block.
+BLOCK_CELLS = 1 << 21
+
+
+def _all_pairs(snap: Snapshot) -> PairTable:
     """Every related pair, built under the asking request's budget (graph.budget).
 
-    A request whose client leaves, or whose time or size bound runs out, stops the build here; the
-    view is then not stored, and the next request that asks builds it under its own budget.
+    A block of documents at a time is compared with every later one by
+    :class:`~graph.analysis.pair_scores.PairScorer` (``compare``'s arithmetic on arrays). A
+    request whose client leaves, or whose time or size bound runs out, stops the build between
+    blocks; the view is then not stored, and the next request that asks builds it under its own
+    budget.
     """
-    land = snap[LANDSCAPE]
-    seen: set[tuple[str, str]] = set()
-    found: list[Comparison] = []
-    for done, doc in enumerate(land.documents.values()):
+    pairing = snap[PAIRING]
+    index = pairing.index
+    size = index.size
+    step = max(1, BLOCK_CELLS // max(size, 1))
+    found: list[np.ndarray] = []
+    held = 0
+    for lo in range(0, size, step):
         budget.check()
-        budget.allow(len(found))
-        budget.progress(done, len(land.documents))
-        for other_id in _candidates(land, doc):
-            key = (min(doc.id, other_id), max(doc.id, other_id))
-            if key in seen or other_id not in land.documents:
+        found.append(pairing.related(np.arange(lo, min(size, lo + step)), np.arange(lo, size)))
+        held += len(found[-1])
+        budget.allow(held)
+        budget.progress(min(size, lo + step) - 1, size)  # the last document done, of all
+    budget.check()
+    return pairing.table(found, _ordered(index, pairing.linked))
+
+
+def pairs_of(land: Landscape, slots: np.ndarray, others: np.ndarray | None = None) -> PairTable:
+    """Return the related pairs of the documents in *slots* (with those in *others*, if given), without the rest.
+
+    The same pairs, relations and scores as :data:`PAIRS` has for them, at the cost of their
+    rows only: an owner's few hundred documents instead of every document.
+    """
+    pairing = land.snapshot[PAIRING]
+    index = pairing.index
+    columns = np.arange(index.size) if others is None else np.unique(others)
+    rows = np.unique(slots)
+    found = []
+    held = 0
+    step = max(1, BLOCK_CELLS // max(len(columns), 1))
+    for lo in range(0, len(rows), step):
+        budget.check()
+        found.append(pairing.related(rows[lo : lo + step], columns))
+        held += len(found[-1])
+        budget.allow(held)
+    mine = set(rows.tolist())
+    theirs = set(columns.tolist())
+    linked = {(x, y) for x, y in pairing.linked if (x in mine and y in theirs) or (y in mine and x in theirs)}
+    return pairing.table(found, _ordered(index, linked))
+
+
+class _Pairing:
+    """The arrays and look-ups one build of pairs needs: the scorer, each document's links, slot order by id."""
+
+    def __init__(self, land: Landscape, index: ScopeIndex) -> None:
+        self.land, self.index = land, index
+        self.scorer = PairScorer(index, RELATIONS)
+        self.linked = _linked_slots(land, index)
+        self.linkers: dict[int, list[int]] = defaultdict(list)
+        for first, second in self.linked:
+            self.linkers[first].append(second)
+            self.linkers[second].append(first)
+        self.slot_type = np.uint16 if index.size <= 1 << 16 else np.int32  # 7 bytes a pair instead of 11
+        self.by_rank = np.array(sorted(range(index.size), key=index.ids.__getitem__), dtype=np.int64)
+        self.rank = np.empty(index.size, dtype=np.int64)
+        self.rank[self.by_rank] = np.arange(index.size)
+        self.bits = max(1, index.size.bit_length())
+
+    def related(self, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+        """Return the related candidate pairs of *rows* x *columns* (as :meth:`_keys`).
+
+        A pair is kept once: where both of its documents are rows and columns, from the row with
+        the lower slot. Linked pairs are left to :meth:`table`.
+        """
+        land, index, alive = self.land, self.index, self.scorer.alive
+        place = np.full(index.size, -1, dtype=np.int64)
+        place[columns] = np.arange(len(columns))
+        is_row = np.zeros(index.size, dtype=bool)
+        is_row[rows] = True
+        wanted = np.zeros((len(rows), len(columns)), dtype=bool)
+        for row, slot in enumerate(rows.tolist()):
+            if not alive[slot]:
                 continue
-            seen.add(key)
-            if len(seen) % 256 == 0:
-                budget.check()  # one document can have thousands of candidates at scale
-            result = compare(land, land.documents[key[0]], land.documents[key[1]])
-            if result.relation is not None:
-                found.append(result)
-    found.sort(key=lambda c: (-c.score, c.a, c.b))
+            doc = land.documents[index.ids[slot]]
+            if CHAPTER in doc.disease_areas:
+                wanted[row] = True  # every document counts a whole-psychiatry document as a candidate
+            else:
+                wanted[row] = candidate_mask(index, doc)[columns]
+            linked = place[self.linkers.get(slot, [])]
+            wanted[row, linked[linked >= 0]] = False  # compared one by one in table()
+            # Not with itself, and a pair of two rows once, from the lower slot.
+            wanted[row] &= (columns > slot) | ~is_row[columns]
+        wanted &= alive[columns][None, :]
+        block = self.scorer.block(rows, columns)
+        at_row, at_column = np.nonzero(wanted & (block.relation != 0))
+        return self._keys(
+            rows[at_row],
+            columns[at_column],
+            block.relation[at_row, at_column],
+            thousandths(block.value[at_row, at_column]),
+        )
+
+    def _keys(self, a: np.ndarray, b: np.ndarray, relation: np.ndarray, score: np.ndarray) -> np.ndarray:
+        """Return one integer per pair that sorts best first (score, then the ids) and holds the whole pair.
+
+        Oriented as compare: the first by id, or for supersedes the valid (newer) one.
+        """
+        rank, bits = self.rank, self.bits
+        swap = np.where(relation == RELATIONS.index("supersedes") + 1, ~self.scorer.valid[a], rank[a] > rank[b])
+        a, b = np.where(swap, b, a), np.where(swap, a, b)
+        key = (1000 - score.astype(np.int64)) << (2 * bits + 3)
+        return key | (rank[a] << (bits + 3)) | (rank[b] << 3) | relation.astype(np.int64)
+
+    def table(self, found: list[np.ndarray], linked: list[tuple[int, int]]) -> PairTable:
+        """Return the pairs *found* (as :meth:`_keys`) and the *linked* pairs (compared one by one) as a table."""
+        land, index, bits = self.land, self.index, self.bits
+        docs = land.documents
+        extra = [compare(land, docs[index.ids[x]], docs[index.ids[y]], explain=False) for x, y in linked]
+        extra = [c for c in extra if c.relation is not None]
+        if extra:
+            # compare has oriented these already: keep its order by passing them as unswappable.
+            slots = np.array([[index.slot[c.a], index.slot[c.b]] for c in extra], dtype=np.int64)
+            codes = np.array([RELATIONS.index(c.relation or "") + 1 for c in extra], dtype=np.int64)
+            scores = np.array([round(c.score * 1000) for c in extra], dtype=np.int64)
+            key = (1000 - scores) << (2 * bits + 3)
+            found = [*found, key | (self.rank[slots[:, 0]] << (bits + 3)) | (self.rank[slots[:, 1]] << 3) | codes]
+        keys = np.concatenate([np.zeros(0, dtype=np.int64), *found])
+        del found
+        keys.sort()
+        mask = (1 << bits) - 1
+        by_rank = self.by_rank.astype(self.slot_type)
+        return PairTable(
+            land,
+            list(index.ids),
+            by_rank[(keys >> (bits + 3)) & mask],
+            by_rank[(keys >> 3) & mask],
+            (1000 - (keys >> (2 * bits + 3))).astype(np.uint16),
+            (keys & 7).astype(np.uint8),
+        )
+
+
+#: What every build of pairs reads (the scorer's arrays take a second or two at 30,000 documents): once a snapshot.
+PAIRING: View[_Pairing] = View("pairing", build=lambda snap: _Pairing(snap[LANDSCAPE], snap[SCOPE_INDEX]))
+
+
+def _linked_slots(land: Landscape, index: ScopeIndex) -> set[tuple[int, int]]:
+    """Return the pairs of live slots (lower first) whose documents have an explicit link between them."""
+    found = set()
+    for doc in land.documents.values():
+        for _, target in doc.links:
+            if target in land.documents and target != doc.id and doc.id in index.slot and target in index.slot:
+                x, y = index.slot[doc.id], index.slot[target]
+                found.add((min(x, y), max(x, y)))
     return found
 
 
+def _ordered(index: ScopeIndex, linked: set[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The linked pairs as compare takes them: the first by id first."""
+    return [(x, y) if index.ids[x] < index.ids[y] else (y, x) for x, y in sorted(linked)]
+
+
 #: Every related pair of documents, best first.
-PAIRS: View[list[Comparison]] = View("pairs", build=_all_pairs)
+PAIRS: View[PairTable] = View("pairs", build=_all_pairs)
 
 
-def pairs(land: Landscape, relations: Iterable[str] = RELATIONS, min_score: float = 0.0) -> list[Comparison]:
+def pairs(land: Landscape, relations: Iterable[str] = RELATIONS, min_score: float = 0.0) -> PairList:
     """Return every related pair of documents in the landscape, best first (built once per snapshot)."""
-    wanted = set(relations)
-    return [c for c in land.snapshot[PAIRS] if c.relation in wanted and c.score >= min_score]
+    table = land.snapshot[PAIRS]
+    return PairList(table, table.select(relations, min_score))
 
 
 def related(land: Landscape, doc_id: str) -> list[Comparison]:
@@ -338,8 +560,9 @@ def related(land: Landscape, doc_id: str) -> list[Comparison]:
     document, which every document counts as a candidate) all documents give the same set.
     """
     built = land.snapshot.peek(PAIRS)
-    if built is not MISSING:
-        return [c for c in built if doc_id in (c.a, c.b)]
+    if built is not MISSING and doc_id in built.ids:
+        slot = built.ids.index(doc_id)
+        return PairList(built, np.flatnonzero((built.a == slot) | (built.b == slot)))[:]
     doc = land.documents[doc_id]
     others = _candidates(land, doc) | {d.id for d in land.documents.values() if any(t == doc_id for _, t in d.links)}
     if CHAPTER in doc.disease_areas:
@@ -359,31 +582,74 @@ def related(land: Landscape, doc_id: str) -> list[Comparison]:
     return found
 
 
+# Up to this many joined pairs, clusters come from networkx, whose edge order the recorded answers'
+# relation counts follow; beyond it, from arrays (the same clusters and counts, relations in RELATIONS order).
+NETWORKX_EDGES = 200_000
+
+
 def clusters(land: Landscape, min_score: float = 0.0) -> list[dict[str, object]]:
-    """Group documents joined by duplicate, overlap or supersedes into clusters (networkx components)."""
+    """Group documents joined by duplicate, overlap or supersedes into clusters (connected components)."""
+    joined = pairs(land, ("duplicate", "overlap", "supersedes"), min_score)
+    if len(joined) > NETWORKX_EDGES:
+        return _array_clusters(land, joined)
     graph = nx.Graph()
-    for n, c in enumerate(pairs(land, ("duplicate", "overlap", "supersedes"), min_score)):
+    for n, c in enumerate(joined):
         if n % 4096 == 0:
             budget.check()
         graph.add_edge(c.a, c.b, relation=c.relation, score=c.score)
-    result = []
+    found = []
     for component in sorted(nx.connected_components(graph), key=lambda s: (-len(s), min(s))):
         docs = sorted(component)
         sub = graph.subgraph(component)
-        areas = Counter(land.notation(a) for d in docs for a in land.documents[d].disease_areas)
-        result.append(
-            {
-                "documents": docs,
-                "owners": sorted({o for d in docs for o in land.documents[d].owners}),
-                "disease_areas": [code for code, _ in areas.most_common(5)],
-                "relations": dict(Counter(data["relation"] for _, _, data in sub.edges(data=True))),
-            }
-        )
-    return result
+        found.append(_cluster(land, docs, dict(Counter(data["relation"] for _, _, data in sub.edges(data=True)))))
+    return found
+
+
+def _cluster(land: Landscape, docs: list[str], relations: dict[str, int]) -> dict[str, object]:
+    areas = Counter(land.notation(a) for d in docs for a in land.documents[d].disease_areas)
+    return {
+        "documents": docs,
+        "owners": sorted({o for d in docs for o in land.documents[d].owners}),
+        "disease_areas": [code for code, _ in areas.most_common(5)],
+        "relations": relations,
+    }
+
+
+def _array_clusters(land: Landscape, joined: PairList) -> list[dict[str, object]]:
+    """:func:`clusters` from the pair arrays: union-find by hooking roots and halving paths, in numpy."""
+    table = joined.table
+    a, b = table.a[joined.places].astype(np.int64), table.b[joined.places].astype(np.int64)
+    relation = table.relation[joined.places]
+    root = np.arange(len(table.ids), dtype=np.int64)
+    left, right = a, b
+    while len(left):
+        budget.check()
+        x, y = root[left], root[right]
+        apart = x != y
+        left, right, x, y = left[apart], right[apart], x[apart], y[apart]
+        np.minimum.at(root, np.maximum(x, y), np.minimum(x, y))
+        while True:  # every slot straight to its root (roots only ever point lower: no cycles)
+            jumped = root[root]
+            if np.array_equal(jumped, root):
+                break
+            root = jumped
+    members: dict[int, list[str]] = defaultdict(list)
+    for slot in np.unique(np.concatenate([a, b])).tolist():
+        members[int(root[slot])].append(table.ids[slot])
+    codes, numbers = np.unique(root[a] * 8 + relation, return_counts=True)
+    counts = dict(zip(codes.tolist(), numbers.tolist(), strict=True))
+    found = []
+    for label, docs in sorted(members.items(), key=lambda kv: (-len(kv[1]), min(kv[1]))):
+        budget.check()
+        relations = {r: counts[label * 8 + n] for n, r in enumerate(RELATIONS, 1) if label * 8 + n in counts}
+        found.append(_cluster(land, sorted(docs), relations))
+    return found
 
 
 def owner_summary(land: Landscape, comparisons: Iterable[Comparison]) -> list[dict[str, object]]:
     """Count relations per pair of owners (e.g. DMPG Depression x Sundhedsstyrelsen)."""
+    if isinstance(comparisons, PairList):
+        return _array_owner_summary(land, comparisons)
     counts: dict[tuple[str, str], Counter[str]] = defaultdict(Counter)
     for c in comparisons:
         for x in land.documents[c.a].owners:
@@ -394,6 +660,52 @@ def owner_summary(land: Landscape, comparisons: Iterable[Comparison]) -> list[di
         {"owner": x, "other_owner": y, "relations": dict(counter), "total": sum(counter.values())}
         for (x, y), counter in sorted(counts.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     ]
+
+
+def _array_owner_summary(land: Landscape, found: PairList) -> list[dict[str, object]]:
+    """:func:`owner_summary` of pairs in a table: each pair once per (owner of a, owner of b), counted with numpy.
+
+    A pair's relations are listed in the order they first occur, best pair first, as the loop does.
+    """
+    table = found.table
+    names = sorted({o for d in land.documents.values() for o in d.owners})
+    number = {name: n for n, name in enumerate(names)}
+    lists = [[number[o] for o in land.documents[i].owners] if i in land.documents else [] for i in table.ids]
+    start = np.cumsum([0] + [len(o) for o in lists])
+    flat = np.array([o for owners in lists for o in owners], dtype=np.int64)
+    a, b = table.a[found.places].astype(np.int64), table.b[found.places].astype(np.int64)
+    relation = table.relation[found.places].astype(np.int64)
+    budget.check()
+    pair, x = _explode(np.arange(len(a)), start, flat, a)  # each pair once per owner of a, in order
+    pair, y, x = _explode(pair, start, flat, b[pair], x)  # then per owner of b
+    apart = x != y
+    pair, x, y = pair[apart], x[apart], y[apart]
+    budget.check()
+    key = (np.minimum(x, y) * len(names) + np.maximum(x, y)) * 8 + relation[pair]
+    codes, first, counts = np.unique(key, return_index=True, return_counts=True)
+    rows: dict[int, list[tuple[int, str, int]]] = defaultdict(list)
+    for code, at, count in zip(codes.tolist(), first.tolist(), counts.tolist(), strict=True):
+        rows[code // 8].append((at, RELATIONS[code % 8 - 1], count))
+    summary = []
+    for owners, found_rows in rows.items():
+        found_rows.sort()
+        x_name, y_name = names[owners // len(names)], names[owners % len(names)]
+        relations = {relation_name: count for _, relation_name, count in found_rows}
+        summary.append(
+            {"owner": x_name, "other_owner": y_name, "relations": relations, "total": sum(relations.values())}
+        )
+    summary.sort(key=lambda row: (-int(row["total"]), row["owner"], row["other_owner"]))  # type: ignore[call-overload]
+    return summary
+
+
+def _explode(
+    rows: np.ndarray, start: np.ndarray, flat: np.ndarray, slots: np.ndarray, *carried: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """Repeat each of *rows* (and *carried* values) once per owner of its slot; return them with those owners."""
+    lengths = start[slots + 1] - start[slots]
+    total = int(lengths.sum())
+    offsets = np.repeat(start[slots] - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+    return (np.repeat(rows, lengths), flat[offsets], *(np.repeat(c, lengths) for c in carried))
 
 
 # Drafts -------------------------------------------------------------------------------

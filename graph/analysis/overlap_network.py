@@ -65,7 +65,9 @@ def overlap_graph(land: Landscape, comparisons: Iterable[overlap.Comparison], cl
 def to_graphml(graph: nx.Graph) -> bytes:
     """Return *graph* as GraphML (for Gephi, yEd or networkx)."""
     out = io.BytesIO()
-    nx.write_graphml(graph, out, encoding="utf-8")
+    # The standard-library writer, named: nx.write_graphml picks lxml's when lxml happens to be installed,
+    # and the file would then change with the environment.
+    nx.write_graphml_xml(graph, out, encoding="utf-8")
     return out.getvalue()
 
 
@@ -177,7 +179,8 @@ def network_svg(
     # Owner labels need room at the sides, cluster labels below.
     at = {n: (scale(xs, p[0], width, 90), scale(ys, p[1], height, 40)) for n, p in positions.items()}
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {width} {height}" class="network" '
+        # A group, not an image: its nodes are links a keyboard and a screen reader must reach.
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="group" viewBox="0 0 {width} {height}" class="network" '
         'aria-labelledby="network-title">',
         f'<title id="network-title">{title}</title>',
         '<g class="edges">',

@@ -44,6 +44,7 @@ __all__ = [
     "ScopeIndex",
     "has_scope_index",
     "iter_shared_scope_pairs",
+    "popcount",
     "scope_index",
     "shared_scope_pairs",
 ]
@@ -213,6 +214,21 @@ class ScopeIndex:
         new.weight_sum = new._weight_sums()  # every weight moves when the number of documents does
         return new
 
+    @property
+    def topic_positions(self) -> dict[str, int]:
+        """The bit of each topic (and broader topic) in ``topics`` and ``topics_expanded``."""
+        return self._topic_bits
+
+    @property
+    def population_positions(self) -> dict[str, int]:
+        """The bit of each population in ``populations``."""
+        return self._population_bits
+
+    def term_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the (slot, term number) rows of the titles (each in its term set's order) and each term's weight."""
+        weight = self.land.text.weight
+        return self._incidence, np.array([weight(term) for term in self._term_numbers], dtype=np.float64)
+
     def expanded_topics(self, topics: Iterable[str]) -> int:
         """Return the bit mask of *topics* and their broader topics (as ``compare`` relates them)."""
         return _bits(self.land.vocabulary.expand_topics(topics), self._topic_bits)
@@ -285,8 +301,8 @@ class ScopeIndex:
             own_expanded = self.expanded_topics_readonly(doc.topics)
             shared = topics & own
             related = np.where(shared != 0, TOPIC_SHARED, np.where((expanded & own_expanded) != 0, TOPIC_RELATED, 0.0))
-            union = _popcount(topics | own)
-            sameness = np.where(related > 0, _popcount(shared) / np.maximum(union, 1), 0.0)
+            union = popcount(topics | own)
+            sameness = np.where(related > 0, popcount(shared) / np.maximum(union, 1), 0.0)
             topic = np.where(topics != 0, topic_part(related, sameness), UNKNOWN)
         population = np.full(len(populations), UNKNOWN)
         if doc.populations:
@@ -418,7 +434,8 @@ def _with_ancestors(land: Landscape, concepts: Iterable[str]) -> set[str]:
 _BITS = np.array([bin(i).count("1") for i in range(1 << 16)], dtype=np.float64)
 
 
-def _popcount(values: np.ndarray) -> np.ndarray:
+def popcount(values: np.ndarray) -> np.ndarray:
+    """Return the number of bits set in each value (topic and population masks)."""
     if not len(values) or int(values.max()) < 1 << 16:
         return _BITS[values]  # topic and population masks have a handful of bits: one table look-up
     counts = np.zeros(values.shape, dtype=np.float64)

@@ -7,8 +7,10 @@ One copy: ``overlap.compare`` applies it to one pair, the scope index to every d
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, TypeVar
+
+import numpy as np
 
 from graph.model.landscape import Document, Landscape, period_end
 from graph.model.vocabulary import NOT_YET_VALID, Vocabulary
@@ -23,6 +25,7 @@ __all__ = [
     "IN_PROGRESS_BONUS",
     "NAMED_IN_TITLE",
     "OWNER_BONUS",
+    "RULES",
     "SLACK",
     "TOPIC_RELATED",
     "TOPIC_SHARED",
@@ -31,10 +34,13 @@ __all__ = [
     "W_POPULATION",
     "W_TITLE",
     "W_TOPIC",
+    "Facts",
     "area_match",
     "bonus",
     "candidate_keys",
     "classify",
+    "classify_many",
+    "facts",
     "older_first",
     "population_match",
     "score",
@@ -142,7 +148,41 @@ def _newer(a: Document, b: Document) -> bool:
     return True
 
 
-def classify(
+class Facts:
+    """What the relation rule reads about a pair: floats and booleans, or numpy arrays of them (one per pair).
+
+    Unknown parts (a side without topics or populations) are NaN, so one comparison works on
+    both: NaN meets no threshold, and ``x != x`` says that *x* is unknown.
+    """
+
+    __slots__ = (
+        "a_not_older",
+        "area",
+        "b_not_older",
+        "family_differs",
+        "link_complements",
+        "link_supersedes",
+        "nka_beside_other",
+        "population",
+        "retired_a",
+        "retired_b",
+        "same_owner_same_kind",
+        "sameness",
+        "settled_a",
+        "settled_b",
+        "specific_topic_shared",
+        "title",
+        "topic",
+        "valid_a",
+        "valid_b",
+    )
+
+    def __init__(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+
+
+def facts(
     a: Document,
     b: Document,
     area: float,
@@ -151,41 +191,103 @@ def classify(
     population: float | None,
     title: float,
     links: list[tuple[str, Document, Document]],
-) -> str | None:
-    """Apply the coordinators' definitions, most specific first."""
-    if any(t in ("replaces", "revises") for t, _, _ in links):
-        return "supersedes"
-    if any(t in ("implements", "supplements") for t, _, _ in links):
-        return "complementary"
-    population_ok = population != 0.0
-    # Same scope: the same disease area, the same population and the same set of topics
-    # (or, where topics are unknown, nearly the same title).
-    same_topics = sameness >= 0.66 if sameness is not None else title >= 0.5
-    same_scope = area >= 0.8 and population_ok and same_topics
-    if same_scope and a.valid != b.valid and a.status not in NOT_YET_VALID and b.status not in NOT_YET_VALID:
-        newer, older = (a, b) if a.valid else (b, a)
-        if older.status in ("not-valid", "superseded") and _newer(newer, older):
-            return "supersedes"
-    family_a, family_b = FAMILY.get(a.kind, "clinical"), FAMILY.get(b.kind, "clinical")
-    if family_a != family_b and (area >= 0.8 or (area >= 0.4 and title >= 0.3)):
-        return "complementary"
-    if set(a.owners) & set(b.owners) and a.kind == b.kind and title < 0.3 and area >= 0.4:
-        return "complementary"  # one owner dividing its work into separate questions
-    if same_scope and a.valid and b.valid:
-        if "NationalClinicalRecommendation" in (a.kind, b.kind) and a.kind != b.kind and title < 0.7:
-            return "complementary"  # the focused NKA beside a broad guideline, by design
-        return "duplicate"
-    if area >= 0.4 and population_ok and ((topic or 0.0) >= 0.7 or (topic is None and title >= 0.3)):
-        return "overlap"
-    if area >= 0.3 and topic == 1.0 and set(a.topics) & set(b.topics) - {"treatment", "assessment"}:
-        return "overlap"  # a document for all of psychiatry on the same specific question
-    if area >= 0.8:
-        return "complementary"
-    if area > 0 and title >= 0.5:
-        return "overlap"
-    if area == 0 and title >= 0.75:
-        return "overlap"
+) -> Facts:
+    """Return the facts of one pair the relation rule reads (the scalar side of :class:`Facts`)."""
+    nan = float("nan")
+    return Facts(
+        area=area,
+        topic=nan if topic is None else topic,
+        sameness=nan if sameness is None else sameness,
+        population=nan if population is None else population,
+        title=title,
+        link_supersedes=any(t in ("replaces", "revises") for t, _, _ in links),
+        link_complements=any(t in ("implements", "supplements") for t, _, _ in links),
+        valid_a=a.valid,
+        valid_b=b.valid,
+        settled_a=a.status not in NOT_YET_VALID,
+        settled_b=b.status not in NOT_YET_VALID,
+        retired_a=a.status in RETIRED,
+        retired_b=b.status in RETIRED,
+        a_not_older=_newer(a, b),
+        b_not_older=_newer(b, a),
+        family_differs=FAMILY.get(a.kind, "clinical") != FAMILY.get(b.kind, "clinical"),
+        same_owner_same_kind=bool(set(a.owners) & set(b.owners)) and a.kind == b.kind,
+        nka_beside_other=NKA in (a.kind, b.kind) and a.kind != b.kind,
+        specific_topic_shared=bool(set(a.topics) & set(b.topics) - GENERIC_TOPICS),
+    )
+
+
+RETIRED = ("not-valid", "superseded")  # an older document that a valid one of the same scope supersedes
+NKA = "NationalClinicalRecommendation"
+GENERIC_TOPICS = frozenset({"treatment", "assessment"})  # topics too broad to make two documents overlap
+
+
+# The rules below use only comparisons, ``&`` and ``|``, so each reads one pair (floats and
+# booleans) or many at once (numpy arrays): the scalar compare and the all-pairs build apply
+# the same text. Every comparison is in parentheses: ``&`` binds tighter than ``>=``.
+
+
+def _same_scope(f: Facts) -> Any:
+    # The same disease area, the same population and the same set of topics (or, where topics
+    # are unknown, nearly the same title).
+    same_topics = (f.sameness >= 0.66) | ((f.sameness != f.sameness) & (f.title >= 0.5))
+    return (f.area >= 0.8) & (f.population != 0.0) & same_topics
+
+
+def _supersedes_by_scope(f: Facts) -> Any:
+    # Same scope, one valid and one retired, neither under way, and the valid one not older.
+    return (
+        _same_scope(f)
+        & (f.valid_a != f.valid_b)
+        & f.settled_a
+        & f.settled_b
+        & ((f.valid_a & f.retired_b & f.a_not_older) | (f.valid_b & f.retired_a & f.b_not_older))
+    )
+
+
+def _both_valid_same_scope(f: Facts) -> Any:
+    return _same_scope(f) & f.valid_a & f.valid_b
+
+
+#: The coordinators' definitions, most specific first: the first rule that holds names the relation.
+RULES: tuple[tuple[str, Callable[[Facts], Any]], ...] = (
+    ("supersedes", lambda f: f.link_supersedes),
+    ("complementary", lambda f: f.link_complements),
+    ("supersedes", _supersedes_by_scope),
+    # Kinds that answer clinical questions beside kinds that organise care.
+    ("complementary", lambda f: f.family_differs & ((f.area >= 0.8) | ((f.area >= 0.4) & (f.title >= 0.3)))),
+    # One owner dividing its work into separate questions.
+    ("complementary", lambda f: f.same_owner_same_kind & (f.title < 0.3) & (f.area >= 0.4)),
+    # The focused NKA beside a broad guideline, by design.
+    ("complementary", lambda f: _both_valid_same_scope(f) & f.nka_beside_other & (f.title < 0.7)),
+    ("duplicate", _both_valid_same_scope),
+    (
+        "overlap",
+        lambda f: (
+            (f.area >= 0.4) & (f.population != 0.0) & ((f.topic >= 0.7) | ((f.topic != f.topic) & (f.title >= 0.3)))
+        ),
+    ),
+    # A document for all of psychiatry on the same specific question.
+    ("overlap", lambda f: (f.area >= 0.3) & (f.topic == 1.0) & f.specific_topic_shared),
+    ("complementary", lambda f: f.area >= 0.8),
+    ("overlap", lambda f: (f.area > 0) & (f.title >= 0.5)),
+    ("overlap", lambda f: (f.area == 0) & (f.title >= 0.75)),
+)
+
+
+def classify(f: Facts) -> str | None:
+    """Apply the coordinators' definitions (:data:`RULES`) to one pair, most specific first."""
+    for relation, rule in RULES:
+        if rule(f):
+            return relation
     return None
+
+
+def classify_many(f: Facts, relations: Sequence[str]) -> np.ndarray:
+    """Apply :data:`RULES` to arrays of pairs; return per pair 1 + the relation's place in *relations*, or 0."""
+    conditions = [np.asarray(rule(f), dtype=bool) for _, rule in RULES]
+    codes = [relations.index(relation) + 1 for relation, _ in RULES]
+    return np.select(conditions, codes, default=0).astype(np.uint8)
 
 
 def linked_score(value: float, relation: str | None) -> float:

@@ -9,14 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 from rdflib import URIRef
 
 from graph import budget
-from graph.analysis.overlap import RELATIONS, Comparison, pairs
+from graph.analysis import search
+from graph.analysis.overlap import PAIRS, RELATIONS, PairList, pairs, pairs_of
+from graph.analysis.scope_index import scope_index
 from graph.model.landscape import (
     DEFAULT_LEVELS,
     DEFAULT_PURPOSES,
@@ -24,10 +27,11 @@ from graph.model.landscape import (
     LANDSCAPE,
     LEVELS,
     PURPOSES,
+    VALIDITIES,
     Document,
     Landscape,
 )
-from graph.model.snapshot import Snapshot, View
+from graph.model.snapshot import MISSING, Snapshot, View
 from graph.model.vocabulary import KINDS
 from graph.store.core import Store, query
 from graph.store.namespaces import GD, ORG, RDFS, SKOS
@@ -73,6 +77,11 @@ class Filters:
     #: "national,regional" adds regional guidelines. Not a document filter: what counts, not what is shown.
     level: str | None = None
     purpose: str | None = None
+    #: Document facets of the documents list (comma-separated values; any of them matches).
+    validity: str | None = None
+    doc_level: str | None = None
+    doc_purpose: str | None = None
+    year: str | None = None
 
     def counting(self) -> tuple[frozenset[str], frozenset[str]]:
         """Return the levels and the purposes that count as coverage under these filters.
@@ -169,17 +178,59 @@ def filter_documents(land: Landscape, filters: Filters) -> list[Document]:
         docs = [d for d in docs if narrower & set(d.topics)]
     if filters.valid_on:
         docs = [d for d in docs if land.is_valid(d, filters.valid_on)]
+    for facet, known in (("validity", VALIDITIES), ("doc_level", LEVELS), ("doc_purpose", PURPOSES)):
+        field_name = facet.removeprefix("doc_")
+        chosen = _choices(field_name, getattr(filters, facet), known, frozenset())
+        if chosen:
+            docs = [d for d in docs if getattr(d, field_name) in chosen]
+    if filters.year:
+        docs = [d for d in docs if search.year(d) == filters.year]
     if filters.q:
-        text = filters.q.casefold()
-        wanted_terms = land.text.terms(filters.q)
-        docs = [
-            d
-            for d in docs
-            if text in land.scope_text(d).casefold()
-            or text == d.id
-            or (wanted_terms and wanted_terms <= land.doc_terms[d.id])
-        ]
+        docs = search.matching(land, docs, filters.q)
     return sorted(docs, key=lambda d: (d.title.casefold(), d.id))
+
+
+#: The documents page's query parameters (and its exports'): search words, facets, order.
+DOCUMENT_QUERY = (
+    "q",
+    "kind",
+    "owner",
+    "status",
+    "validity",
+    "level",
+    "purpose",
+    "disease_area",
+    "population",
+    "year",
+    "sort",
+)
+
+
+def find_documents(land: Landscape, given: Mapping[str, str]) -> tuple[list[Document], dict[str, str]]:
+    """Return the documents the documents page's query *given* selects, in its order, and the query used.
+
+    Raises:
+        FilterError: naming the first unknown value.
+    """
+    used = {k: given[k].strip() for k in DOCUMENT_QUERY if given.get(k, "").strip()}
+    order = used.get("sort", "title")
+    if order not in search.SORTS:
+        raise FilterError("sort", order, f"unknown order: {order!r} (use one of {', '.join(search.SORTS)})")
+    if "year" in used and not re.fullmatch(r"\d{4}", used["year"]):
+        raise FilterError("year", used["year"], f"not a year: {used['year']!r}")
+    filters = Filters(
+        disease_area=used.get("disease_area"),
+        kind=used.get("kind"),
+        owner=used.get("owner"),
+        status=used.get("status"),
+        population=used.get("population"),
+        q=used.get("q"),
+        validity=used.get("validity"),
+        doc_level=used.get("level"),
+        doc_purpose=used.get("purpose"),
+        year=used.get("year"),
+    )
+    return search.sort(land, filter_documents(land, filters), order), used
 
 
 # Shapes of the answers ---------------------------------------------------------------
@@ -374,7 +425,7 @@ def overlaps_between(
     other_owner: str | None = None,
     relations: Iterable[str] = RELATIONS,
     min_score: float = 0.0,
-) -> list[Comparison]:
+) -> PairList:
     """Return related pairs, best first; with two owners, only the pairs between them.
 
     An owner includes its sub-organisations (DMPG.dk includes the seven DMPGs), as in
@@ -385,18 +436,28 @@ def overlaps_between(
     """
     first = owner_family(land, resolve_owner(land, owner)) if owner else set()
     second = owner_family(land, resolve_owner(land, other_owner)) if other_owner else set()
-    found = []
-    for n, c in enumerate(pairs(land, relations, min_score)):
-        if n % 4096 == 0:
-            budget.check()
-        owners_a, owners_b = set(land.documents[c.a].owners), set(land.documents[c.b].owners)
-        if first and second:
-            if not ((first & owners_a and second & owners_b) or (second & owners_a and first & owners_b)):
-                continue
-        elif (first or second) and not (first or second) & (owners_a | owners_b):
-            continue
-        found.append(c)
-    return found
+    if not (first or second):
+        return pairs(land, relations, min_score)
+    index = scope_index(land)
+
+    def owned(family: set[str]) -> np.ndarray:
+        docs = land.documents
+        slots = np.zeros(index.size, dtype=bool)
+        slots[[n for n, i in enumerate(index.ids) if i in docs and family & set(docs[i].owners)]] = True
+        return slots
+
+    budget.check()
+    x = owned(first or second)
+    y = owned(second) if first and second else None
+    table = land.snapshot.peek(PAIRS)
+    if table is MISSING:
+        # Only the owners' rows: a few hundred documents against the rest, not every pair.
+        table = pairs_of(land, np.flatnonzero(x), None if y is None else np.flatnonzero(y))
+        return PairList(table, table.select(relations, min_score))
+    found = table.select(relations, min_score)
+    a, b = table.a[found], table.b[found]
+    keep = x[a] | x[b] if y is None else (x[a] & y[b]) | (y[a] & x[b])
+    return PairList(table, found[keep])
 
 
 def covers(land: Landscape, doc: Document, concept: str) -> bool:

@@ -24,7 +24,7 @@ from typing import Any
 
 __all__ = ["keep", "read_model", "settle"]
 
-_LOCK = threading.Lock()
+_LOCK = threading.Lock()  # gc.freeze and unfreeze must not interleave; it guards no data
 
 
 def settle() -> None:
@@ -47,7 +47,13 @@ def keep() -> None:
 
 
 class read_model(cached_property):  # a decorator, named like the cached_property it extends
-    """A ``cached_property`` whose value, once built, is kept out of full collections (:func:`keep`)."""
+    """A ``cached_property`` whose value, once built, is kept out of full collections (:func:`keep`).
+
+    Only for parts of a view's value that are built on first use from that value alone (the
+    landscape's indexes): they live and die with the value, so there is nothing to invalidate.
+    (On Python 3.11 ``cached_property`` builds under one lock per property; the value is made
+    from the landscape alone either way, so a second build on a newer Python gives the same.)
+    """
 
     def __get__(self, instance: Any, owner: type | None = None) -> Any:
         # Only called while the value is missing: once cached, the instance's __dict__ answers first.

@@ -181,7 +181,18 @@ class DraftDocument(Document):
 
 
 class Landscape:
-    """All documents and organisations of a store, with the indexes the analysis needs."""
+    """All documents and organisations of a store, with the indexes the analysis needs.
+
+    A landscape is the value of the ``LANDSCAPE`` view: one per store generation, never changed
+    once readers see it.  Its indexes (the ``read_model`` properties, the title areas and
+    covering sets) are part of that value, not a cache beside it: each is a function of this
+    landscape's documents and the shipped vocabulary alone, built on first use (most requests
+    need few of them) and gone with the landscape, so nothing can make one stale.  The view's
+    update carries them over to the next generation's landscape (:meth:`_adopt`), and the
+    snapshot contract test holds that update equal to a fresh build, indexes included.  (As
+    views of their own they would need the old landscape beside each index to update it, and
+    every ``land.by_area`` in the analyses would become a snapshot lookup: no gain in safety.)
+    """
 
     def __init__(
         self,

@@ -12,7 +12,8 @@ keys (oldest out first), and a value carried over is dropped once updated, when 
 keys is carried on until asked, so it holds at most one older landscape.
 
 The store knows nothing of this: it counts its writes (``generation``) and says which subjects
-they changed (``changes_since``).
+they changed (``changes_since``).  Nothing else caches or locks: tests/test_read_side_owner.py
+lists the few exceptions (files shipped with the code, pure-function memos, write locks) and why.
 """
 
 from __future__ import annotations

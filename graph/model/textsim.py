@@ -121,6 +121,8 @@ def _lexicon(words: Iterable[str]) -> frozenset[str]:
     return frozenset(words | {_stem(w) for w in words if len(w) >= _MIN_PART})
 
 
+# The two lru_caches are memos of pure functions of their arguments (a word; a word and the
+# lexicon it is split by), so an answer cannot go stale: a new lexicon is a new key. Bounded.
 @lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
@@ -205,7 +207,12 @@ def terms(text: str, lexicon: frozenset[str] = frozenset()) -> list[str]:
 
 
 class TermIndex:
-    """Rarity weights of terms over a corpus of titles, and a weighted similarity."""
+    """Rarity weights of terms over a corpus of titles, and a weighted similarity.
+
+    An index is part of one landscape (``Landscape.text``, the LANDSCAPE view's value): its
+    memos of split titles and of weights are of that corpus and go with it; :meth:`refit`,
+    which only an update making the next landscape calls, empties the weights.
+    """
 
     def __init__(self, texts: Iterable[str]) -> None:
         texts = list(texts)

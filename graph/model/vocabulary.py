@@ -106,6 +106,7 @@ class Vocabulary:
     #: Each topic's broader topic, by notation (``skos:broader`` in ``ontology/topics.ttl``).
     topic_parent: dict[str, str] = field(default_factory=dict)
     _ancestors: dict[URIRef, list[URIRef]] = field(default_factory=dict, repr=False)
+    # A memo over the shipped ontology graph only, which never changes at run time.
     _labels: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
 
     def kind(self, text: str) -> URIRef | None:
@@ -229,7 +230,7 @@ def _kind_aliases(graph: Graph, names: tuple[str, ...]) -> dict[str, URIRef]:
     return aliases
 
 
-@cache
+@cache  # the shipped ontology files: constant for the process, never store data (so no snapshot owns it)
 def vocabulary() -> Vocabulary:
     """Return the vocabulary built from ``ontology/*.ttl`` (cached for the process)."""
     graph = Graph()

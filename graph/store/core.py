@@ -25,7 +25,7 @@ from graph.store.namespaces import DCTERMS, GD, PREFIXES, Minter, default_base
 QUERIES = Path(__file__).resolve().parent / "queries"
 
 
-@cache
+@cache  # a file shipped with the code: constant for the process, so no store generation owns it
 def query(name: str) -> str:
     """Return the text of the named query ``queries/<name>.rq``; pass its inputs as bindings, never by editing it."""
     return (QUERIES / f"{name}.rq").read_text(encoding="utf-8")
@@ -145,21 +145,13 @@ class Store(abc.ABC):
     """
 
     minter: Minter
-    #: Incremented by every write in this process; read models cache against it.
+    #: Incremented by every write in this process; derived state is kept per generation (graph.model.snapshot).
     generation: int = 0
     #: The data lives in this process (a query is a function call, not a request to a server).
     in_process: bool = True
 
-    @property
-    def cache(self) -> dict[str, Any]:
-        """Per-store values kept until the next write (counts, the SHACL report); read models live in snapshots."""
-        if "_cache" not in self.__dict__:
-            self.__dict__["_cache"] = {}
-        cache: dict[str, Any] = self.__dict__["_cache"]
-        return cache
-
     def _written(self, changed: set[str] | None = None) -> None:
-        """Count a write, remember the subjects it changed and empty the cache.
+        """Count a write and remember the subjects it changed.
 
         Args:
             changed: IRIs of every subject the write added, changed or removed; None when
@@ -169,7 +161,6 @@ class Store(abc.ABC):
         log: list[tuple[int, frozenset[str] | None]] = self.__dict__.setdefault("_changes", [])
         log.append((self.generation, None if changed is None else frozenset(changed)))
         del log[:-CHANGE_LOG]
-        self.cache.clear()
 
     def changes_since(self, generation: int) -> set[str] | None:
         """Return the IRIs of the subjects written after *generation*, or None if that is not known.
@@ -237,14 +228,6 @@ class Store(abc.ABC):
         graph = Graph()
         graph.parse(data=self.dump("nt").decode("utf-8"), format="nt")
         return graph
-
-    def counts(self) -> tuple[int, int]:
-        """Return the number of documents and of quads, counted once per write (for /health, which is polled)."""
-        found = self.cache.get("counts")
-        if found is None:
-            found = self.cache["counts"] = (self.document_count(), self.triple_count())
-        assert isinstance(found, tuple)
-        return found
 
     def document_count(self) -> int:
         """Return the number of guiding documents in the store."""
@@ -338,6 +321,8 @@ class OxigraphStore(Store):
     def __init__(self, path: Path | None = None, minter: Minter | None = None) -> None:
         self.path = path
         self.minter = minter or Minter(default_base())
+        # One write at a time: it guards the write path (staging, moving graphs in, the change log),
+        # not a copy of anything a reader sees; derived state lives in graph.model.snapshot.
         self._write_lock = threading.Lock()
         #: The directory did not exist or was empty: this process made the store (see remove_new).
         self.created = path is not None and (not path.exists() or (path.is_dir() and not any(path.iterdir())))

@@ -42,7 +42,6 @@ class SparqlStore(Store):
         self._meta = self.minter.graph("meta")
         theirs = " && ".join(f'!STRSTARTS(STR(?g), "{prefix}")' for prefix in SERVER_GRAPHS)
         self._ours = f"?g != <{self._meta}> && {theirs}"
-        self._seen_generation = -1
         self.engine = ""  # the server's Server header, read on the first answer
         try:
             self._generation()
@@ -66,16 +65,6 @@ class SparqlStore(Store):
     @generation.setter
     def generation(self, value: int) -> None:
         """Ignored: the counter lives in the server and only writes move it."""
-
-    @property
-    def cache(self) -> dict[str, Any]:  # type: ignore[override]
-        """Per-worker cache of read models, emptied when any worker has written since."""
-        current = self._generation()
-        cache: dict[str, Any] = self.__dict__.setdefault("_cache", {})
-        if current != self._seen_generation:
-            cache.clear()
-            self._seen_generation = current
-        return cache
 
     in_process = False
 

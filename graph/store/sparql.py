@@ -137,7 +137,7 @@ class Example:
     query: str
 
 
-@functools.cache
+@functools.cache  # the shipped example files: constant for the process, never store data
 def examples() -> tuple[Example, ...]:
     """Return the shipped example query files, titled by their first ``#`` line.
 
@@ -560,10 +560,13 @@ class SparqlService:
         self.store, self.timeout, self.max_rows = store, timeout, max_rows
         self.short = min(SHORT_SECONDS, timeout)
         self.long_queries = max(1, workers - 1)
-        self._long = threading.BoundedSemaphore(self.long_queries)
+        self._long = threading.BoundedSemaphore(self.long_queries)  # admission of long queries, not a cache
         self._fingerprint = fingerprint or (lambda: store_fingerprint(store))
         self._dir = Path(tempfile.mkdtemp(prefix="retningsgraf-sparql-"))
         self._snapshots: list[tuple[Hashable, Path]] = []
+        # Guards the N-Quads files the worker processes load (one per store change, the previous
+        # one kept while a worker may be loading it). A copy of the store on disk for other
+        # processes, not derived state in this one; and the store layer sits below the snapshot.
         self._snapshot_lock = threading.Lock()
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._workers = [_Worker(dict(PREFIXES)) for _ in range(max(2, workers))]

@@ -23,12 +23,13 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from graph.model.snapshot import Snapshot, View, snapshot
 from graph.model.vocabulary import ONTOLOGY_DIR
 from graph.store.core import Store
 from graph.store.namespaces import RDF, SH
 from graph.store.sparql import Example, examples
 
-__all__ = ["GAP_SHAPES_DIR", "GapResult", "Rule", "query_examples", "rules", "run_rules"]
+__all__ = ["GAP_RESULTS", "GAP_SHAPES_DIR", "GapResult", "Rule", "query_examples", "rules", "run_rules"]
 
 GAP_SHAPES_DIR = ONTOLOGY_DIR / "shapes" / "gaps"
 _PLACEHOLDER = re.compile(r"\{[?$](\w+)\}")
@@ -78,7 +79,7 @@ def _prefixes(graph: Graph, constraint: Node) -> str:
     return "\n".join(sorted(lines))
 
 
-@cache
+@cache  # shapes shipped with the code: read once per process, never store data
 def rules(directory: Path = GAP_SHAPES_DIR) -> tuple[Rule, ...]:
     """Return the gap rules declared in the shapes of *directory*."""
     graph = Graph()
@@ -137,15 +138,19 @@ def _fill(template: str, row: dict[str, Node]) -> str:
 
 
 def run_rules(store: Store, selected: tuple[Rule, ...] | None = None) -> list[GapResult]:
-    """Run every gap rule once over the store's union graph.
+    """Run every gap rule (or the *selected* ones) once over the store's union graph.
 
-    Cached on the store until its next write, so the gaps shown anywhere are computed once.
+    All rules together are the ``GAP_RESULTS`` view: run once per store generation, so the gaps
+    shown anywhere are computed once.
     """
-    if selected is None and "gaps" in store.cache:
-        cached: list[GapResult] = store.cache["gaps"]
-        return cached
+    if selected is None:
+        return snapshot(store)[GAP_RESULTS]
+    return _run(store, selected or rules())
+
+
+def _run(store: Store, selected: tuple[Rule, ...]) -> list[GapResult]:
     results = []
-    for rule in selected or rules():
+    for rule in selected:
         for row in store.select(rule.query):
             focus = row.get("this")
             if not isinstance(focus, URIRef):
@@ -163,12 +168,20 @@ def run_rules(store: Store, selected: tuple[Rule, ...] | None = None) -> list[Ga
                 )
             )
     results.sort(key=lambda r: (r.rule, r.focus, r.value or ""))
-    if selected is None:
-        store.cache["gaps"] = results
     return results
 
 
-@cache
+def _run_all(snap: Snapshot) -> list[GapResult]:
+    assert snap.store is not None
+    return _run(snap.store, rules())
+
+
+#: The results of every gap rule.  No update: after a write all rules run again, since their
+#: document-side sub-selects cost the same with ``$this`` bound (see ``validate.refresh_after_write``).
+GAP_RESULTS: View[list[GapResult]] = View("gap results", build=_run_all)
+
+
+@cache  # shipped query files and shapes only: constant for the process
 def query_examples() -> tuple[Example, ...]:
     """Return the SPARQL page's examples: the shipped query files, then each gap rule as a query.
 

@@ -19,17 +19,20 @@ from rdflib.plugins.sparql.sparql import Query
 from rdflib.query import Result
 from rdflib.term import Node
 
+from graph.model.snapshot import Snapshot, View, snapshot
 from graph.store.core import OxigraphStore, Store, from_ox, query, to_ox
 from graph.store.namespaces import PREFIXES, RDF, SH
 from graph.validation import engine as shacl_engine
-from graph.validation.gaps import GapResult, run_rules
+from graph.validation.gaps import GAP_RESULTS, GapResult, run_rules
 
 __all__ = [
     "ENGINES",
     "ONTOLOGY_DIR",
+    "REPORT",
     "SEVERITIES",
     "SHAPES_DIR",
     "Touched",
+    "Validation",
     "ValidationReport",
     "ValidationResult",
     "format_json",
@@ -122,6 +125,10 @@ class ValidationReport:
         for result in self.results:
             counts[result.severity] = counts.get(result.severity, 0) + 1
         return counts
+
+
+# The functools caches below hold what is read from the files shipped in ontology/ (shapes,
+# vocabulary, the engine's compiled shapes): constant for the process, never store data.
 
 
 @cache
@@ -217,23 +224,24 @@ def _store_query(store: Store) -> shacl_engine.Query:
     any other store is copied into a scratch Oxigraph store first (a bulk load, seconds at 30,000).
     """
     raw = getattr(store, "_store", None)  # private to graph.store.core, but copying 400,000 quads is the alternative
-    if isinstance(store, OxigraphStore) and isinstance(raw, ox.Store):
-        # Checked once per write (the store empties its cache on every write).
-        if "validation-vocabulary" not in store.cache:
-            store.cache["validation-vocabulary"] = _holds_vocabulary(raw)
-        if store.cache["validation-vocabulary"]:
-            return lambda text: store._query(text, None)
+    if isinstance(store, OxigraphStore) and isinstance(raw, ox.Store) and snapshot(store)[_HOLDS_VOCABULARY]:
+        return lambda text: store._query(text, None)
     scratch = ox.Store()
     scratch.bulk_load(store.dump("nq"), format=ox.RdfFormat.N_QUADS)
     scratch.extend(_vocabulary_quads())
     return lambda text: scratch.query(text, use_default_graph_as_union=True)
 
 
-def _holds_vocabulary(raw: ox.Store) -> bool:
-    return all(
+def _holds_vocabulary(snap: Snapshot) -> bool:
+    raw = getattr(snap.store, "_store", None)
+    return isinstance(raw, ox.Store) and all(
         next(iter(raw.quads_for_pattern(q.subject, q.predicate, q.object)), None) is not None
         for q in _vocabulary_quads()
     )
+
+
+#: Whether an Oxigraph store holds every vocabulary triple, so validation can query it in place.
+_HOLDS_VOCABULARY: View[bool] = View("holds the vocabulary", build=_holds_vocabulary)
 
 
 def _engine_report(findings: list[shacl_engine.Finding]) -> ValidationReport:
@@ -294,16 +302,13 @@ def validate_store(store: Store, engine: str = "oxigraph") -> ValidationReport:
 
     The data-quality shapes run on ``graph.validation.engine`` (or pySHACL, with ``engine="pyshacl"``);
     each gap rule runs once over the whole store (see ``graph.validation.gaps``) and its results join the
-    same report, in the SHACL report graph too.  The report (of the default engine) is cached
-    until the store's next write; :func:`refresh_after_write` brings it up to date instead.
+    same report, in the SHACL report graph too.  The report of the default engine is the
+    ``REPORT`` view: made once per store generation, and after a write brought up to date for
+    what the write changed (:func:`refresh_after_write`) rather than made again.
     """
-    cached = store.cache.get("validation")
-    if engine == "oxigraph" and isinstance(cached, ValidationReport):
-        return cached
-    report = _with_gaps(validate_shapes(store, engine), run_rules(store))
     if engine == "oxigraph":
-        store.cache["validation"] = report
-    return report
+        return snapshot(store)[REPORT].report
+    return _with_gaps(validate_shapes(store, engine), run_rules(store))
 
 
 def _with_gaps(core: ValidationReport, gaps: Iterable[GapResult]) -> ValidationReport:
@@ -398,7 +403,7 @@ def validate_document(store: Store, iri: str | URIRef, before: Touched | None = 
 
     The data-quality shapes run for the nodes of :func:`touched` only (milliseconds at 30,000
     documents); the gap results are those of :func:`graph.validation.gaps.run_rules` for the touched
-    targets, taken from the store's gap cache (computed once per write, about 2 s at 30,000).
+    targets, taken from the store generation's ``GAP_RESULTS`` view (all rules run once per write).
 
     Args:
         store: The store after the write.
@@ -416,34 +421,33 @@ def validate_document(store: Store, iri: str | URIRef, before: Touched | None = 
 
 
 def refresh_after_write(
-    store: Store,
-    iris: Iterable[str | URIRef],
-    before: Touched | None = None,
-    previous: ValidationReport | None = None,
-) -> ValidationReport | None:
-    """Bring the cached full report up to date after a write of the documents *iris*.
+    store: Store, iris: Iterable[str | URIRef], before: Touched | None, previous: ValidationReport
+) -> ValidationReport:
+    """Bring a full report up to date after a write of the documents *iris*.
 
     The previous report's results for the touched nodes are replaced by fresh ones; the rest are
-    kept.  The gap rules are run again over the whole store (once, cached in ``store.cache["gaps"]``):
-    their document-side sub-selects cost the same with ``$this`` bound, so rerunning them all is
-    the fastest exact answer.
+    kept.  The gap rules are run again over the whole store (once per generation, the
+    ``GAP_RESULTS`` view): their document-side sub-selects cost the same with ``$this`` bound, so
+    rerunning them all is the fastest exact answer.
 
     Args:
         store: The store after the write.
         iris: The documents written.
         before: :func:`touched` for *iris*, taken before the write.
-        previous: The full report before the write; ``store.cache["validation"]`` when None.
+        previous: The full report before the write.
 
     Returns:
-        The refreshed report, also stored as ``store.cache["validation"]``; None when there was
-        no previous report to refresh (the next :func:`validate_store` computes one).
+        The report a full validation of the store gives now.
     """
-    previous = previous if previous is not None else store.cache.get("validation")
-    if not isinstance(previous, ValidationReport):
-        return None
     scope = touched(store, iris) | (before or Touched(frozenset(), frozenset()))
-    kept = [r for r in previous.results if not r.shape.startswith(_GAP_SHAPE) and URIRef(r.focus) not in scope.nodes]
-    results = sorted([*kept, *validate_shapes(store, focus=scope.nodes).results], key=_order)
+    return _refreshed(store, previous, scope.nodes, run_rules(store))
+
+
+def _refreshed(
+    store: Store, previous: ValidationReport, nodes: frozenset[URIRef], gaps: list[GapResult]
+) -> ValidationReport:
+    kept = [r for r in previous.results if not r.shape.startswith(_GAP_SHAPE) and URIRef(r.focus) not in nodes]
+    results = sorted([*kept, *validate_shapes(store, focus=nodes).results], key=_order)
     conforms = not any(r.severity == "Violation" for r in results)
 
     def build() -> Graph:
@@ -454,10 +458,83 @@ def refresh_after_write(
         _result_graph(graph, report_node, results)
         return graph
 
-    store.cache.pop("gaps", None)
-    report = _with_gaps(ValidationReport(conforms, results, build), run_rules(store))
-    store.cache["validation"] = report
-    return report
+    return _with_gaps(ValidationReport(conforms, results, build), gaps)
+
+
+# The report as a view ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Validation:
+    """The full report of one store generation, with what its update needs of that generation.
+
+    Attributes:
+        report: What :func:`validate_store` returns.
+        pointers: For each subject, the nodes it points at by a predicate some shape reads
+            backwards (:func:`_read_backwards`).  After a write, a changed subject's old entry
+            names the nodes whose results its old links could have decided: a document that
+            no longer replaces a superseded one changes that one's result, and the store no
+            longer says it ever did.
+    """
+
+    report: ValidationReport
+    pointers: dict[str, frozenset[str]]
+
+
+# More subjects written than this: the update would ask more of the store than validating it all.
+REFRESH_LIMIT = 200
+
+
+@cache
+def _read_backwards() -> frozenset[URIRef] | None:
+    """The predicates the shapes read from object to subject (``sh:inversePath``, ``sh:targetObjectsOf``).
+
+    None when an inverse path wraps a path that is not one predicate: then no such list is
+    known and a write makes the report be validated afresh.  A SPARQL constraint reads what its
+    query says; the shipped ones read backwards only through their ``sh:path`` (``$PATH``).
+    """
+    shapes = shapes_graph()
+    found = [*shapes.objects(None, SH.inversePath), *shapes.objects(None, SH.targetObjectsOf)]
+    if not all(isinstance(p, URIRef) for p in found):
+        return None
+    return frozenset(p for p in found if isinstance(p, URIRef))
+
+
+def _pointers(store: Store, subjects: Iterable[str] | None = None) -> dict[str, frozenset[str]]:
+    predicates = _read_backwards()
+    if not predicates:
+        return {}
+    bindings: dict[str, Any] = {"p": predicates}
+    if subjects is not None:
+        bindings["s"] = {URIRef(s) for s in subjects}
+        if not bindings["s"]:
+            return {}
+    found: dict[str, set[str]] = {}
+    for row in store.select(query("validation_pointers"), bindings):
+        found.setdefault(str(row["s"]), set()).add(str(row["o"]))
+    return {s: frozenset(nodes) for s, nodes in found.items()}
+
+
+def _validate(snap: Snapshot) -> Validation:
+    assert snap.store is not None
+    report = _with_gaps(validate_shapes(snap.store), snap[GAP_RESULTS])
+    return Validation(report, _pointers(snap.store))
+
+
+def _update(snap: Snapshot, old: Validation, changed: frozenset[str]) -> Validation | None:
+    """The report after a write of the subjects *changed*: their results and their neighbours' made again."""
+    if len(changed) > REFRESH_LIMIT or _read_backwards() is None:
+        return None
+    assert snap.store is not None
+    pointed = {URIRef(node) for subject in changed for node in old.pointers.get(subject, ())}
+    nodes = touched(snap.store, changed).nodes | pointed
+    pointers = {subject: found for subject, found in old.pointers.items() if subject not in changed}
+    pointers.update(_pointers(snap.store, changed))
+    return Validation(_refreshed(snap.store, old.report, nodes, snap[GAP_RESULTS]), pointers)
+
+
+#: The full report of the data-quality shapes and the gap rules (the default engine's).
+REPORT: View[Validation] = View("validation report", build=_validate, update=_update)
 
 
 def _result_graph(graph: Graph, report_node: Node, results: Iterable[ValidationResult]) -> None:
@@ -540,7 +617,7 @@ class _PreparedQueryGraph(Graph):
         return super().query(query_object, *args, **kwargs)
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=64)  # a pure function of the text: the shapes' queries, shipped with the code
 def _prepared(text: str) -> Query:
     return prepareQuery(text)
 

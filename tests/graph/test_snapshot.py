@@ -25,6 +25,7 @@ from graph.model.landscape import LANDSCAPE, Landscape, landscape
 from graph.model.snapshot import MISSING, Snapshot, View, snapshot
 from graph.store.core import Store
 from graph.store.spec import open_store
+from graph.validation.validate import REPORT, Validation
 from loaders import edits
 from loaders.ingest import ensure_seeded, load_files
 from loaders.synth import write_synthetic
@@ -63,11 +64,17 @@ def _scope_index(index: ScopeIndex) -> Any:
     }
 
 
+def _report(value: Validation) -> Any:
+    # The pointers too: the next write's update reads them.
+    return value.report.results, value.report.conforms, value.pointers
+
+
 # Every view with an update, with its key and what of its value a user can tell apart.
 UPDATING: list[tuple[View[Any], Hashable, Callable[[Any], Any]]] = [
     (LANDSCAPE, None, _landscape),
     (SCOPE_INDEX, None, _scope_index),
     (views.COVERAGE, views.Filters(), lambda value: value[1]),
+    (REPORT, None, _report),
 ]
 
 

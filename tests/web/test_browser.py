@@ -22,10 +22,6 @@ READ_MATRIX = """() => Object.fromEntries(
     Object.fromEntries(Array.from(tr.querySelectorAll('td.cell'))
         .map(td => [td.dataset.kind, Number(td.textContent.trim())])),
   ]))"""
-FIRST_PAINT = """() => new Promise(resolve => new PerformanceObserver((list, observer) => {
-  const entry = list.getEntriesByName('first-contentful-paint')[0];
-  if (entry) { observer.disconnect(); resolve(entry.startTime); }
-}).observe({type: 'paint', buffered: true}))"""
 DRAFT = {
     "title": "Behandling af alkoholmisbrug og -afhængighed",
     "owner": "dmpg-rus",
@@ -41,10 +37,9 @@ def coverage(server: str, **params: str) -> dict[str, dict[str, int]]:
     return {row["notation"]: {**row["counts"], "total": row["total"]} for row in items}
 
 
-def test_planning_page_paints_within_a_second_and_its_matrix_is_the_coverage_api(page: Any, web_server: str) -> None:
+def test_the_planning_page_matrix_is_the_coverage_api(page: Any, web_server: str) -> None:
+    # How fast it paints is measured in benchmarks/, not asserted here (a loaded CI machine is no stopwatch).
     page.goto("/")
-    paint = page.evaluate(FIRST_PAINT)
-    assert paint < 1000, f"first contentful paint after {paint:.0f} ms"
     assert page.locator("h1").inner_text() == "Hvor findes der gældende vejledning?"
     # The ten F blocks of ontology/planning.ttl, with /coverage's numbers in every cell.
     assert page.locator("table.matrix tr.block").count() == 10

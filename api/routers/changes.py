@@ -1,0 +1,196 @@
+"""What changed: the recent writes and loads as JSON, as a JSON Feed and an Atom feed, and as a page.
+
+A coordinator subscribes to what concerns them: ``owner=sst`` (writes to SST's documents), ``overlapping=sst``
+(writes to documents that overlap one of SST's), ``disease_area=F32``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from feedgen.feed import FeedGenerator
+
+from api.deps import LandscapeDep
+from api.paging import Offset, limit_param, next_link
+from api.routers.planning import templates
+from graph.analysis import changes, overlap, planning, views
+from graph.model.landscape import Landscape
+
+router = APIRouter(tags=["changes"])
+Text = Annotated[str | None, Query(max_length=200)]
+FEED_SIZE = 50
+ACTIONS = {"create": ("oprettet", "created"), "update": ("ændret", "changed"), "delete": ("slettet", "deleted"),
+           "load": ("indlæst", "loaded")}  # fmt: skip
+
+
+def _selected(
+    land: Landscape, owner: str | None, overlapping: str | None, disease_area: str | None
+) -> list[changes.Change]:
+    """The changes the filters select (raises FilterError naming an unknown owner or code)."""
+    owners = views.owner_family(land, views.resolve_owner(land, owner)) if owner else None
+    areas = None
+    if disease_area:
+        concepts = land.vocabulary.disease_areas(disease_area)
+        if not concepts:
+            raise views.FilterError("disease_area", disease_area, f"unknown ICD-10 chapter V code: {disease_area!r}")
+        areas = set().union(*(land.descendants_and_self(str(c)) for c in concepts))
+    found = changes.changes(land, owners, areas)
+    if overlapping:
+        family = views.owner_family(land, views.resolve_owner(land, overlapping))
+        theirs = [d.id for d in land.documents.values() if family & set(d.owners)]
+        partners = {x for d in theirs for c in overlap.related(land, d) for x in (c.a, c.b)} - set(theirs)
+        found = [c for c in found if c.kind == "document" and c.record in partners]
+    return found
+
+
+def _headline(change: changes.Change, en: bool) -> str:
+    action = ACTIONS.get(change.action, (change.action, change.action))[1 if en else 0]
+    what = ", ".join(f.label_en if en else f.label for f in change.fields[:4])
+    return f"{change.title}: {action}" + (f" ({what})" if what else "")
+
+
+def _text(change: changes.Change, en: bool) -> str:
+    lines = [
+        f"{f.label_en if en else f.label}: {', '.join(f.old) or '–'} → {', '.join(f.new) or '–'}" for f in change.fields
+    ]
+    who = f"{'by' if en else 'af'} {change.author}" if change.author else ""
+    return "\n".join([*lines, who]).strip()
+
+
+def _link(request: Request, change: changes.Change) -> str:
+    base = str(request.base_url).rstrip("/")
+    if change.kind == "document" and change.action != "delete":
+        return f"{base}/documents/{change.record}"
+    if change.kind == "organisation" and change.action != "delete":
+        return f"{base}/organisations/{change.record}"
+    return f"{base}/planning/changes"
+
+
+@router.get("/changes")
+def read_changes(
+    land: LandscapeDep,
+    request: Request,
+    owner: Text = None,
+    overlapping: Text = None,
+    disease_area: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Annotated[int, limit_param(100, 1000)] = 100,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """Recent writes (field by field: old → new) and loads, newest first, and when the registry was last verified."""
+    found = _selected(land, owner, overlapping, disease_area)
+    return {
+        "items": [changes.change_json(c) for c in found[offset : offset + limit]],
+        "total": len(found),
+        "next": next_link(request, offset, limit, len(found)),
+        "last_verified": changes.last_verified(land),
+    }
+
+
+@router.get("/changes/feed.json", response_class=Response, responses={200: {"content": {"application/feed+json": {}}}})
+def json_feed(
+    land: LandscapeDep,
+    request: Request,
+    owner: Text = None,
+    overlapping: Text = None,
+    disease_area: Annotated[str | None, Query(max_length=20)] = None,
+    lang: Annotated[str, Query(pattern="^(da|en)$")] = "da",
+) -> Response:
+    """The recent changes as a JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/)."""
+    en = lang == "en"
+    found = _selected(land, owner, overlapping, disease_area)[:FEED_SIZE]
+    query = urlencode({k: v for k, v in (("owner", owner), ("overlapping", overlapping),
+                                          ("disease_area", disease_area)) if v})  # fmt: skip
+    base = str(request.base_url).rstrip("/")
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "retningsgraf: " + ("recent changes" if en else "seneste ændringer"),
+        "home_page_url": f"{base}/planning/changes" + (f"?{query}" if query else ""),
+        "feed_url": f"{base}/changes/feed.json" + (f"?{query}" if query else ""),
+        "language": lang,
+        "items": [
+            {
+                "id": c.id,
+                "url": _link(request, c),
+                "title": _headline(c, en),
+                "content_text": _text(c, en),
+                "date_published": c.time,
+                **({"authors": [{"name": c.author}]} if c.author else {}),
+                "_retningsgraf": changes.change_json(c),
+            }
+            for c in found
+        ],
+    }
+    return Response(json.dumps(feed, ensure_ascii=False), media_type="application/feed+json")
+
+
+@router.get("/changes/feed.atom", response_class=Response, responses={200: {"content": {"application/atom+xml": {}}}})
+def atom_feed(
+    land: LandscapeDep,
+    request: Request,
+    owner: Text = None,
+    overlapping: Text = None,
+    disease_area: Annotated[str | None, Query(max_length=20)] = None,
+    lang: Annotated[str, Query(pattern="^(da|en)$")] = "da",
+) -> Response:
+    """The recent changes as an Atom feed (RFC 4287), for any feed reader."""
+    en = lang == "en"
+    found = _selected(land, owner, overlapping, disease_area)[:FEED_SIZE]
+    base = str(request.base_url).rstrip("/")
+    feed = FeedGenerator()
+    feed.id(str(request.url))
+    feed.title("retningsgraf: " + ("recent changes" if en else "seneste ændringer"))
+    feed.link(href=str(request.url), rel="self")
+    feed.link(href=f"{base}/planning/changes", rel="alternate")
+    feed.language(lang)
+    feed.updated(found[0].time if found else "1970-01-01T00:00:00+00:00")
+    for change in reversed(found):  # feedgen puts the last added first
+        entry = feed.add_entry()
+        entry.id(change.id)
+        entry.title(_headline(change, en))
+        entry.link(href=_link(request, change))
+        entry.updated(change.time)
+        entry.content(_text(change, en) or _headline(change, en), type="text")
+        entry.author({"name": change.author or "retningsgraf"})
+    return Response(feed.atom_str(pretty=True), media_type="application/atom+xml")
+
+
+@router.get("/planning/changes", include_in_schema=False)
+def changes_page(
+    land: LandscapeDep,
+    request: Request,
+    owner: Text = None,
+    overlapping: Text = None,
+    disease_area: Annotated[str | None, Query(max_length=20)] = None,
+) -> Response:
+    """Seneste ændringer: what changed, field by field, with the feeds to subscribe to."""
+    given = {k: v for k, v in (("owner", owner), ("overlapping", overlapping), ("disease_area", disease_area)) if v}
+    error, code = None, 200
+    try:
+        found = _selected(land, owner, overlapping, disease_area)
+    except views.FilterError as exc:
+        error, code, given = str(exc), 422, {}
+        found = _selected(land, None, None, None)
+    owners = sorted(((o.id, o.name) for o in land.organisations.values()), key=lambda o: o[1].casefold())
+    context = {
+        "changes": found[:200],
+        "total": len(found),
+        "given": given,
+        "query": urlencode(given),
+        "owners": owners,
+        "actions": ACTIONS,
+        "last_verified": changes.last_verified(land),
+        "error": error,
+    }
+    return templates.TemplateResponse(request, "changes.html", context, status_code=code, media_type="text/html")
+
+
+@router.get("/planning/planned", include_in_schema=False)
+def planned_page(land: LandscapeDep, request: Request) -> Response:
+    """Planlagt og i gang: work announced or under way, by owner and expected date, with what it may overlap."""
+    work = changes.planned_work(land)
+    context = {"work": work, "steps": planning.labels()["status"], "total": len(work)}
+    return templates.TemplateResponse(request, "planned.html", context, media_type="text/html")
