@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -48,6 +49,8 @@ from graph.store.core import Store
 from graph.store.spec import open_store
 from loaders.ingest import ensure_seeded
 
+logger = logging.getLogger("retningsgraf")
+
 __all__ = ["EVENT_LOOP", "Settings", "create_app", "create_app_from_env"]
 
 #: uvicorn's ``loop`` setting. The draft check, cached reads and coverage run on the event loop
@@ -88,6 +91,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = open_store(settings.store)
+        for caveat in getattr(store, "caveats", ()):
+            logger.warning("remote store: %s", caveat)
         ensure_seeded(store)
         land = landscape(store)  # build the read model now, not on the first request
         scope_index(land)  # and the draft check's index

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.harness import REPO, free_port, stop_process, wait_for_http
+from graph.store.virtuoso import virtuoso_ini
 
 __all__ = ["Server", "ServerError", "oxigraph_server", "project_server", "virtuoso_server"]
 
@@ -156,52 +157,6 @@ def ensure_virtuoso(timeout: float) -> str:
     return found
 
 
-def _virtuoso_ini(directory: Path, data: Path, isql_port: int, http_port: int) -> str:
-    # Buffers sized for about 4 GB of the machine's 24 GiB (Virtuoso's own sizing table).
-    return f"""[Database]
-DatabaseFile = {directory}/virtuoso.db
-ErrorLogFile = {directory}/virtuoso.log
-LockFile = {directory}/virtuoso.lck
-TransactionFile = {directory}/virtuoso.trx
-xa_persistent_file = {directory}/virtuoso.pxa
-ErrorLogLevel = 7
-FileExtend = 200
-MaxCheckpointRemap = 2000
-Striping = 0
-TempStorage = TempDatabase
-
-[TempDatabase]
-DatabaseFile = {directory}/virtuoso-temp.db
-TransactionFile = {directory}/virtuoso-temp.trx
-MaxCheckpointRemap = 2000
-Striping = 0
-
-[Parameters]
-ServerPort = 127.0.0.1:{isql_port}
-DisableUnixSocket = 1
-ServerThreads = 32
-CheckpointInterval = 60
-NumberOfBuffers = 340000
-MaxDirtyBuffers = 250000
-DirsAllowed = ., {directory}, {data}
-VADInstallDir = /usr/share/virtuoso-opensource-7/vad/
-
-[HTTPServer]
-ServerPort = 127.0.0.1:{http_port}
-ServerRoot = /var/lib/virtuoso-opensource-7/vsp
-ServerThreads = 32
-MaxClientConnections = 32
-MaxKeepAlives = 32
-KeepAliveTimeout = 10
-
-[SPARQL]
-ResultSetMaxRows = 1000000
-MaxQueryExecutionTime = 120
-MaxQueryCostEstimationTime = 0
-DefaultQuery = ASK {{}}
-"""
-
-
 def _isql(binary: str, port: int, statement: str, timeout: float) -> str:
     return _run([binary, f"127.0.0.1:{port}", "dba", "dba", f"exec={statement}"], timeout).stdout
 
@@ -227,7 +182,7 @@ def virtuoso_server(files: list[Path], workdir: Path, timeout: float) -> Iterato
             shutil.copyfile(path, target)
     isql_port, http_port = free_port(), free_port()
     ini = directory / "virtuoso.ini"
-    ini.write_text(_virtuoso_ini(directory, data, isql_port, http_port), encoding="utf-8")
+    ini.write_text(virtuoso_ini(directory, isql_port, http_port, dirs_allowed=(data,)), encoding="utf-8")
     url = f"http://127.0.0.1:{http_port}"
     log = directory / "stdout.log"
     server = Server("virtuoso", url, "/sparql", 0.0, "")

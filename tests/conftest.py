@@ -23,6 +23,7 @@ SLOW_FIXTURES = {
     "slow_server",
     "synthetic_3k_file",
     "synthetic_3k_store",
+    "virtuoso_api",
 }
 
 

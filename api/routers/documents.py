@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import LandscapeDep, StoreDep
@@ -124,7 +124,12 @@ async def read_document(
 
 def _read_document(request: Request, store: Store, land: Landscape, doc: Document, media: str) -> Response:
     if media in RDF_TYPES:
-        graph = store.construct(DESCRIBE, {"doc": URIRef(doc.iri)})
+        found = store.construct(DESCRIBE, {"doc": URIRef(doc.iri)})
+        # N-Triples and JSON-LD are written in the graph's insertion order, which is the engine's
+        # answer order; sorted, every store (embedded, Oxigraph server, Virtuoso) gives the same bytes.
+        graph = Graph()
+        for triple in sorted(found):
+            graph.add(triple)
         return Response(serialise(graph, RDF_TYPES[media]), media_type=media)
     if media == "text/html":
         data = views.document_json(land, doc)

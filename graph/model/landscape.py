@@ -614,6 +614,9 @@ def _organisations(store: Store) -> dict[str, Organisation]:
             org.sources.append(text)
         elif prop == str(DCTERMS.identifier):
             org.id = text
+    for org in organisations.values():  # in the engine's answer order otherwise, which differs between engines
+        org.types.sort()
+        org.sources.sort()
     return organisations
 
 

@@ -23,9 +23,12 @@ from rdflib.term import Node
 from graph.store.core import Bindings, GraphWrite, Store, StoreError, _insert_data, serialise, with_bindings
 from graph.store.namespaces import GD, PROV, RDF, Minter, default_base
 
-__all__ = ["Seen", "SparqlStore"]
+__all__ = ["SERVER_GRAPHS", "Seen", "SparqlStore"]
 
 _TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+# Graphs a server keeps for itself, not the landscape's: Virtuoso's RDF views, its LDP vocabulary and
+# its service description (named after its DefaultHost, localuriqaserver unless configured).
+SERVER_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/")
 
 
 class SparqlStore(Store):
@@ -37,6 +40,9 @@ class SparqlStore(Store):
         self.minter = minter or Minter(default_base())
         self._client = httpx.Client(timeout=_TIMEOUT, trust_env=False)
         self._meta = self.minter.graph("meta")
+        theirs = " && ".join(f'!STRSTARTS(STR(?g), "{prefix}")' for prefix in SERVER_GRAPHS)
+        self._ours = f"?g != <{self._meta}> && {theirs}"
+        self.engine = ""  # the server's Server header, read on the first answer
         try:
             self._generation()
         except httpx.HTTPError as error:
@@ -62,6 +68,22 @@ class SparqlStore(Store):
 
     in_process = False
 
+    @property
+    def _max_update_triples(self) -> int | None:
+        # Virtuoso 7's SPARQL parser runs out of memory near 5,000 triples in one INSERT DATA.
+        return 1000 if "virtuoso" in self.engine.lower() else None
+
+    @property
+    def caveats(self) -> tuple[str, ...]:
+        """What this server does not guarantee that remote mode relies on (docs/remote-store.md), for the log."""
+        if "virtuoso" not in self.engine.lower():
+            return ()
+        return (
+            f"{self.engine.split()[0]}: an update request is not one transaction (an operation that fails "
+            "leaves the earlier ones applied) and a large write goes in several requests, so readers can see "
+            "a load half done and a failed write can leave graphs half replaced (docs/remote-store.md, Virtuoso).",
+        )
+
     # Protocol ------------------------------------------------------------------------------
 
     def _post(self, url: str, data: dict[str, str], accept: str) -> httpx.Response:
@@ -71,6 +93,8 @@ class SparqlStore(Store):
             raise StoreError(f"the SPARQL server at {url} did not answer: {error}") from error
         if response.status_code >= 400:
             raise StoreError(f"the SPARQL server at {url} answered {response.status_code}: {response.text[:500]}")
+        if not self.engine:
+            self.engine = response.headers.get("server", "unknown")
         return response
 
     def _select_raw(self, query: str) -> list[dict[str, Node]]:
@@ -96,7 +120,7 @@ class SparqlStore(Store):
             {"query": with_bindings(query, bindings)},
             "application/sparql-results+json",
         )
-        return bool(json.loads(response.text)["boolean"])
+        return _boolean(response.text)
 
     def write(self, writes: Iterable[GraphWrite], changed: set[str] | None = None) -> None:
         """Replace each named graph and bump the shared generation, in one SPARQL update.
@@ -106,14 +130,23 @@ class SparqlStore(Store):
         """
         writes = list(writes)
         statements = [f"DROP SILENT GRAPH <{w.name}>" for w in writes]
-        statements += [_insert_data(w) for w in writes if len(w.triples)]
+        size = self._max_update_triples
+        for w in writes:
+            if len(w.triples):
+                statements += [_insert_data(w)] if size is None else _insert_pieces(w, size)
         statements.append(
             f"DELETE {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?n }} }} "
             f"INSERT {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?next }} }} "
             f"WHERE {{ OPTIONAL {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?n }} }} "
             f"BIND (COALESCE(?n + 1, 1) AS ?next) }}"
         )
-        self._post(self.update_url, {"update": " ;\n".join(statements)}, "*/*")
+        if size is None:
+            self._post(self.update_url, {"update": " ;\n".join(statements)}, "*/*")
+            return
+        # One request per operation: such a server commits each operation on its own anyway (see caveats),
+        # and its parser runs out of memory on one request of thousands of triples.
+        for statement in statements:
+            self._post(self.update_url, {"update": statement}, "*/*")
 
     def write_if_unchanged(self, seen: Seen, replace: list[GraphWrite], remove: list[GraphWrite]) -> bool:
         """Write only if the record is exactly as *seen*, checked and written in one SPARQL update.
@@ -154,7 +187,7 @@ class SparqlStore(Store):
         statements.append(f"DELETE {{ {claim} }} INSERT {{ {receipt} }} WHERE {{ {claim} }}")
         self._post(self.update_url, {"update": " ;\n".join(statements)}, "*/*")
         response = self._post(self.query_url, {"query": f"ASK {{ {receipt} }}"}, "application/sparql-results+json")
-        applied = bool(json.loads(response.text)["boolean"])
+        applied = _boolean(response.text)
         if applied:  # the receipt has told its one reader what it had to
             self._post(self.update_url, {"update": f"DELETE DATA {{ {receipt} }}"}, "*/*")
         return applied
@@ -164,14 +197,14 @@ class SparqlStore(Store):
         return self.construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": name})
 
     def graph_names(self) -> list[URIRef]:
-        """Return the names of all non-empty named graphs (the generation counter's own graph aside)."""
-        rows = self._select_raw("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        return sorted(URIRef(str(r["g"])) for r in rows if str(r["g"]) != str(self._meta))
+        """Return the names of the store's non-empty named graphs (the generation counter's own graph aside)."""
+        rows = self._select_raw(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER ({self._ours}) }}")
+        return sorted(URIRef(str(r["g"])) for r in rows)
 
     def triple_count(self) -> int:
         """Return the number of quads in the named graphs (the generation counter aside)."""
         rows = self._select_raw(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{self._meta}>) }}"
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER ({self._ours}) }}"
         )
         return int(rows[0]["n"]) if rows else 0
 
@@ -179,12 +212,12 @@ class SparqlStore(Store):
         """Serialise the union of all graphs (``nq`` keeps the graph names)."""
         if fmt == "nq":
             rows = self._select_raw(
-                f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{self._meta}>) }}"
+                f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER ({self._ours}) }}"
             )
             lines = [f"{r['s'].n3()} {r['p'].n3()} {r['o'].n3()} {r['g'].n3()} ." for r in rows]
             return ("\n".join(lines) + "\n").encode("utf-8")
         triples = self.construct(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != <{self._meta}>) }}"
+            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER ({self._ours}) }}"
         )
         return serialise(triples, fmt)
 
@@ -218,9 +251,29 @@ class Seen:
         )
 
 
+def _insert_pieces(write: GraphWrite, size: int) -> list[str]:
+    """INSERT DATA operations of at most *size* triples each that together insert *write*."""
+    text = _insert_data(write)  # INSERT DATA { GRAPH <g> {\n<one triple a line>\n} }
+    start, end = text.index("{\n") + 2, text.rindex("\n} }")
+    lines = [line for line in text[start:end].splitlines() if line.strip()]
+    # A blank node label names one node within one operation only: triples that may share one stay together.
+    lines.sort(key=lambda line: "_:" not in line)
+    size = max(size, sum("_:" in line for line in lines))
+    return [f"{text[:start]}{chr(10).join(lines[i : i + size])}\n}} }}" for i in range(0, len(lines), size)]
+
+
 def _triples(triples: Graph | Any) -> str:
     # N-Triples lines are valid SPARQL triple patterns, so rdflib's serialiser escapes every literal.
     return str(triples.serialize(format="nt", encoding="utf-8").decode("utf-8"))
+
+
+def _boolean(text: str) -> bool:
+    """Read an ASK answer: SPARQL JSON's ``boolean``, or Virtuoso 7's one-row table of 0 or 1."""
+    body = json.loads(text)
+    if "boolean" in body:
+        return bool(body["boolean"])
+    rows = body.get("results", {}).get("bindings", [])
+    return bool(rows) and next(iter(rows[0].values()))["value"] not in ("0", "false")
 
 
 def _term(value: dict[str, str]) -> Node:

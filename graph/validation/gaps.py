@@ -4,6 +4,13 @@ A SHACL engine runs a rule's query once per focus node; every gap query first bi
 its own targets, so one evaluation with ``$this`` unbound yields the same results (tested against
 pyshacl-turbo, which pre-binds ``$this`` as SHACL says, on the gap fixtures and on 3,000 synthetic
 documents).  The shapes in ``ontology/shapes/gaps/`` stay the single definition of a gap.
+
+SHACL requires every sub-select to project ``$this``, so the documents' sub-selects project it without
+matching it; run with ``$this`` unbound, that column is unbound, and SPARQL joins an unbound value with
+anything.  Virtuoso does not: it compiles the join to SQL equality, where an unbound (NULL) value matches
+nothing, and every "is it covered?" sub-select comes back empty.  :func:`whole_graph` therefore drops
+``$this`` from the projection of each sub-select whose pattern never mentions it, which changes nothing
+under SPARQL's semantics and gives every engine a query without unbound join columns.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ __all__ = ["GAP_RESULTS", "GAP_SHAPES_DIR", "GapResult", "Rule", "query_examples
 
 GAP_SHAPES_DIR = ONTOLOGY_DIR / "shapes" / "gaps"
 _PLACEHOLDER = re.compile(r"\{[?$](\w+)\}")
+_SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
+_THIS = re.compile(r"[?$]this\b")
 
 
 @dataclass(frozen=True)
@@ -35,7 +44,7 @@ class Rule:
     shape: str
     name: str
     severity: str
-    query: str
+    query: str  # the shape's SELECT in its whole-graph form (see whole_graph), with its prefixes
     message: str
     message_en: str
 
@@ -88,12 +97,40 @@ def rules(directory: Path = GAP_SHAPES_DIR) -> tuple[Rule, ...]:
                 shape=str(shape),
                 name=str(shape).split("GapShape-")[-1],
                 severity=severity,
-                query=f"{_prefixes(graph, constraint)}\n{select}",
+                query=f"{_prefixes(graph, constraint)}\n{whole_graph(select)}",
                 message=_text(graph, constraint, "da") or _text(graph, shape, "da"),
                 message_en=_text(graph, constraint, "en") or _text(graph, shape, "en"),
             )
         )
     return tuple(found)
+
+
+def whole_graph(select: str) -> str:
+    """Return *select* with ``$this`` dropped from the projection of sub-selects that never match it.
+
+    With ``$this`` unbound such a column is unbound on every row, and SPARQL joins an unbound value with
+    anything, so the answers are the same; Virtuoso, which joins unbound values with nothing, then agrees.
+    The outermost SELECT keeps ``$this``: it is the focus node of each result.
+
+    Raises:
+        ValueError: if a sub-select would be left projecting nothing.
+    """
+    starts = [match.start() for match in _SELECT.finditer(select)][1:]
+    for start in reversed(starts):  # innermost first: dropping an inner $this may leave the outer unmatched
+        opening = select.index("{", start)
+        depth, end = 0, opening
+        for end in range(opening, len(select)):
+            depth += {"{": 1, "}": -1}.get(select[end], 0)
+            if depth == 0:
+                break
+        head, body = select[start:opening], select[opening : end + 1]
+        if _THIS.search(body) or not _THIS.search(head):
+            continue
+        projection = _THIS.sub("", head, count=1)
+        if not re.sub(r"(?i)\b(SELECT|DISTINCT|REDUCED|WHERE)\b", "", projection).strip():
+            raise ValueError(f"a sub-select would project nothing without $this: {head.strip()}")
+        select = select[:start] + re.sub(r"  +", " ", projection) + select[opening:]
+    return select
 
 
 def _fill(template: str, row: dict[str, Node]) -> str:

@@ -5,7 +5,10 @@ registry, as ``retningsgraf serve`` serves it, without a socket or a second proc
 only a real server shows (HTTP clients such as SPARQLWrapper, raw request lines, time limits,
 restarts, concurrent writers) ask ``server``, which runs twice: on the embedded Oxigraph store and
 in remote-store mode against a real Oxigraph SPARQL server (the ``oxigraph`` package's
-``oxigraph serve``).  ``test_stores_answer_alike.py`` proves both stores give the in-process answers.
+``oxigraph serve``).  ``test_stores_answer_alike.py`` proves both stores give the in-process answers,
+and so does ``virtuoso_api``: the API in remote mode on Debian's Virtuoso, started and prepared by
+``graph.store.virtuoso`` (skipped where Virtuoso is not installed, unless RETNINGSGRAF_REQUIRE_VIRTUOSO=1,
+as in ``.ci/run``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.main import Settings, create_app
+from graph.store import virtuoso
 
 
 def free_port() -> int:
@@ -123,6 +127,36 @@ def server(request: pytest.FixtureRequest) -> Iterator[str]:
         stop(process)
         if backend is not None:
             stop(backend)
+
+
+@contextlib.contextmanager
+def running_virtuoso() -> Iterator[virtuoso.Virtuoso]:
+    """A Virtuoso on loopback with a temporary database, prepared for remote mode, stopped afterwards.
+
+    Skips the test where Virtuoso is not installed, or fails it if RETNINGSGRAF_REQUIRE_VIRTUOSO=1.
+    """
+    if virtuoso.binaries() is None:
+        reason = "Virtuoso is not installed (apt-get install virtuoso-opensource)"
+        if os.environ.get("RETNINGSGRAF_REQUIRE_VIRTUOSO") == "1":
+            pytest.fail(f"{reason}, and RETNINGSGRAF_REQUIRE_VIRTUOSO=1")
+        pytest.skip(reason)
+    with (
+        tempfile.TemporaryDirectory(prefix="retningsgraf-virtuoso-") as folder,
+        # A small buffer pool: the test data are a few hundred thousand triples at most.
+        virtuoso.local_virtuoso(Path(folder), buffers=20000) as server,
+    ):
+        yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso_api() -> Iterator[tuple[str, virtuoso.Virtuoso]]:
+    """A real server in remote mode on Virtuoso, seeded with the registry on start, and the Virtuoso."""
+    with running_virtuoso() as backend:
+        process, url = start_server("--store", backend.store_spec, env={"PYTHONHASHSEED": "0"})
+        try:
+            yield url, backend
+        finally:
+            stop(process)
 
 
 @contextlib.contextmanager

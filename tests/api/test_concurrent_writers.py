@@ -1,4 +1,4 @@
-"""Two API worker processes on one remote SPARQL store: the If-Match check and the write are one.
+"""Two API worker processes on one remote SPARQL store (Oxigraph's server, Virtuoso): If-Match holds.
 
 Each round, two clients read the same version of a document and send different changes with
 its ETag at the same moment, one to each API process.  Exactly one gets 200, the other 412, and
@@ -7,13 +7,14 @@ the stored document and its history hold the winner's change alone: no update is
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.api.conftest import start_server, start_sparql_server, stop
+from tests.api.conftest import running_virtuoso, start_server, start_sparql_server, stop
 
 pytestmark = pytest.mark.slow
 
@@ -22,20 +23,22 @@ TOKENS = f"alice:edit:{EDITOR},bob:edit:{'d' * 24}"
 ROUNDS = 6
 
 
-@pytest.fixture(scope="module")
-def workers() -> Iterator[tuple[str, str]]:
-    """Two API processes on one Oxigraph server (the second starts on the seeded store)."""
-    backend, sparql = start_sparql_server()
-    spec = f"sparql:{sparql}/query,{sparql}/update"
-    started = []
-    try:
+@pytest.fixture(scope="module", params=["oxigraph", "virtuoso"])
+def workers(request: pytest.FixtureRequest) -> Iterator[tuple[str, str]]:
+    """Two API processes on one Oxigraph server, then on one Virtuoso (the second starts on the seeded store)."""
+    with contextlib.ExitStack() as stack:
+        if request.param == "virtuoso":
+            spec = stack.enter_context(running_virtuoso()).store_spec
+        else:
+            backend, sparql = start_sparql_server()
+            stack.callback(stop, backend)
+            spec = f"sparql:{sparql}/query,{sparql}/update"
+        urls = []
         for _ in range(2):
-            started.append(start_server("--store", spec, env={"RETNINGSGRAF_TOKENS": TOKENS}))
-        yield started[0][1], started[1][1]
-    finally:
-        for process, _ in started:
-            stop(process)
-        stop(backend)
+            process, url = start_server("--store", spec, env={"RETNINGSGRAF_TOKENS": TOKENS})
+            stack.callback(stop, process)
+            urls.append(url)
+        yield urls[0], urls[1]
 
 
 def _edit(body: dict[str, object], notes: str) -> dict[str, object]:
