@@ -48,7 +48,7 @@ Many = Annotated[list[str] | None, Query(max_length=100)]
 FILTERS = ("population", "topic", "owner", "status", "valid_on", "level", "purpose")
 RULE_ORDER = {name: i for i, name in enumerate(planning.RULE_LABELS)}  # areas without guidance first
 #: Gap rows on the page at once: the counts per rule cover all gaps, the rows come a page at a
-#: time (the gap list grows with the store; at 30,000 documents it was most of a 17 MB page).
+#: time (the gap list grows with the store, and would otherwise be most of the page).
 GAP_ROWS = 300
 #: Documents of a matrix cell on a page at once: a broad area holds thousands at scale.
 CELL_ROWS = 100

@@ -522,7 +522,7 @@ class _Pairing:
         )
 
 
-#: What every build of pairs reads (the scorer's arrays take a second or two at 30,000 documents): once a snapshot.
+#: What every build of pairs reads (the scorer's arrays grow with the landscape): made once a snapshot.
 PAIRING: View[_Pairing] = View("pairing", build=lambda snap: _Pairing(snap[LANDSCAPE], snap[SCOPE_INDEX]))
 
 

@@ -1,7 +1,7 @@
 """The scope index: every document's scope as numpy arrays, so one document or draft is scored against all at once.
 
-``graph.analysis.overlap.compare`` explains one pair in about 50 µs; a draft at 30,000 documents has
-some 15,000 candidates, so comparing each in Python takes most of a second.  This index
+``graph.analysis.overlap.compare`` explains one pair; a draft in a large landscape has thousands of
+candidates, so comparing each in Python takes too long for an answer while the user waits.  This index
 computes the same score for every document in a few vector operations and gives an upper
 bound of each candidate's rank; the draft check then runs the real comparison only on the
 best candidates, in bound order, until no remaining candidate can enter the top *k*.  The
@@ -289,9 +289,9 @@ class ScopeIndex:
     def _topic_population_scores(self, doc: Document) -> tuple[np.ndarray, np.ndarray]:
         """Return the topic and population parts of the score per distinct (topics, populations) of the documents.
 
-        Topic and population scores depend on nothing else, and 30,000 documents have a few
-        hundred such combinations: scoring those and spreading them with one look-up
-        (``[self._scope_of]``) costs a tenth of scoring every slot, with the same numbers.
+        Topic and population scores depend on nothing else, and documents share few such
+        combinations: scoring those and spreading them with one look-up (``[self._scope_of]``)
+        is much cheaper than scoring every slot, with the same numbers.
         """
         topics, expanded, populations = self._scopes
         topic = np.full(len(topics), UNKNOWN)
@@ -364,7 +364,7 @@ def shared_scope_pairs(index: ScopeIndex) -> np.ndarray:
     """Return the pairs of documents with different owners that share an ICD-10 block, a topic and a population.
 
     The coarse overlap screen, the same pairs as ``benchmarks/queries/pairs_subselect.rq``
-    (tested). At 100,000 documents that is some 100 million pairs: use
+    (tested). In a large landscape that is a number of pairs that grows with its square: use
     :func:`iter_shared_scope_pairs` to go through them without holding them all.
 
     Returns:

@@ -1,9 +1,9 @@
 """Keep the long-lived read model out of the garbage collector's full sweeps.
 
-A landscape of 30,000 documents is millions of Python objects. CPython's cyclic collector
-walks every tracked object on each full (generation 2) collection, which under API load
-came every few seconds and paused all requests for 150-250 ms at 10,000 documents: the whole
-p99 latency. The read model lives until the next write, so after it is built we collect once
+A large landscape is millions of Python objects. CPython's cyclic collector walks every
+tracked object on each full (generation 2) collection, which under API load comes every few
+seconds and pauses every request for as long as the walk takes (benchmarks/README.md has the
+figures). The read model lives until the next write, so after it is built we collect once
 and move everything alive into the permanent generation (``gc.freeze``), which full sweeps
 skip. Before that we unfreeze, so what an earlier landscape left in reference cycles is still
 found and freed: settling costs one full collection per write, instead of one every few
@@ -11,8 +11,8 @@ seconds of reads.
 
 Indexes that the landscape builds on first use (a document page's first request builds the
 term index, the first draft check the scope index) are kept the same way as they are built
-(:class:`read_model`, :func:`keep`): at 30,000 documents they are some 110,000 containers,
-and left in generation 2 they made every full sweep cost 50-100 ms again.
+(:class:`read_model`, :func:`keep`): they are many containers too, and left in generation 2
+every full sweep would walk them again.
 """
 
 from __future__ import annotations

@@ -461,7 +461,7 @@ _Memo = dict[Node, tuple[set[Node], set[Node]]]
 
 
 # Up to this many nodes are written into a query as VALUES; for more, one whole-graph query per path
-# (about 0.1 s for 30,000 documents) beats a join with a long VALUES block or the targets.
+# (one pass over the targets) beats a join with a long VALUES block or the targets.
 _FEW = 1000
 
 

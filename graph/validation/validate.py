@@ -51,7 +51,7 @@ __all__ = [
 ONTOLOGY_DIR = Path(__file__).resolve().parents[2] / "ontology"
 SHAPES_DIR = ONTOLOGY_DIR / "shapes"
 
-# "oxigraph" is graph.validation.engine (whole-graph queries, seconds at 30,000 documents); "pyshacl" is
+# "oxigraph" is graph.validation.engine (whole-graph queries); "pyshacl" is
 # the reference implementation (minutes), kept for comparison and as the tests' yardstick.
 ENGINES = ("oxigraph", "pyshacl")
 
@@ -221,7 +221,7 @@ def _store_query(store: Store) -> shacl_engine.Query:
     """A query function over *store* plus the vocabulary, on Oxigraph.
 
     An Oxigraph store that holds the vocabulary (every seeded store does) is queried in place;
-    any other store is copied into a scratch Oxigraph store first (a bulk load, seconds at 30,000).
+    any other store is copied into a scratch Oxigraph store first (a bulk load, which grows with the store).
     """
     raw = getattr(store, "_store", None)  # private to graph.store.core, but copying 400,000 quads is the alternative
     if isinstance(store, OxigraphStore) and isinstance(raw, ox.Store) and snapshot(store)[_HOLDS_VOCABULARY]:
@@ -401,7 +401,7 @@ def touched(store: Store, iris: Iterable[str | URIRef]) -> Touched:
 def validate_document(store: Store, iri: str | URIRef, before: Touched | None = None) -> ValidationReport:
     """Validate one written document and what it touches, without validating the whole store.
 
-    The data-quality shapes run for the nodes of :func:`touched` only (milliseconds at 30,000
+    The data-quality shapes run for the nodes of :func:`touched` only (milliseconds however large the store is
     documents); the gap results are those of :func:`graph.validation.gaps.run_rules` for the touched
     targets, taken from the store generation's ``GAP_RESULTS`` view (all rules run once per write).
 
@@ -607,7 +607,7 @@ class _PreparedQueryGraph(Graph):
     """A Graph that parses each SPARQL text only once.
 
     pySHACL sends the same SHACL-SPARQL text once per focus node, and rdflib's parser takes
-    tens of milliseconds per parse: without this cache parsing was 90 % of validation time.
+    tens of milliseconds per parse, more than the validation of a write itself.
     """
 
     def query(self, query_object: str | Query, *args: Any, **kwargs: Any) -> Result:
