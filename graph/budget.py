@@ -121,7 +121,8 @@ def progress(done: int, total: int) -> None:
         budget.done, budget.total = done, total
 
 
-#: Seconds a shared build may take (:func:`shared`): several times what the largest benchmarked landscape needs, so a runaway still stops.
+#: Seconds a shared build may take (:func:`shared`): several times what the largest benchmarked
+#: landscape needs, so a runaway still stops.
 SHARED_SECONDS = 30.0
 
 

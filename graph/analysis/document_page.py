@@ -57,7 +57,8 @@ def _related(snap: Snapshot, doc_id: str) -> tuple[int, list[dict[str, Any]]]:
     """How many documents relate to *doc_id*, and the closest ``RELATED_ROWS`` as the page shows them."""
     land = snap[LANDSCAPE]
     with budget.shared():
-        found = related(land, doc_id)  # this document's pairs only: pairing everything grows with the square of the landscape
+        # This document's pairs only: pairing everything grows with the square of the landscape.
+        found = related(land, doc_id)
     pairs = []
     for c in found[:RELATED_ROWS]:
         other = c.b if c.a == doc_id else c.a
