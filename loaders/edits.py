@@ -26,7 +26,7 @@ from rdflib.plugins.serializers.nt import _nt_row  # the serializer's own line w
 from rdflib.term import Node
 
 from graph.model.vocabulary import vocabulary
-from graph.store.core import GraphWrite, Store
+from graph.store.core import GraphWrite, Store, query
 from graph.store.namespaces import GD, PROV, RDF, RDFS, XSD
 from graph.validation.validate import ValidationResult, validate
 from loaders.records import Context, LoadError, RecordConverter
@@ -46,40 +46,9 @@ __all__ = [
 KINDS = ("document", "organisation")
 _LOCK = threading.Lock()  # read-check-write of one record must not interleave in this process
 
-_DESCRIBE = """
-PREFIX gd: <https://w3id.org/retningsgraf/ontology#>
-SELECT ?g ?s ?p ?o WHERE {
-  GRAPH ?g {
-    { ?x ?p ?o . BIND (?x AS ?s) }
-    UNION
-    { ?x gd:citation|gd:qualifiedLink ?s . ?s ?p ?o . }
-  }
-}
-"""
-_INBOUND = """
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX gd: <https://w3id.org/retningsgraf/ontology#>
-PREFIX org: <http://www.w3.org/ns/org#>
-SELECT DISTINCT ?other WHERE {
-  ?other ?p ?x .
-  FILTER (?p IN (dcterms:replaces, gd:revises, gd:supplements, dcterms:references, gd:implements,
-                 gd:ownedBy, org:subOrganizationOf))
-  FILTER (?other != ?x)
-}
-"""
-_VERSIONS = """
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX gd: <https://w3id.org/retningsgraf/ontology#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT ?activity ?n ?action ?agent ?time ?etag ?content WHERE {
-  ?activity a prov:Activity ; gd:editOf ?x ; gd:versionNumber ?n ; gd:action ?action ;
-            prov:wasAssociatedWith ?agent ; prov:startedAtTime ?time .
-  OPTIONAL { ?activity gd:previousEtag ?etag }
-  OPTIONAL { ?activity gd:previousVersion ?content }
-}
-ORDER BY ?n
-"""
+_DESCRIBE = query("record_description")
+_INBOUND = query("record_inbound")
+_VERSIONS = query("record_history")
 
 
 class EditError(Exception):

@@ -28,14 +28,7 @@ __all__ = [
 ]
 
 _GRAPH_CONTENT = query("graph_content")
-_IDS = """
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX gd: <https://w3id.org/retningsgraf/ontology#>
-PREFIX org: <http://www.w3.org/ns/org#>
-SELECT ?g ?id ?type WHERE {
-  GRAPH ?g { ?x a ?type ; dcterms:identifier ?id . FILTER(?type IN (gd:GuidingDocument, org:Organization)) }
-}
-"""
+_IDS = query("graph_ids")
 
 
 @dataclass(frozen=True)

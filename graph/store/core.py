@@ -408,7 +408,7 @@ class OxigraphStore(Store):
         return [tuple("" if (t := row[i]) is None else t.value for i in range(width)) for row in solutions]
 
     def _staged_size(self, graph: ox.NamedNode) -> int:
-        rows = self._store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", default_graph=[graph])
+        rows = self._store.query(query("triple_count"), default_graph=[graph])
         return int(next(iter(rows))["n"].value)
 
     def discard(self, staging: URIRef) -> None:

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal
 from rdflib.term import Node
 
-from graph.store.core import from_ox, to_ox
+from graph.store.core import from_ox, query, to_ox
 from graph.store.namespaces import SH
 from graph.validation import engine
 from graph.validation.validate import render_path
@@ -159,7 +159,7 @@ def _fast(data: Graph, shapes: Graph) -> Graph:
     store = ox.Store()
     store.extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in data)
     given = {o for o in data.objects() if isinstance(o, Literal)}
-    kept = {from_ox(r[0], normalize=False) for r in store.query("SELECT DISTINCT ?o { ?s ?p ?o FILTER ISLITERAL(?o) }")}
+    kept = {from_ox(r[0], normalize=False) for r in store.query(query("literal_objects"))}
     if given - kept:
         # Oxigraph stores integer subtypes ("12"^^xsd:byte) as xsd:integer (W3C datatype-ill-formed).
         changed = ", ".join(sorted(v.n3() for v in given - kept)[:3])
