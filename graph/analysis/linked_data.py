@@ -138,7 +138,7 @@ def _labels(store: Store, iris: set[URIRef]) -> dict[str, dict[str, str]]:
 def _curie(iri: str) -> str:
     for prefix, namespace in sorted(PREFIXES.items(), key=lambda item: -len(item[1])):
         if iri.startswith(namespace) and iri != namespace:
-            return f"{prefix}:{iri[len(namespace):]}"
+            return f"{prefix}:{iri[len(namespace) :]}"
     return iri
 
 

@@ -32,10 +32,33 @@ KINDS = {
 }
 # What a shape checks, in the words of its constraint parameters, shown in this order.
 CHECKS = (
-    SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.path, SH["class"], SH.datatype,
-    SH.nodeKind, SH.node, SH.minCount, SH.maxCount, SH.hasValue, SH["in"], SH.pattern, SH.minInclusive,
-    SH.maxInclusive, SH.minLength, SH.maxLength, SH.qualifiedValueShape, SH.qualifiedMinCount, SH.qualifiedMaxCount,
-    SH.property, SH.sparql, SH.select, SH["or"], SH["not"], SH.closed,
+    SH.targetClass,
+    SH.targetNode,
+    SH.targetSubjectsOf,
+    SH.targetObjectsOf,
+    SH.path,
+    SH["class"],
+    SH.datatype,
+    SH.nodeKind,
+    SH.node,
+    SH.minCount,
+    SH.maxCount,
+    SH.hasValue,
+    SH["in"],
+    SH.pattern,
+    SH.minInclusive,
+    SH.maxInclusive,
+    SH.minLength,
+    SH.maxLength,
+    SH.qualifiedValueShape,
+    SH.qualifiedMinCount,
+    SH.qualifiedMaxCount,
+    SH.property,
+    SH.sparql,
+    SH.select,
+    SH["or"],
+    SH["not"],
+    SH.closed,
 )
 _MENTION = re.compile(r"\bgd:([A-Za-z][\w-]*)")
 
@@ -101,7 +124,7 @@ def curie(term: object) -> str:
     text = str(term)
     for prefix, namespace in sorted({**PREFIXES, "owl": str(OWL), "sh": str(SH)}.items(), key=lambda i: -len(i[1])):
         if text.startswith(namespace) and text != namespace:
-            return f"{prefix}:{text[len(namespace):]}"
+            return f"{prefix}:{text[len(namespace) :]}"
     return text
 
 
