@@ -96,3 +96,18 @@ def test_the_service_description_and_void_parse_and_follow_a_write(own_base: str
     assert (triples, documents, sd_triples) == (after["triples"], after["documents"], after["triples"])
     new = URIRef(f"{own_base}document/ld-test-ptsd")
     assert (new, RDF.type, GD.DMPGGuideline) in Graph().parse(new)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/document/nkr-bipolar", "/organisation/sst", "/icd10/F32", "/graph/registry/sst", "/scheme/topic", "/ontology"],
+)
+def test_iris_answer_on_the_embedded_and_the_remote_store(server: str, path: str) -> None:
+    for media, rdf_format in (("text/turtle", "turtle"), ("application/ld+json", "json-ld")):
+        response = httpx.get(f"{server}{path}", headers={"Accept": media}, timeout=60)
+        assert response.status_code == 200, (media, response.text)
+        assert len(Graph().parse(data=response.text, format=rdf_format)) > 0
+    page = httpx.get(f"{server}{path}", headers={"Accept": "text/html"}, timeout=60)
+    assert page.status_code == 200 and "<h1>" in page.text
+    for described in ("/sparql", "/.well-known/void"):
+        assert len(Graph().parse(data=httpx.get(f"{server}{described}", timeout=60).text, format="turtle")) > 10
