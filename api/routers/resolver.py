@@ -75,7 +75,9 @@ def _resolve(request: Request, store: Store, land: Landscape, kind: str, rest: s
         raise HTTPException(404, f"nothing is known of <{iri}>")
     if media != "text/html":
         return rdf_response(graph, media)
-    page = resource_page(store, iri, graph, request.url.path)
+    # The language rule of base.html: English when ?lang=en or the lang cookie says so.
+    english = (request.query_params.get("lang") or request.cookies.get("lang")) == "en"
+    page = resource_page(store, iri, graph, request.url.path, "en" if english else "da")
     covering = []
     if kind in _FILTER and "/" not in rest:
         name = page.notation if kind == "icd10" and page.notation else rest

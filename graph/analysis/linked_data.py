@@ -97,24 +97,25 @@ class Page:
     notation: str | None = None
 
 
-def resource_page(store: Store, iri: URIRef, graph: Graph, path: str) -> Page:
-    """Return the page of *iri* from its description *graph* (see :func:`describe`)."""
+def resource_page(store: Store, iri: URIRef, graph: Graph, path: str, lang: str = "da") -> Page:
+    """Return the page of *iri* from its description *graph* (see :func:`describe`), its words in *lang*."""
     base = store.minter.base
     named = {o for o in graph.objects(iri) if isinstance(o, URIRef)} | set(graph.subjects(None, iri))
     named |= set(graph.predicates()) | {o for o in graph.objects(None, RDF.type) if isinstance(o, URIRef)}
     names = _labels(store, named | {iri})
     page = Page(str(iri), path)
     page.labels = names.get(str(iri), {})
-    page.types = [_link(o, base, names) for o in sorted(graph.objects(iri, RDF.type))]
-    notation = graph.value(iri, SKOS.notation)
-    page.notation = str(notation) if notation is not None else None
-    page.broader = [_link(o, base, names) for o in sorted(graph.objects(iri, SKOS.broader))]
-    page.narrower = [_link(s, base, names) for s in sorted(graph.subjects(SKOS.broader, iri))]
+    page.types = [_link(o, base, names, lang) for o in sorted(graph.objects(iri, RDF.type))]
+    # An ICD-10 concept has its code and its SKS code (F32, DF32): the page shows the code its IRI names.
+    notations = sorted(graph.objects(iri, SKOS.notation), key=lambda n: (not str(iri).endswith(f"/{n}"), str(n)))
+    page.notation = str(notations[0]) if notations else None
+    page.broader = [_link(o, base, names, lang) for o in sorted(graph.objects(iri, SKOS.broader))]
+    page.narrower = [_link(s, base, names, lang) for s in sorted(graph.subjects(SKOS.broader, iri))]
     for predicate in sorted(set(graph.predicates(iri)) - {RDF.type}):
         values = sorted(graph.objects(iri, predicate), key=_order)
-        page.facts.append((_link(predicate, base, names), [_value(o, graph, base, names) for o in values]))
+        page.facts.append((_link(predicate, base, names, lang), [_value(o, base, names, lang) for o in values]))
     page.incoming = sorted(
-        ((_link(s, base, names), _link(p, base, names)) for s, p in graph.subject_predicates(iri)),
+        ((_link(s, base, names, lang), _link(p, base, names, lang)) for s, p in graph.subject_predicates(iri)),
         key=lambda pair: (pair[1].text, pair[0].text),
     )
     return page
@@ -142,17 +143,18 @@ def _curie(iri: str) -> str:
     return iri
 
 
-def _link(term: object, base: str, names: dict[str, dict[str, str]]) -> Link:
+def _link(term: object, base: str, names: dict[str, dict[str, str]], lang: str) -> Link:
     iri = str(term)
     labels = names.get(iri, {})
-    text = labels.get("da") or labels.get("") or labels.get("en") or _curie(iri)
+    other = "da" if lang == "en" else "en"
+    text = labels.get(lang) or labels.get("") or labels.get(other) or _curie(iri)
     return Link(text, local_path(iri, base) or (iri if iri.startswith(("http://", "https://")) else None), _curie(iri))
 
 
-def _value(term: object, graph: Graph, base: str, names: dict[str, dict[str, str]]) -> Link:
+def _value(term: object, base: str, names: dict[str, dict[str, str]], lang: str) -> Link:
     if isinstance(term, Literal):
         note = f"@{term.language}" if term.language else (_curie(str(term.datatype)) if term.datatype else None)
         return Link(str(term), None, note)
     if isinstance(term, BNode):
         return Link("[]")
-    return _link(term, base, names)
+    return _link(term, base, names, lang)

@@ -212,3 +212,10 @@ def test_no_page_links_to_a_path_that_does_not_answer(client: TestClient) -> Non
 def test_every_page_links_the_dataset_description_and_the_ontology(client: TestClient, path: str) -> None:
     page = client.get(path, headers={"Accept": BROWSER}).text
     assert 'href="/.well-known/void"' in page and 'href="/ontology"' in page
+
+
+def test_a_resource_page_speaks_english_behind_the_switch(client: TestClient) -> None:
+    danish = client.get("/organisation/sst", headers={"Accept": BROWSER}).text
+    english = client.get("/organisation/sst", params={"lang": "en"}, headers={"Accept": BROWSER}).text
+    assert "<h1>Sundhedsstyrelsen</h1>" in danish and ">ejes af<" in danish
+    assert "<h1>Danish Health Authority</h1>" in english and ">owned by<" in english
