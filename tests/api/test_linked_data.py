@@ -167,6 +167,7 @@ class _Links(HTMLParser):
                 self.links.append(values[name] or "")
 
 
+@pytest.mark.slow  # about a minute: every document page is two steps from /planning
 def test_no_page_links_to_a_path_that_does_not_answer(client: TestClient) -> None:
     """A small link checker: from the pages, follow every internal link (and anchor) one and two steps out."""
     start = ["/planning", "/ontology", "/document/nkr-bipolar", "/organisation/sst", "/icd10/F32", "/topic/treatment",
