@@ -156,6 +156,8 @@ def _show(graph: Graph, value: object) -> str:
     if isinstance(value, BNode):
         inner = sorted(f"{curie(p)} {_show(graph, o)}" for p, o in graph.predicate_objects(value))
         return "[ " + " ; ".join(inner) + " ]"
+    if isinstance(value, Literal) and "\n" in str(value).strip():
+        return str(value).strip()  # a query: its lines are its layout
     if isinstance(value, Literal):
         return " ".join(str(value).split())
     return curie(value)
@@ -207,7 +209,11 @@ def build() -> Documentation:
             sorted(curie(o) for o in vocabulary.objects(subject, RDFS.range)),
         )
     shapes: dict[str, Shape] = {}
-    shape_types = {SH.NodeShape: "node shape", SH.PropertyShape: "property shape"}
+    shape_types = {
+        SH.NodeShape: "node shape",
+        SH.PropertyShape: "property shape",
+        SH.SPARQLConstraint: "SPARQL constraint",
+    }
     for subject in sorted(s for s in shapes_graph.subjects(RDF.type, None) if isinstance(s, URIRef)):
         types = set(shapes_graph.objects(subject, RDF.type))
         kind = next((label for cls, label in shape_types.items() if cls in types), None)
@@ -220,15 +226,22 @@ def build() -> Documentation:
             for o in sorted(shapes_graph.objects(subject, p), key=str)
         ]
         severity = shapes_graph.value(subject, SH.severity)
-        uses = sorted(_mentions(shapes_graph, subject) - {name})
+        # A shape uses what it names and what its named SPARQL constraints name (the gap rules keep
+        # their query, and their message, on a constraint of their own).
+        constraints = [c for c in shapes_graph.objects(subject, SH.sparql) if isinstance(c, URIRef)]
+        named = set().union(_mentions(shapes_graph, subject), *(_mentions(shapes_graph, c) for c in constraints))
+        uses = sorted(named - {name, *(str(c)[len(str(GD)) :] for c in constraints)})
+        messages = _words(shapes_graph, subject, SH.message)
+        for constraint in constraints:
+            messages = messages or _words(shapes_graph, constraint, SH.message)
         shapes[name] = Shape(
             name,
             str(subject),
             kind,
             shape_origin.get(subject, ""),
             _words(shapes_graph, subject, RDFS.comment),
-            _words(shapes_graph, subject, SH.message),
-            curie(severity) if severity is not None else "sh:Violation",
+            messages,
+            curie(severity) if severity is not None else ("" if kind == "SPARQL constraint" else "sh:Violation"),
             checks,
             [use for use in uses if use in terms],
         )

@@ -107,6 +107,8 @@ def test_the_ontology_page_documents_every_class_property_and_shape(client: Test
     assert "ejes af" in owner or "ejer" in owner  # the Danish label
     assert 'href="#DocumentShape-owner"' in owner  # the shape that checks it
     assert "org:Organization" in owner  # its range
+    gap = page.split('id="GapShape-orphanedNKR-query"', 1)[1].split("</article>", 1)[0]
+    assert "<pre>" in gap and "SELECT" in gap and "NKR" in gap  # a gap rule's query and its message
 
 
 def test_an_ontology_term_has_its_own_rdf_and_a_browser_lands_on_its_anchor(client: TestClient) -> None:
