@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
+from graph.model.counts import counts
 from graph.store.core import Store, query
 from graph.store.namespaces import GD, OWL, PREFIXES, SH, VOCAB
 
@@ -65,7 +66,7 @@ def service_description(store: Store, endpoint: str, limits: Limits) -> Graph:
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
-    _, triples = store.counts()
+    _, triples = counts(store)
     graph.add((default, VOID.triples, Literal(triples)))
     for name in sorted(store.graph_names()):
         named, inner = BNode(), BNode()
@@ -82,14 +83,14 @@ def service_description(store: Store, endpoint: str, limits: Limits) -> Graph:
 def void_description(store: Store, root: str, ontology_license: str | None) -> Graph:
     """Return the VoID/DCAT description of the dataset served at *root* (the service's URL, ending in ``/``).
 
-    The sizes are those of /health (``Store.counts``: documents, and quads as /health counts them),
-    so the two never disagree; a write empties that count and the next request counts again.
+    The sizes are those of /health (``graph.model.counts``: documents, and quads as /health counts them),
+    so the two never disagree; the count is the snapshot's, made again after a write.
     No licence is stated for the data: the repository states none for it (pyproject's MIT is the
     code's). The ontology's own licence is stated on the ontology, as its Turtle does.
     """
     graph = _bind(Graph())
     description, dataset = URIRef(f"{root}.well-known/void"), URIRef(f"{root}.well-known/void#dataset")
-    documents, triples = store.counts()
+    documents, triples = counts(store)
     graph.add((description, RDF.type, VOID.DatasetDescription))
     graph.add((description, DCTERMS.title, Literal("Beskrivelse af datasættet retningsgraf", lang="da")))
     graph.add((description, DCTERMS.title, Literal("Description of the retningsgraf dataset", lang="en")))
