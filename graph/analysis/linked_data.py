@@ -28,7 +28,7 @@ __all__ = [
 INSTANCE_KINDS = ("document", "organisation", "event", "graph", "load", "edit", "agent")
 #: First path segments of the published vocabulary IRIs, fixed under ``VOCAB``: the concepts of each
 #: scheme and the schemes themselves. The ontology (``ontology#term``) and its shapes are served apart.
-VOCABULARY_KINDS = ("icd10", "topic", "population", "status", "scheme")
+VOCABULARY_KINDS = ("icd10", "topic", "population", "status", "intervention", "setting", "scheme")
 
 # What may follow a kind in a path: the characters minted ids, graph names (letters of any
 # alphabet), ICD-10 codes (F32.1, F30-F39) and load stamps use. Anything else names nothing.
