@@ -28,12 +28,15 @@ from api.routers import (
     gaps,
     health,
     jobs,
+    ontology,
     organisations,
     overlaps,
     planning,
     plans,
+    resolver,
     sparql,
     validation,
+    void,
     writes,
 )
 from api.schemas import refusals
@@ -144,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         changes,
         plans,
     )
+    readers += (resolver, ontology, void)  # linked data: every minted IRI, the ontology, the dataset's description
     for module in readers:
         app.include_router(module.router, dependencies=[Depends(require("read"))], responses=refusals(401, 403))
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")

@@ -119,10 +119,11 @@ async def read_document(
             # Made here too (a fraction of a millisecond, the ETag one in-process query): sent to a
             # thread, a first read would queue for the GIL behind the loop, many times longer under load.
             return _document_json(store, land, doc)
-    return await run_in_threadpool(_read_document, request, store, land, doc, media)
+    return await run_in_threadpool(read_document_as, request, store, land, doc, media)
 
 
-def _read_document(request: Request, store: Store, land: Landscape, doc: Document, media: str) -> Response:
+def read_document_as(request: Request, store: Store, land: Landscape, doc: Document, media: str) -> Response:
+    """Return *doc* as *media*: its RDF, its page, or its JSON (the document's IRI path answers with this too)."""
     if media in RDF_TYPES:
         found = store.construct(DESCRIBE, {"doc": URIRef(doc.iri)})
         # N-Triples and JSON-LD are written in the graph's insertion order, which is the engine's

@@ -9,13 +9,16 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 
 from api.deps import StoreDep
-from api.negotiation import acceptable
+from api.negotiation import RDF_TYPES, acceptable
 from api.ratelimit import expensive
 from api.schemas import refusals
+from graph.analysis.dataset_description import Limits, service_description
 from graph.store import sparql
+from graph.store.core import serialise
 from graph.store.sparql import SparqlService
 from graph.validation.gaps import query_examples
 
@@ -42,6 +45,9 @@ the union of all named graphs as a set (a triple in two graphs counts once) and 
 sees every named graph.  A graph that is not in the store is empty; nothing is ever fetched.
 Relative IRIs resolve against this endpoint's URL.
 
+Without any parameter, GET answers the SPARQL 1.1 Service Description of this endpoint (Turtle,
+JSON-LD or N-Triples by `Accept`; a browser is sent to the query page): result formats, dataset, limits.
+
 Send the query as `?query=`, as a form field `query=` or as an `application/sparql-query`
 body, in UTF-8. SELECT and ASK answer SPARQL JSON (default), XML, CSV or TSV; CONSTRUCT and
 DESCRIBE answer Turtle (default), N-Triples, JSON-LD or RDF/XML, chosen by `Accept` (406 if
@@ -58,6 +64,8 @@ _ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"content": {media: {} for media in (*sparql.RESULT_TYPES, *sparql.GRAPH_TYPES)}},
     **refusals(400, 403, 406, 503),
 }
+# The service description's formats, Turtle first: what a client that accepts anything gets.
+GRAPH_MEDIA = tuple(RDF_TYPES)
 _lock = threading.Lock()
 # A query is text a person wrote or a program built; a megabyte is far more than either needs,
 # and reading an unbounded body would let one request take the server's memory.
@@ -176,14 +184,36 @@ async def sparql_get(
         list[str] | None, Query(alias="named-graph-uri", description="A graph GRAPH may name (repeatable).")
     ] = None,
 ) -> Response:
-    """Answer a query given in the query string."""
+    """Answer a query given in the query string; without any parameter, describe the service."""
+    if not request.url.query:
+        return await _describe(request)
     return await _answer(service, request, _parse(request.url.query), cacheable=True)
 
 
 @router.head("", include_in_schema=False)
 async def sparql_head(request: Request, service: ServiceDep) -> Response:
     """Answer as GET does, headers only (the server sends no body for HEAD)."""
+    if not request.url.query:
+        return await _describe(request)
     return await _answer(service, request, _parse(request.url.query), cacheable=True)
+
+
+async def _describe(request: Request) -> Response:
+    """The SPARQL 1.1 Service Description, which the endpoint answers to a GET with no parameters.
+
+    Only a request with no query string at all: ``?query=`` left empty or a lone ``default-graph-uri``
+    is still a mistake (400), as the protocol tests expect. A browser is sent to the query page.
+    """
+    offered = (*GRAPH_MEDIA, "text/html")
+    media = acceptable(request.headers.get("accept"), offered, {"application/json": ("application/ld+json",)})
+    if media is None:
+        raise HTTPException(406, f"The Accept header takes none of: {', '.join(offered)}.", {"Vary": "Accept"})
+    if media == "text/html":
+        return RedirectResponse("/planning/sparql", status_code=303, headers={"Vary": "Accept"})
+    settings, store = request.app.state.settings, request.app.state.store
+    limits = Limits(settings.sparql_timeout, settings.sparql_max_rows, MAX_BODY_BYTES)
+    graph = await run_in_threadpool(service_description, store, str(request.url.replace(query="")), limits)
+    return Response(serialise(graph, RDF_TYPES[media]), media_type=media, headers={"Vary": "Accept"})
 
 
 @router.options("", include_in_schema=False)

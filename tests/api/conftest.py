@@ -37,9 +37,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
-    """Start `retningsgraf serve` and wait until /health answers (*env* adds environment variables)."""
-    port = free_port()
+def start_server(
+    *args: str, env: dict[str, str] | None = None, port: int | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
+    """Start `retningsgraf serve` and wait until /health answers (*env* adds environment variables).
+
+    *port* is for a test that must know the URL before the server starts (a base IRI set to it).
+    """
+    port = port or free_port()
     process = subprocess.Popen(
         [
             sys.executable,
