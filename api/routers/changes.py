@@ -7,10 +7,11 @@ A coordinator subscribes to what concerns them: ``owner=sst`` (writes to SST's d
 from __future__ import annotations
 
 import json
+from dataclasses import asdict, dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from feedgen.feed import FeedGenerator
 
@@ -27,10 +28,32 @@ ACTIONS = {"create": ("oprettet", "created"), "update": ("ændret", "changed"), 
            "load": ("indlæst", "loaded")}  # fmt: skip
 
 
-def _selected(
-    land: Landscape, owner: str | None, overlapping: str | None, disease_area: str | None
-) -> list[changes.Change]:
-    """The changes the filters select (raises FilterError naming an unknown owner or code)."""
+@dataclass(frozen=True)
+class Selection:
+    """What a subscriber asks to hear about: an owner's documents, what overlaps an owner's, a disease area."""
+
+    owner: str | None
+    overlapping: str | None
+    disease_area: str | None
+
+    def query(self) -> dict[str, str]:
+        """Return the selection as the query string's parameters."""
+        return {k: v for k, v in asdict(self).items() if v}
+
+
+def _selection(
+    owner: Text = None, overlapping: Text = None, disease_area: Annotated[str | None, Query(max_length=20)] = None
+) -> Selection:
+    return Selection(owner or None, overlapping or None, disease_area or None)
+
+
+Selected = Annotated[Selection, Depends(_selection)]
+Lang = Annotated[str, Query(pattern="^(da|en)$")]
+
+
+def _selected(land: Landscape, chosen: Selection) -> list[changes.Change]:
+    """The changes the selection picks (raises FilterError naming an unknown owner or code)."""
+    owner, overlapping, disease_area = chosen.owner, chosen.overlapping, chosen.disease_area
     owners = views.owner_family(land, views.resolve_owner(land, owner)) if owner else None
     areas = None
     if disease_area:
@@ -74,14 +97,12 @@ def _link(request: Request, change: changes.Change) -> str:
 def read_changes(
     land: LandscapeDep,
     request: Request,
-    owner: Text = None,
-    overlapping: Text = None,
-    disease_area: Annotated[str | None, Query(max_length=20)] = None,
+    chosen: Selected,
     limit: Annotated[int, limit_param(100, 1000)] = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
     """Recent writes (field by field: old → new) and loads, newest first, and when the registry was last verified."""
-    found = _selected(land, owner, overlapping, disease_area)
+    found = _selected(land, chosen)
     return {
         "items": [changes.change_json(c) for c in found[offset : offset + limit]],
         "total": len(found),
@@ -91,19 +112,11 @@ def read_changes(
 
 
 @router.get("/changes/feed.json", response_class=Response, responses={200: {"content": {"application/feed+json": {}}}})
-def json_feed(
-    land: LandscapeDep,
-    request: Request,
-    owner: Text = None,
-    overlapping: Text = None,
-    disease_area: Annotated[str | None, Query(max_length=20)] = None,
-    lang: Annotated[str, Query(pattern="^(da|en)$")] = "da",
-) -> Response:
+def json_feed(land: LandscapeDep, request: Request, chosen: Selected, lang: Lang = "da") -> Response:
     """The recent changes as a JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/)."""
     en = lang == "en"
-    found = _selected(land, owner, overlapping, disease_area)[:FEED_SIZE]
-    query = urlencode({k: v for k, v in (("owner", owner), ("overlapping", overlapping),
-                                          ("disease_area", disease_area)) if v})  # fmt: skip
+    found = _selected(land, chosen)[:FEED_SIZE]
+    query = urlencode(chosen.query())
     base = str(request.base_url).rstrip("/")
     feed = {
         "version": "https://jsonfeed.org/version/1.1",
@@ -128,17 +141,10 @@ def json_feed(
 
 
 @router.get("/changes/feed.atom", response_class=Response, responses={200: {"content": {"application/atom+xml": {}}}})
-def atom_feed(
-    land: LandscapeDep,
-    request: Request,
-    owner: Text = None,
-    overlapping: Text = None,
-    disease_area: Annotated[str | None, Query(max_length=20)] = None,
-    lang: Annotated[str, Query(pattern="^(da|en)$")] = "da",
-) -> Response:
+def atom_feed(land: LandscapeDep, request: Request, chosen: Selected, lang: Lang = "da") -> Response:
     """The recent changes as an Atom feed (RFC 4287), for any feed reader."""
     en = lang == "en"
-    found = _selected(land, owner, overlapping, disease_area)[:FEED_SIZE]
+    found = _selected(land, chosen)[:FEED_SIZE]
     base = str(request.base_url).rstrip("/")
     feed = FeedGenerator()
     feed.id(str(request.url))
@@ -159,21 +165,15 @@ def atom_feed(
 
 
 @router.get("/planning/changes", include_in_schema=False)
-def changes_page(
-    land: LandscapeDep,
-    request: Request,
-    owner: Text = None,
-    overlapping: Text = None,
-    disease_area: Annotated[str | None, Query(max_length=20)] = None,
-) -> Response:
+def changes_page(land: LandscapeDep, request: Request, chosen: Selected) -> Response:
     """Seneste ændringer: what changed, field by field, with the feeds to subscribe to."""
-    given = {k: v for k, v in (("owner", owner), ("overlapping", overlapping), ("disease_area", disease_area)) if v}
+    given = chosen.query()
     error, code = None, 200
     try:
-        found = _selected(land, owner, overlapping, disease_area)
+        found = _selected(land, chosen)
     except views.FilterError as exc:
         error, code, given = str(exc), 422, {}
-        found = _selected(land, None, None, None)
+        found = _selected(land, Selection(None, None, None))
     owners = sorted(((o.id, o.name) for o in land.organisations.values()), key=lambda o: o[1].casefold())
     context = {
         "changes": found[:200],

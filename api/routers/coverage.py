@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import LandscapeDep
+from api.params import CountLevel, CountPurpose
 from api.schemas import CoverageReport, CoverageRow, DiseaseAreaNode
 from graph.analysis import views
 from graph.model.landscape import LANDSCAPE
@@ -32,12 +33,8 @@ async def read_coverage(
     topic: Annotated[str | None, Query(max_length=50)] = None,
     owner: Annotated[str | None, Query(max_length=200)] = None,
     valid_on: Annotated[dt.date | None, Query()] = None,
-    level: Annotated[
-        str | None, Query(max_length=100, description="levels that count, comma-separated (default national)")
-    ] = None,
-    purpose: Annotated[
-        str | None, Query(max_length=100, description="purposes that count, comma-separated (default clinical)")
-    ] = None,
+    level: CountLevel = None,
+    purpose: CountPurpose = None,
 ) -> Response:
     """Per planning disease area: the documents that count as coverage, per kind, with their ids.
 

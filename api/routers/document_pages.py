@@ -34,12 +34,13 @@ FACET_LABELS = {
     "year": ("År (senest udgivet/revideret)", "Year (last issued/revised)"),
 }
 VALUE_LABELS = {
-    "validity": {"in-force": ("gældende ifølge kilden", "in force per source"),
-                 "historical": ("historisk", "historical"), "unknown": ("ukendt", "unknown")},
-    "level": {"national": ("national", "national"), "regional": ("regional", "regional"), "local": ("lokal", "local")},
-    "purpose": {"clinical": ("klinisk", "clinical"), "organisational": ("organisatorisk", "organisational"),
-                "background": ("baggrund", "background")},
-}  # fmt: skip
+    "validity": {
+        "in-force": ("gældende ifølge kilden", "in force per source"),
+        "historical": ("historisk", "historical"),
+        "unknown": ("ukendt", "unknown"),
+    },
+    **planning.COUNTING_LABELS,  # level and purpose, named as the planning page names them
+}
 
 
 @router.get("/planning/documents")

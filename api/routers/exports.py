@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from api.deps import LandscapeDep, StoreDep
+from api.params import CountLevel, CountPurpose
 from api.ratelimit import expensive
 from api.routers.gaps import gap_items
 from api.schemas import refusals
@@ -75,8 +76,8 @@ def export_coverage(
     owner: Text = None,
     status: Text = None,
     valid_on: Annotated[dt.date | None, Query()] = None,
-    level: Annotated[str | None, Query(max_length=100, description="levels that count, comma-separated")] = None,
-    purpose: Annotated[str | None, Query(max_length=100, description="purposes that count, comma-separated")] = None,
+    level: CountLevel = None,
+    purpose: CountPurpose = None,
     categories: Annotated[bool, Query(description="SVG only: draw the categories under each block too")] = False,
     lang: Annotated[str, Query(pattern="^(da|en)$")] = "da",
 ) -> Response:

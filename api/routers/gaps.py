@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 
 from api.deps import LandscapeDep, StoreDep
 from api.paging import Offset, limit_param, next_link
+from api.params import CountLevel, CountPurpose
 from api.schemas import GapItem, GapList
 from graph.analysis import views
 from graph.analysis.planning import FILTERED_GAPS, GAPS
@@ -33,12 +34,8 @@ def read_gaps(
     topic: Text = None,
     status: Text = None,
     valid_on: Annotated[dt.date | None, Query()] = None,
-    level: Annotated[
-        str | None, Query(max_length=100, description="levels that count, comma-separated (default national)")
-    ] = None,
-    purpose: Annotated[
-        str | None, Query(max_length=100, description="purposes that count, comma-separated (default clinical)")
-    ] = None,
+    level: CountLevel = None,
+    purpose: CountPurpose = None,
     limit: Annotated[int, limit_param(1000, 5000)] = 1000,
     offset: Offset = 0,
 ) -> GapList:
