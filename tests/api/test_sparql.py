@@ -295,16 +295,20 @@ def test_a_query_in_another_charset_is_refused_not_garbled(server: str) -> None:
     assert bindings(response) == [{"x": "blå"}]
 
 
+def vary(response: httpx.Response) -> set[str]:
+    return {v.strip() for v in response.headers.get("vary", "").split(",") if v.strip()}
+
+
 def test_get_answers_vary_by_accept_and_revalidate_by_etag(server: str) -> None:
     first = sparql(server, SST_DOCUMENTS)
-    assert first.headers["vary"] == "Accept"
+    assert "Accept" in vary(first)  # Accept-Encoding too when the answer is compressed
     assert first.headers["cache-control"] == "no-cache"
     etag = first.headers["etag"]
     again = httpx.get(f"{server}/sparql", params={"query": SST_DOCUMENTS}, headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == etag
     assert sparql(server, SST_DOCUMENTS, "text/csv").headers["etag"] != etag
     posted = httpx.post(f"{server}/sparql", data={"query": SST_DOCUMENTS})
-    assert posted.headers["vary"] == "Accept" and "etag" not in posted.headers
+    assert "Accept" in vary(posted) and "etag" not in posted.headers
 
 
 def test_head_sends_the_headers_of_get_and_options_lists_the_methods(server: str) -> None:
