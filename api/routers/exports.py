@@ -113,8 +113,9 @@ def export_gaps(
     land: LandscapeDep,
     request: Request,
     rule: Annotated[str | None, Query(pattern=f"^({RULES})$")] = None,
+    lang: Annotated[str, Query(pattern="^(da|en)$")] = "da",
 ) -> Response:
-    """The gaps found by the SHACL gap rules, as in GET /gaps.
+    """The gaps found by the SHACL gap rules, as in GET /gaps: Danish heads, rules by name, documents by title.
 
     The CSV is streamed, however many gaps there are. An XLSX workbook is made whole in memory
     (a second or so per 5,000 rows), so one of more than ``Settings.xlsx_max_rows`` rows is
@@ -124,7 +125,7 @@ def export_gaps(
     bound = request.app.state.settings.xlsx_max_rows
     if fmt == "xlsx" and bound is not None and len(found) > bound:
         raise TooBig(len(found), bound)
-    table = exports.gap_table(found)
+    table = exports.gap_table(found, lang)
     if fmt == "csv":
         return StreamingResponse(
             exports.csv_chunks(table),

@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from graph import budget
-from graph.analysis.planning import STATES, Matrix
+from graph.analysis.planning import RULE_LABELS, STATES, Matrix
 from graph.model.landscape import Document, Landscape
 
 __all__ = [
@@ -86,20 +86,51 @@ def coverage_table(matrix: Matrix) -> Table:
     return columns, rows
 
 
-def gap_table(gaps: Iterable[dict[str, Any]]) -> Table:
-    """Return the gaps (as GET /gaps answers them) as columns and rows."""
-    columns = [
-        "rule",
-        "severity",
-        "disease_area",
-        "label",
-        "message",
-        "message_en",
-        "organisation",
-        "documents",
-        "focus",
-    ]
-    return columns, [[gap.get(c) for c in columns] for gap in gaps]
+#: The gap list's columns, Danish and English heads, as a coordinator reads them in a spreadsheet.
+GAP_COLUMNS = (
+    ("regel", "rule"),
+    ("alvor", "severity"),
+    ("sygdomsområde", "disease area"),
+    ("område eller ejer", "area or owner"),
+    ("besked", "message"),
+    ("dokumenter", "documents"),
+    ("dokumenternes ejere", "the documents' owners"),
+    ("senest udgivet eller revideret", "last issued or revised"),
+    ("år over revisionshorisonten", "years over the review horizon"),
+    ("eneste gældende vejledning for sine områder", "the only guidance in force for its areas"),
+    ("dokument-id'er", "document ids"),
+    ("fokus", "focus"),
+)
+_SEVERITIES = {"Violation": ("Fejl", "Violation"), "Warning": ("Advarsel", "Warning"), "Info": ("Info", "Info")}
+
+
+def gap_table(gaps: Iterable[dict[str, Any]], lang: str = "da") -> Table:
+    """Return the gaps (as GET /gaps answers them) as columns and rows: rule names, titles and owners in words."""
+    en = lang == "en"
+    yes_no = ("yes", "no") if en else ("ja", "nej")
+    columns = [heads[en] for heads in GAP_COLUMNS]
+    rows = []
+    for gap in gaps:
+        named = gap.get("named_documents") or []
+        review = gap.get("review") or {}
+        alone = review.get("only_guidance_in_force_for_its_areas")
+        rows.append(
+            [
+                RULE_LABELS.get(gap["rule"], (gap["rule"], gap["rule"]))[en],
+                _SEVERITIES.get(gap["severity"], (gap["severity"],) * 2)[en],
+                gap.get("disease_area"),
+                gap.get("label"),
+                gap["message_en"] if en else gap["message"],
+                [d["title"] for d in named],
+                sorted({o for d in named for o in d["owners"]}),
+                review.get("last_revised"),
+                review.get("years_over_horizon"),
+                None if alone is None else yes_no[0 if alone else 1],
+                gap.get("documents"),
+                gap.get("focus"),
+            ]
+        )
+    return columns, rows
 
 
 #: The documents list's columns: Danish heads, as a coordinator reads them in a spreadsheet.

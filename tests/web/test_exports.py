@@ -19,6 +19,7 @@ from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
 from graph.analysis.exports import safe_cell, to_csv, to_xlsx
+from graph.analysis.planning import RULE_LABELS
 from graph.model.vocabulary import KINDS
 from graph.store.namespaces import GD, RDF
 
@@ -69,14 +70,21 @@ def test_matrix_csv_has_the_counts_of_the_coverage_api(web_server: str) -> None:
 
 def test_gap_list_xlsx_and_csv_hold_every_gap_of_the_gap_api(web_server: str) -> None:
     gaps = get(web_server, "/gaps").json()["items"]
-    expected = sorted((g["rule"], g["focus"], g["message"], "; ".join(g["documents"])) for g in gaps)
+    expected = sorted(
+        (RULE_LABELS[g["rule"]][0], g["focus"], g["message"], "; ".join(d["title"] for d in g["named_documents"]))
+        for g in gaps
+    )
     book = openpyxl.load_workbook(io.BytesIO(get(web_server, "/exports/gaps.xlsx").content))
     header, *rows = list(book["Huller"].values)
     col = {name: i for i, name in enumerate(header)}
+    # Danish heads, rules by name, documents by title: what a coordinator reads.
+    assert {"regel", "besked", "dokumenter", "senest udgivet eller revideret"} <= set(col)
     assert (
-        sorted((r[col["rule"]], r[col["focus"]], r[col["message"]], r[col["documents"]] or "") for r in rows)
+        sorted((r[col["regel"]], r[col["fokus"]], r[col["besked"]], r[col["dokumenter"]] or "") for r in rows)
         == expected
     )
+    english = get(web_server, "/exports/gaps.csv", lang="en").content.decode("utf-8-sig")
+    assert next(csv.reader(io.StringIO(english)))[:2] == ["rule", "severity"]
     text = get(web_server, "/exports/gaps.csv", rule="children").content.decode("utf-8-sig")
     assert len(list(csv.DictReader(io.StringIO(text)))) == sum(1 for g in gaps if g["rule"] == "children")
 
