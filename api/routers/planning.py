@@ -8,7 +8,6 @@ expanding rows, the cell dialog and sorting.
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -17,11 +16,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from api.deps import LandscapeDep, StoreDep
+from api.deps import LandscapeDep
 from api.negotiation import acceptable
 from api.paging import Offset, limit_param, next_link
 from api.ratelimit import expensive
-from api.routers.gaps import gap_items
 from graph import budget
 from graph.analysis import document_page, overlap, planning, views
 from graph.analysis.exports import STATE_LABELS
@@ -46,7 +44,7 @@ Day = Annotated[str | None, Query(pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
 #: What counts as coverage: ticked boxes (repeated) or one comma-separated value.
 Many = Annotated[list[str] | None, Query(max_length=100)]
 FILTERS = ("population", "topic", "owner", "status", "valid_on", "level", "purpose")
-RULE_ORDER = {name: i for i, name in enumerate(planning.RULE_LABELS)}  # areas without guidance first
+RULE_ORDER = planning.RULE_ORDER
 #: Gap rows on the page at once: the counts per rule cover all gaps, the rows come a page at a
 #: time (the gap list grows with the store, and would otherwise be most of the page).
 GAP_ROWS = 300
@@ -91,7 +89,6 @@ def _page(request: Request, name: str, context: dict[str, Any], status_code: int
 @router.get("/planning")
 def planning_page(
     request: Request,
-    store: StoreDep,
     land: LandscapeDep,
     population: Text = None,
     topic: Text = None,
@@ -112,17 +109,14 @@ def planning_page(
         error, code, given, filters = str(exc), 422, {}, views.Filters()
         matrix = planning.matrix(land)
         counting = planning.counting(land, filters)
-    gaps = sorted(
-        gap_items(store, land, filters=filters),
-        key=lambda g: (RULE_ORDER.get(g["rule"], 99), g["disease_area"] or "~", g["label"] or ""),
-    )
+    gaps, gap_counts = planning.page_gaps(land, filters)
     shown = gaps[gap_offset : gap_offset + GAP_ROWS]
     more = {**given, "gap_offset": gap_offset + GAP_ROWS} if gap_offset + GAP_ROWS < len(gaps) else None
     context = {
         "matrix": matrix,
         "gaps": shown,
         "gap_total": len(gaps),
-        "gap_counts": Counter(g["rule"] for g in gaps),
+        "gap_counts": gap_counts,
         "gap_first": gap_offset + 1,
         "gap_more": f"/planning?{urlencode(more)}#gaps-h" if more else None,
         "gap_rules": sorted((rule.name for rule in rules()), key=lambda name: RULE_ORDER.get(name, 99)),

@@ -7,7 +7,6 @@ The change list is a view of the snapshot, so the page and the feeds read one li
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -80,11 +79,6 @@ class Change:
     fields: list[FieldChange] = field(default_factory=list)
     owners: frozenset[str] = frozenset()
     areas: frozenset[str] = frozenset()
-
-    @property
-    def day(self) -> dt.date:
-        """The day of the change (UTC)."""
-        return dt.date.fromisoformat(self.time[:10])
 
 
 def _facts(graph: Graph, subject: URIRef) -> dict[str, set[Node]]:

@@ -9,6 +9,7 @@ languages, and the documents behind a cell.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -500,6 +501,31 @@ FILTERED_GAPS: View[list[dict[str, Any]]] = View(
     keyed=True,
     bound=64,
 )
+#: The gap list's order on the planning page: areas without guidance first (RULE_LABELS' order).
+RULE_ORDER = {name: i for i, name in enumerate(RULE_LABELS)}
+
+
+def _page_gaps(snap: Snapshot, filters: views.Filters) -> tuple[list[dict[str, Any]], Counter[str]]:
+    every = snap[GAPS] if filters == views.Filters() else snap.get(FILTERED_GAPS, filters)
+    ordered = sorted(every, key=lambda g: (RULE_ORDER.get(g["rule"], 99), g["disease_area"] or "~", g["label"] or ""))
+    return ordered, Counter(g["rule"] for g in ordered)
+
+
+#: The planning page's gap list per filter set, in its order, with the count per rule: sorted once, not per request.
+PAGE_GAPS: View[tuple[list[dict[str, Any]], Counter[str]]] = View(
+    "the planning page's gap list", build=_page_gaps, keyed=True, bound=64
+)
+
+
+def page_gaps(land: Landscape, filters: views.Filters) -> tuple[list[dict[str, Any]], Counter[str]]:
+    """Return the gaps under *filters* in the planning page's order, and how many each rule found (do not change them).
+
+    Raises:
+        FilterError: naming an unknown filter value.
+    """
+    return land.snapshot.get(PAGE_GAPS, filters)
+
+
 #: The SHACL results of the data-quality shapes and the gap rules.
 VALIDATION: View[list[ValidationResult]] = View("validation", build=lambda snap: validate_store(snap.store).results)
 

@@ -94,10 +94,6 @@ class Filters:
             _choices("purpose", self.purpose, PURPOSES, DEFAULT_PURPOSES),
         )
 
-    def widened(self) -> bool:
-        """Return True if anything beyond the default changes what counts or which documents are counted."""
-        return self != Filters()
-
 
 def _choices(field_name: str, given: str | None, known: tuple[str, ...], default: frozenset[str]) -> frozenset[str]:
     if not given or not given.strip():
