@@ -249,6 +249,16 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from graph.model.landscape import landscape
 
     store = _open(args.store)
+    if args.set == "v2":
+        from graph.analysis.evaluation_v2 import evaluate_v2, format_v2_report
+
+        figures = evaluate_v2(landscape(store), args.part, floor=args.floor)
+        print(
+            json.dumps(figures.as_dict(), ensure_ascii=False, indent=2)
+            if args.format == "json"
+            else format_v2_report(figures)
+        )
+        return 0
     result = evaluate(landscape(store))
     print(
         json.dumps(result.as_dict(), ensure_ascii=False, indent=2) if args.format == "json" else format_report(result)
@@ -369,6 +379,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("evaluate", parents=[common], help="precision/recall on the labelled evaluation set")
     evaluate.add_argument("--format", choices=("text", "json"), default="text")
+    evaluate.add_argument(
+        "--set", choices=("v1", "v2"), default="v1", help="v1: tests/data/evaluation; v2: its v2/ folder (issue 15)"
+    )
+    evaluate.add_argument(
+        "--part",
+        choices=("tuning", "held-out", "all"),
+        default="tuning",
+        help="v2 only: which fixed part to measure; read the held-out part only to report, never to tune",
+    )
+    evaluate.add_argument(
+        "--floor",
+        type=float,
+        default=None,
+        help="v2 only: relevance floor for the negative drafts (default: the scoring's, else 0)",
+    )
     evaluate.set_defaults(func=cmd_evaluate)
 
     synth = commands.add_parser("synth", help="write a synthetic landscape shaped like the registry")
