@@ -90,6 +90,21 @@ def test_evaluate_reports_precision_and_recall() -> None:
     assert figures["recall_at_5"] >= 0.75
 
 
+@pytest.mark.slow  # a subprocess, as a user runs the command
+def test_evaluate_v2_reports_one_fixed_part() -> None:
+    """The held-out part is measured on its own: its pairs and drafts only, with the headline figures."""
+    from graph.analysis.evaluation_v2 import load_v2
+
+    pairs, drafts = load_v2()
+    done = run("evaluate", "--set", "v2", "--part", "held-out", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["part"] == "held-out"
+    assert figures["pairs"] == sum(1 for p in pairs if p["part"] == "held-out") < len(pairs)
+    assert figures["drafts"] == sum(1 for d in drafts if d["part"] == "held-out") < len(drafts)
+    assert {"duplicate_precision", "supersedes_precision", "recall_at_5", "negatives_above_floor"} <= set(figures)
+
+
 def test_ownership_as_of_a_date_follows_the_sundk_merger(tmp_path: Path) -> None:
     """A document owned by RKKP is held by SundK once the merger took effect (2025-01-01)."""
     from graph.store.spec import open_store
