@@ -36,6 +36,7 @@ from api.routers import (
     resolver,
     sparql,
     validation,
+    verdicts,
     void,
     writes,
 )
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         document_pages,
         changes,
         plans,
+        verdicts,
     )
     readers += (resolver, ontology, void)  # linked data: every minted IRI, the ontology, the dataset's description
     for module in readers:
