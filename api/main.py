@@ -31,6 +31,7 @@ from api.routers import (
     ontology,
     organisations,
     overlaps,
+    planned,
     planning,
     plans,
     resolver,
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         document_pages,
         changes,
         plans,
+        planned,
         verdicts,
     )
     readers += (resolver, ontology, void)  # linked data: every minted IRI, the ontology, the dataset's description

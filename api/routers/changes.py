@@ -18,7 +18,7 @@ from feedgen.feed import FeedGenerator
 from api.deps import LandscapeDep
 from api.paging import Offset, limit_param, next_link
 from api.routers.planning import templates
-from graph.analysis import changes, overlap, planning, views
+from graph.analysis import changes, overlap, views
 from graph.analysis.verdicts import verdicts
 from graph.model.landscape import Landscape
 
@@ -198,11 +198,3 @@ def changes_page(land: LandscapeDep, request: Request, chosen: Selected) -> Resp
         "error": error,
     }
     return templates.TemplateResponse(request, "changes.html", context, status_code=code, media_type="text/html")
-
-
-@router.get("/planning/planned", include_in_schema=False)
-def planned_page(land: LandscapeDep, request: Request) -> Response:
-    """Planlagt og i gang: work announced or under way, by owner and expected date, with what it may overlap."""
-    work = changes.planned_work(land)
-    context = {"work": work, "steps": planning.labels()["status"], "total": len(work)}
-    return templates.TemplateResponse(request, "planned.html", context, media_type="text/html")
