@@ -384,14 +384,20 @@ BLOCK_CELLS = 1 << 21
 
 
 def _all_pairs(snap: Snapshot) -> PairTable:
-    """Every related pair, built under the asking request's budget (graph.budget).
+    """Every related pair, built once for every request asking meanwhile (graph.budget.shared).
 
     A block of documents at a time is compared with every later one by
-    :class:`~graph.analysis.pair_scores.PairScorer` (``compare``'s arithmetic on arrays). A
-    request whose client leaves, or whose time or size bound runs out, stops the build between
-    blocks; the view is then not stored, and the next request that asks builds it under its own
-    budget.
+    :class:`~graph.analysis.pair_scores.PairScorer` (``compare``'s arithmetic on arrays). The
+    build has a deadline of its own, not the starting request's: cut at that one, the next
+    waiter would start again with its own deadline spent waiting. A starting client that leaves,
+    the shared deadline or the size bound stops the build between blocks; the view is then not
+    stored (past the size bound the snapshot remembers it, and refuses the same bound at once).
     """
+    with budget.shared():
+        return _pair_blocks(snap)
+
+
+def _pair_blocks(snap: Snapshot) -> PairTable:
     pairing = snap[PAIRING]
     index = pairing.index
     size = index.size
