@@ -25,7 +25,7 @@ from graph.store.core import serialise
 from graph.store.sparql import SparqlService
 from graph.validation.gaps import query_examples
 
-__all__ = ["router", "shutdown"]
+__all__ = ["router", "shutdown", "start"]
 
 router = APIRouter(prefix="/sparql", tags=["sparql"], dependencies=[Depends(expensive)])
 
@@ -176,13 +176,22 @@ class Examples(BaseModel):
 
 def get_service(request: Request, store: StoreDep) -> SparqlService:
     """Return the app's query service, created on the first query (workers start lazily too)."""
-    state = request.app.state
+    return _service(request.app, store)
+
+
+def _service(app: FastAPI, store: Any) -> SparqlService:
+    state = app.state
     with _lock:
         if getattr(state, "sparql", None) is None:
             settings = state.settings
             state.sparql = SparqlService(store, timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows)
         service: SparqlService = state.sparql
     return service
+
+
+def start(app: FastAPI) -> None:
+    """Start *app*'s query workers and load the data into them in the background (a warm start-up)."""
+    _service(app, app.state.store).start()
 
 
 ServiceDep = Annotated[SparqlService, Depends(get_service)]
