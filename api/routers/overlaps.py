@@ -27,7 +27,7 @@ from graph.analysis.scope_index import has_scope_index
 from graph.model.landscape import Landscape
 
 router = APIRouter(prefix="/overlaps", tags=["overlaps"])
-Relation = Literal["duplicate", "overlap", "complementary", "supersedes"]
+Relation = Literal["duplicate", "overlap", "complementary", "supersedes", "may_replace"]
 
 
 @router.get("", dependencies=[Depends(expensive)], responses=refusals(413, 429, 503))
