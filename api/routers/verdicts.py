@@ -109,7 +109,7 @@ def record_verdict(store: Store, body: VerdictIn, author: str) -> tuple[int, Ver
     return (201 if first else 200), _item(landscape(store), verdict)
 
 
-@router.put("", response_model=VerdictItem, responses=refusals(401, 403, 404, 422))
+@router.put("", response_model=VerdictItem, responses=refusals(400, 401, 403, 404, 409, 422))
 def put_verdict(body: VerdictIn, store: StoreDep, who: Editor) -> JSONResponse:
     """Record a verdict on a pair (201); a verdict already on the pair is revised and kept in its history (200)."""
     try:

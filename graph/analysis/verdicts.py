@@ -1,10 +1,11 @@
 """Coordinators' verdicts on pairs of documents: recorded with PROV in their own named graph, read as one view.
 
 A verdict says what a coordinator concluded about two documents the overlap engine relates:
-confirmed duplicate, not a duplicate, or coordinated (with a note and a link to the agreement). It
-lives in ``<base>graph/verdicts``, which no load of the registry replaces, so verdicts survive a
-reload. A verdict is never changed: a new one on the same pair revises it (``prov:wasRevisionOf``),
-and withdrawing one records a revision of kind "withdrawn", so the history of every pair is kept.
+confirmed duplicate, not a duplicate, or coordinated (with a note and a link to the agreement). The
+verdicts on a pair live in their own named graph, ``<base>graph/verdicts/{a}/{b}``, which no load of
+the registry replaces, so verdicts survive a reload. A verdict is never changed: a new one on the
+same pair revises it (``prov:wasRevisionOf``), and withdrawing one records a revision of kind
+"withdrawn", so the history of every pair is kept.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ LABELS = {
 }
 NOTE_LIMIT = 2000
 LINK_LIMIT = 2000
-# One verdict write at a time in this process: the graph is read, extended and written back whole.
+# One verdict write at a time in this process: a pair's graph is read, extended and written back whole.
 _LOCK = threading.Lock()
 
 
@@ -177,9 +178,13 @@ def verdicts(source: Store | Snapshot) -> Verdicts:
     return snap[VERDICTS]
 
 
-def graph_name(store: Store) -> URIRef:
-    """Return the named graph that holds every verdict."""
-    return store.minter.graph("verdicts")
+def graph_name(store: Store, a: str, b: str) -> URIRef:
+    """Return the named graph that holds every verdict on the pair *a*, *b*: ``<base>graph/verdicts/{a}/{b}``.
+
+    One graph per pair, so two coordinators judging two pairs at once never write the same graph.
+    """
+    first, second = pair(a, b)
+    return store.minter.graph(f"verdicts/{first}/{second}")
 
 
 def _checked_link(link: str | None) -> str | None:
@@ -221,13 +226,10 @@ def _write(
     engine_relation: str | None = None,
 ) -> Verdict:
     """Add one verdict on the pair to the verdicts graph, revising the newest one before it."""
-    name = graph_name(store)
+    name = graph_name(store, a, b)
     with _LOCK:
         graph = store.graph(name)
-        prefix = str(store.minter.verdict(a, b, 0))[:-1]
-        earlier = sorted(
-            (s for s in graph.subjects(RDF.type, GD.Verdict) if str(s).startswith(prefix)), key=lambda s: _number(s)
-        )
+        earlier = sorted(graph.subjects(RDF.type, GD.Verdict), key=lambda s: _number(str(s)))
         iri = store.minter.verdict(a, b, _number(str(earlier[-1])) + 1 if earlier else 1)
         now = dt.datetime.now(dt.UTC).isoformat()
         new = Graph()
@@ -249,7 +251,7 @@ def _write(
         if broken:  # the API refuses what makes these; a failure here is a bug, not bad input
             raise VerdictError(422, "; ".join(r.message_en for r in broken))
         graph += new
-        store.write([GraphWrite(name, graph)], changed={str(iri)})
+        _commit(store, iri, name, graph)
     return Verdict(
         iri=str(iri),
         a=a,
@@ -262,6 +264,26 @@ def _write(
         revises=str(earlier[-1]) if earlier else None,
         engine_relation=engine_relation,
     )
+
+
+def _commit(store: Store, iri: URIRef, name: URIRef, graph: Graph) -> None:
+    """Write the pair's graph, and where processes share the store only if it is still as read.
+
+    In this process the lock keeps two writes apart; a shared (remote) store also checks, in the
+    same update, that nobody recorded a verdict of the same number on the pair meanwhile.
+
+    Raises:
+        VerdictError: 409 if another process recorded a verdict on the pair since it was read.
+    """
+    conditional = getattr(store, "write_if_unchanged", None)
+    if conditional is None:
+        store.write([GraphWrite(name, graph)], changed={str(iri)})
+        return
+    from graph.store.remote import Seen  # only the remote store needs it
+
+    # Seen with no rows: the new verdict's IRI must still be unused; no PROV activities live in this graph.
+    if not conditional(Seen(iri, set(), name, 0), [GraphWrite(name, graph)], []):
+        raise VerdictError(409, "another verdict on this pair was just recorded: read it and record yours again")
 
 
 def record(

@@ -9,6 +9,7 @@ import csv
 import io
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -259,3 +260,64 @@ def test_verdicts_survive_a_reload_of_the_registry(running: Running) -> None:
     )
     assert shown["verdict"]["note"] == "før genindlæsning"
     assert any(r["vurderingens note"] == "før genindlæsning" for r in _csv_rows(running.url, owner="sst"))
+
+
+@pytest.fixture(scope="module")
+def two_workers() -> Iterator[tuple[str, str]]:
+    """Two API processes on one remote SPARQL store (the second starts on the seeded store)."""
+    backend, sparql = start_sparql_server()
+    spec = f"sparql:{sparql}/query,{sparql}/update"
+    processes = []
+    try:
+        urls = []
+        for port in (8455, 8456):
+            process, url = start_server("--store", spec, env={"RETNINGSGRAF_TOKENS": TOKENS}, port=port)
+            processes.append(process)
+            urls.append(url)
+        yield urls[0], urls[1]
+    finally:
+        for process in processes:
+            stop(process)
+        stop(backend)
+
+
+def _at_once(calls: list[tuple[str, dict[str, object]]]) -> list[httpx.Response]:
+    """PUT each body to its server at the same moment."""
+    answers: list[httpx.Response | None] = [None] * len(calls)
+    barrier = threading.Barrier(len(calls))
+
+    def put(index: int, url: str, body: dict[str, object]) -> None:
+        barrier.wait()
+        answers[index] = httpx.put(f"{url}/overlaps/verdicts", json=body, headers=AS_EDITOR, timeout=60)
+
+    threads = [threading.Thread(target=put, args=(i, url, body)) for i, (url, body) in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return [a for a in answers if a is not None]
+
+
+def test_two_workers_on_one_store_lose_no_verdict(two_workers: tuple[str, str]) -> None:
+    first, second = two_workers
+    items = httpx.get(f"{first}/overlaps", params={"owner": "sst"}, timeout=60).json()["items"][:8]
+    pairs = [(str(i["a"]), str(i["b"])) for i in items]
+    recorded = 0
+    for n in range(0, len(pairs), 2):
+        (a1, b1), (a2, b2) = pairs[n], pairs[n + 1]
+        # Two pairs at once, one per worker: both stand.
+        answers = _at_once(
+            [(first, {"a": a1, "b": b1, "kind": "coordinated"}), (second, {"a": a2, "b": b2, "kind": "not-duplicate"})]
+        )
+        assert [r.status_code for r in answers] == [201, 201], [r.text for r in answers]
+        # The same pair at once: each verdict is kept (one revising the other), or the later is told to retry.
+        answers = _at_once(
+            [(first, {"a": a1, "b": b1, "kind": "not-duplicate"}), (second, {"a": a1, "b": b1, "kind": "coordinated"})]
+        )
+        assert sorted(r.status_code for r in answers) in ([200, 200], [200, 409]), [r.text for r in answers]
+        recorded += 2 + sum(r.status_code == 200 for r in answers)
+    for url in (first, second):
+        every = _verdicts(url, history="true", limit="1000")
+        assert every["total"] == recorded
+        revised = [i["revises"] for i in every["items"] if i["revises"]]
+        assert len(revised) == len(set(revised)), "no verdict is revised twice: the history of each pair is a chain"
