@@ -37,6 +37,7 @@ from api.routers import (
     resolver,
     sparql,
     validation,
+    verdicts,
     void,
     writes,
 )
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         changes,
         plans,
         planned,
+        verdicts,
     )
     readers += (resolver, ontology, void)  # linked data: every minted IRI, the ontology, the dataset's description
     for module in readers:

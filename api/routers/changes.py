@@ -20,13 +20,15 @@ from api.paging import Offset, limit_param, next_link
 from api.routers.planning import templates
 from graph.analysis import changes, overlap, views
 from graph.analysis.change import EVENTS
+from graph.analysis.verdicts import verdicts
 from graph.model.landscape import Landscape
 
 router = APIRouter(tags=["changes"])
 Text = Annotated[str | None, Query(max_length=200)]
 FEED_SIZE = 50
 ACTIONS = {"create": ("oprettet", "created"), "update": ("ændret", "changed"), "delete": ("slettet", "deleted"),
-           "load": ("indlæst", "loaded")}  # fmt: skip
+           "load": ("indlæst", "loaded"), "verdict": ("vurderet af en koordinator", "judged by a coordinator"),
+           "withdraw": ("vurdering trukket tilbage", "verdict withdrawn")}  # fmt: skip
 RELATIONS = {"duplicate": ("dobbeltarbejde", "duplicate"), "overlap": ("overlap", "overlap"),
              "supersedes": ("kan erstatte", "may replace")}  # fmt: skip
 
@@ -75,8 +77,18 @@ def _selected(land: Landscape, chosen: Selection) -> list[changes.Change]:
         # Items addressed to the owner (a new overlap with one of theirs), and writes to documents that overlap theirs.
         family = views.owner_family(land, views.resolve_owner(land, overlapping))
         theirs = [d.id for d in land.documents.values() if family & set(d.owners)]
-        partners = {x for d in theirs for c in overlap.related(land, d) for x in (c.a, c.b)} - set(theirs)
-        found = [c for c in found if c.told & family or (c.kind == "document" and c.record in partners)]
+        judged = verdicts(land.snapshot)
+        # A pair a coordinator has judged is not news for the other owner: it was told when it was judged.
+        partners = {
+            x for d in theirs for c in overlap.related(land, d) if judged.of(c.a, c.b) is None for x in (c.a, c.b)
+        } - set(theirs)
+        found = [
+            c
+            for c in found
+            if c.told & family
+            or (c.kind == "document" and c.event != "overlap" and c.record in partners)
+            or (c.kind == "verdict" and c.owners & family)
+        ]
     return found
 
 
@@ -120,6 +132,8 @@ def _link(request: Request, change: changes.Change) -> str:
         return f"{base}/documents/{change.record}"
     if change.kind == "organisation" and change.action != "delete":
         return f"{base}/organisations/{change.record}"
+    if change.kind == "verdict":
+        return f"{base}/overlaps/verdicts?document={change.record.split('--', 1)[0]}&history=true"
     return f"{base}/planning/changes"
 
 

@@ -31,11 +31,11 @@ class FieldChange:
 
 @dataclass(frozen=True)
 class Change:
-    """One write (or one load), with what it changed and which owners and disease areas it touches."""
+    """One item: a write (or load, verdict), with what it changed and which owners and disease areas it touches."""
 
     id: str
-    kind: str  # "document", "organisation" or "load"
-    record: str  # the record's id, or the loaded file
+    kind: str  # "document", "organisation", "load", "gap" or "verdict"
+    record: str  # the record's id, the loaded file, the gap's focus, or the judged pair ("a--b")
     title: str
     action: str  # create, update, delete, load
     author: str

@@ -24,6 +24,7 @@ from rdflib import Graph, URIRef
 from graph.analysis import overlap
 from graph.analysis.change import Change
 from graph.analysis.planning import GAPS
+from graph.analysis.verdicts import verdicts
 from graph.model.landscape import LANDSCAPE, Landscape
 from graph.model.snapshot import Snapshot, View, snapshot
 from graph.model.vocabulary import KINDS
@@ -101,6 +102,7 @@ def overlap_items(
         The items, one per write and overlapping owner.
     """
     stored = _stored_checks(snap)
+    judged = verdicts(snap)  # a pair a coordinator has judged is not news: its owners were told then
     items = []
     for write in writes:
         if write.kind != "document" or write.action not in ("create", "update") or write.id not in states:
@@ -117,7 +119,7 @@ def overlap_items(
             new, note = {d: v for d, v in now.items() if d not in then}, _COMPARED
         by_owner: dict[str, list[dict[str, Any]]] = {}
         for doc_id, (relation, score) in sorted(new.items(), key=lambda kv: -kv[1][1]):
-            if doc_id not in land.documents:
+            if doc_id not in land.documents or judged.of(write.record, doc_id) is not None:
                 continue
             other = land.documents[doc_id]
             for owner in set(other.owners) - set(write.owners):
