@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import BaseModel
 
 from api.deps import StoreDep
@@ -17,9 +17,13 @@ from api.negotiation import RDF_TYPES, acceptable
 from api.ratelimit import expensive
 from api.schemas import refusals
 from graph.analysis.dataset_description import Limits, service_description
+from graph.model.counts import GRAPHS
+from graph.model.snapshot import snapshot
 from graph.store import sparql
 from graph.store.core import serialise
+from graph.store.remote import SparqlStore
 from graph.store.sparql import SparqlService
+from graph.store.sparql_proxy import SparqlProxy, Streamed
 from graph.validation.gaps import query_examples
 
 __all__ = ["router", "shutdown"]
@@ -87,18 +91,31 @@ class Examples(BaseModel):
     items: list[Example]
 
 
-def get_service(request: Request, store: StoreDep) -> SparqlService:
-    """Return the app's query service, created on the first query (workers start lazily too)."""
+def get_service(request: Request, store: StoreDep) -> SparqlService | SparqlProxy:
+    """Return the app's query service, created on the first query (workers start lazily too).
+
+    On a remote store the engine answers (`SparqlProxy`): no worker copies the remote data.
+    """
     state = request.app.state
     with _lock:
         if getattr(state, "sparql", None) is None:
             settings = state.settings
-            state.sparql = SparqlService(store, timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows)
-        service: SparqlService = state.sparql
+            limits = {"timeout": settings.sparql_timeout, "max_rows": settings.sparql_max_rows}
+            if isinstance(store, SparqlStore):
+                state.sparql = SparqlProxy(
+                    store.query_url,
+                    engine=store.engine,
+                    graphs=lambda: snapshot(store)[GRAPHS],
+                    hidden=store.hides,
+                    **limits,
+                )
+            else:
+                state.sparql = SparqlService(store, **limits)
+        service: SparqlService | SparqlProxy = state.sparql
     return service
 
 
-ServiceDep = Annotated[SparqlService, Depends(get_service)]
+ServiceDep = Annotated[SparqlService | SparqlProxy, Depends(get_service)]
 
 
 def shutdown(app: FastAPI) -> None:
@@ -114,7 +131,7 @@ _ALLOW = "GET, HEAD, POST, OPTIONS"
 
 
 async def _answer(
-    service: SparqlService, request: Request, params: dict[str, list[str]], *, cacheable: bool = False
+    service: SparqlService | SparqlProxy, request: Request, params: dict[str, list[str]], *, cacheable: bool = False
 ) -> Response:
     if "update" in params:
         raise HTTPException(403, _READ_ONLY)
@@ -139,7 +156,10 @@ async def _answer(
             named_graphs=params.get("named-graph-uri", []),
         )
     except sparql.QueryError as error:
-        raise HTTPException(_STATUS[type(error)], str(error), vary) from error
+        status = next(_STATUS[kind] for kind in type(error).__mro__ if kind in _STATUS)
+        raise HTTPException(status, str(error), vary) from error
+    if isinstance(answer, Streamed):  # too long to hold, so no ETag: the engine's answer as it comes
+        return StreamingResponse(answer.chunks, media_type=answer.media_type, headers=vary)
     if not cacheable:
         return Response(answer.body, media_type=answer.media_type, headers=vary)
     # The store changes with every write, so a cache must ask again each time (no-cache);

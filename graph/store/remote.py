@@ -51,6 +51,10 @@ class SparqlStore(Store):
     def __repr__(self) -> str:
         return f"<SparqlStore {self.query_url}>"
 
+    def hides(self, name: str) -> bool:
+        """Whether graph *name* is not the landscape's: the write counter's, or one the server keeps for itself."""
+        return name == str(self._meta) or name.startswith(SERVER_GRAPHS)
+
     # Generation shared by all workers ----------------------------------------------------
 
     def _generation(self) -> int:
