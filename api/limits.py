@@ -5,7 +5,8 @@
 context, so the threads that run the analyses see it. A watcher reads the connection while
 the request runs: when the client disconnects, the budget is cancelled and the computation
 stops at its next check instead of running on for nobody. Writes get no budget: a write is
-never cut in half. The SPARQL endpoint keeps its own limit (``--sparql-timeout``).
+never cut in half. The SPARQL endpoint keeps its own limit (``--sparql-timeout``): its requests
+get a budget without a deadline, so a client that hangs up still stops its query.
 
 What happened to each request is counted in ``app.state.work`` (finished, cancelled,
 over_budget, too_big) and shown at ``GET /health/work``, so operators and tests can see
@@ -30,8 +31,10 @@ __all__ = ["RequestBudget", "install_limits", "narrow_hint"]
 READ_METHODS = frozenset({"GET", "HEAD"})
 # POSTs that only read: the draft check.
 READ_POSTS = frozenset({"/overlaps/check"})
-# Their own limit (the SPARQL workers) or no work worth stopping.
-UNBUDGETED = ("/sparql", "/static", "/health", "/jobs")
+# No work worth stopping.
+UNBUDGETED = ("/static", "/health", "/jobs")
+# Their own time limit (the SPARQL workers'): no deadline here, but cancelled when the client leaves.
+OWN_LIMIT = "/sparql"
 
 # How to ask a smaller question, per route: said in every 503 and 413.
 HINTS = {
@@ -72,7 +75,8 @@ class RequestBudget:
         if scope["type"] != "http" or not _budgeted(scope):
             await self.app(scope, receive, send)
             return
-        budget = Budget(seconds=self.seconds, max_items=self.max_items)
+        own_limit = scope["path"] == OWN_LIMIT or scope["path"].startswith(OWN_LIMIT + "/")
+        budget = Budget(seconds=None if own_limit else self.seconds, max_items=self.max_items)
         inbox: asyncio.Queue[Message] = asyncio.Queue()
 
         async def watch() -> None:
@@ -101,6 +105,8 @@ def _budgeted(scope: Scope) -> bool:
     path = scope["path"]
     if path.startswith(UNBUDGETED):
         return False
+    if path == OWN_LIMIT:
+        return scope["method"] in {*READ_METHODS, "POST"}  # a POSTed query only reads too
     return scope["method"] in READ_METHODS or (scope["method"] == "POST" and path in READ_POSTS)
 
 

@@ -31,11 +31,13 @@ from api.routers import (
     ontology,
     organisations,
     overlaps,
+    planned,
     planning,
     plans,
     resolver,
     sparql,
     validation,
+    verdicts,
     void,
     writes,
 )
@@ -146,6 +148,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         document_pages,
         changes,
         plans,
+        planned,
+        verdicts,
     )
     readers += (resolver, ontology, void)  # linked data: every minted IRI, the ontology, the dataset's description
     for module in readers:

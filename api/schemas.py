@@ -252,6 +252,18 @@ class ReasonOut(BaseModel):
     text_en: str
 
 
+class VerdictOut(BaseModel):
+    """A coordinator's verdict on a pair, shown beside the engine's relation."""
+
+    kind: Literal["confirmed-duplicate", "not-duplicate", "coordinated"]
+    label: str = Field(description="the kind in Danish")
+    label_en: str
+    note: str | None = None
+    link: str | None = Field(default=None, description="the owners' agreement")
+    who: str = Field(description="the name of the token that recorded it")
+    when: str = Field(description="when it was recorded (ISO 8601, UTC)")
+
+
 class OverlapOut(BaseModel):
     """A related pair of documents; for supersedes, ``a`` is the newer document."""
 
@@ -260,6 +272,8 @@ class OverlapOut(BaseModel):
     relation: str
     score: float
     reasons: list[ReasonOut]
+    engine_relation: str = Field(default="", description="the overlap engine's call (the same as relation)")
+    verdict: VerdictOut | None = Field(default=None, description="a coordinator's verdict on the pair, if any")
 
 
 class OwnerPair(BaseModel):
@@ -320,6 +334,10 @@ class Candidate(BaseModel):
     score: float
     rank: float = Field(description="the order of candidates: the score plus the bonuses named in the reasons")
     reasons: list[ReasonOut]
+    engine_relation: str = Field(default="", description="the overlap engine's call (the same as relation)")
+    verdict: VerdictOut | None = Field(
+        default=None, description="a coordinator's verdict on the checked document (?document=ID) and this one"
+    )
 
 
 class CheckResult(BaseModel):

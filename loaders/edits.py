@@ -208,11 +208,7 @@ def _convert(store: Store, kind: str, record: Mapping[str, Any]) -> Graph:
 
 
 def _known_ids(store: Store) -> Context:
-    rows = store.select(
-        "PREFIX dcterms: <http://purl.org/dc/terms/> PREFIX gd: <https://w3id.org/retningsgraf/ontology#> "
-        "PREFIX org: <http://www.w3.org/ns/org#> SELECT ?id ?type WHERE { ?x a ?type ; dcterms:identifier ?id "
-        "FILTER (?type IN (gd:GuidingDocument, org:Organization)) }"
-    )
+    rows = store.select(query("known_ids"))
     context = Context()
     for row in rows:
         (context.documents if row["type"] == GD.GuidingDocument else context.organisations).add(str(row["id"]))
@@ -225,7 +221,7 @@ def _check_shapes(store: Store, iri: URIRef, triples: Graph) -> list[ValidationR
     data += triples
     for obj in set(triples.objects()):
         if isinstance(obj, URIRef) and obj != iri:
-            for row in store.select("SELECT ?t WHERE { ?o a ?t }", {"o": obj}):
+            for row in store.select(query("types_of"), {"o": obj}):
                 data.add((obj, RDF.type, row["t"]))
     report = validate(data)
     return [r for r in report.results if r.focus == str(iri) or r.focus.startswith(f"{iri}/")]

@@ -248,7 +248,7 @@ def load_files(
                     raise rdf_file.refusal(path, rdf_format, error) from error
                 staged.append(staging)
                 # The field checks, on the staged triples: a refusal discards them below.
-                facts = store.inspect_staged(staging, rdf_file.LITERAL_CHECK)
+                facts = store.inspect_staged(staging, rdf_file.LITERAL_CHECKS)
                 rdf_file.refuse_staged(path, facts.rows)
                 ids, org_ids = facts.documents, facts.organisations
                 triples = StagedGraph(staging, facts.size)

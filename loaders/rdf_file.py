@@ -19,12 +19,13 @@ from pathlib import Path
 import defusedxml
 import defusedxml.sax
 import pyoxigraph as ox
+from rdflib import Literal, URIRef
 
-from graph.store.core import TripleBatch
+from graph.store.core import TripleBatch, query, with_bindings
 from graph.store.namespaces import DCTERMS, PREFIXES, RDFS, SCHEMA, SKOS, Minter
 from loaders.records import CONTROL, TEXT_LIMITS, Context, LoadError, Problem
 
-__all__ = ["FORMATS", "LITERAL_CHECK", "LITERAL_MAX", "STAGEABLE", "load", "refusal", "refuse_staged"]
+__all__ = ["FORMATS", "LITERAL_CHECKS", "LITERAL_MAX", "STAGEABLE", "load", "refusal", "refuse_staged"]
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -163,26 +164,25 @@ def load(path: Path, minter: Minter, context: Context) -> TripleBatch:
     return TripleBatch(triples)
 
 
-def _literal_check() -> str:
-    """The SPARQL query that finds the literals breaking the field checks in a staged graph (at most 20)."""
-    limits = " ".join(f"(<{prop}> {TEXT_LIMITS[field]})" for prop, field in sorted(FIELDS.items()))
-    control = r"[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]"  # as records.CONTROL
+def _literal_checks() -> tuple[str, ...]:
+    """The SPARQL queries that find the literals breaking the field checks in a staged graph (at most 20 each)."""
+    control = Literal(r"[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]")  # as records.CONTROL
+    limits = [(URIRef(prop), Literal(TEXT_LIMITS[field])) for prop, field in sorted(FIELDS.items())]
     return (
-        "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER (isLiteral(?o)) "
-        f"OPTIONAL {{ VALUES (?p ?limit) {{ {limits} }} }} "
-        f'FILTER (STRLEN(STR(?o)) > COALESCE(?limit, {LITERAL_MAX}) || REGEX(STR(?o), "{control}")) }} LIMIT 20'
+        with_bindings(query("literal_check_fields"), {("p", "limit"): limits, "control": control}),
+        with_bindings(query("literal_check"), {"longest": Literal(LITERAL_MAX), "control": control}),
     )
 
 
 #: Run by the store on a staged graph (see ``refuse_staged``).
-LITERAL_CHECK = _literal_check()
+LITERAL_CHECKS = _literal_checks()
 
 
 def refuse_staged(path: Path, rows: list[tuple[str, str, str]]) -> None:
     """Refuse a file parsed straight into the store if the literal check found any *rows* (subject, property, text).
 
     The fast path stages the file first and lets Oxigraph look for long or control-character
-    literals (``LITERAL_CHECK``), far faster than parsing the file again in Python; the file
+    literals (``LITERAL_CHECKS``), far faster than parsing the file again in Python; the file
     is read again only to name the lines of what was found.
 
     Raises:

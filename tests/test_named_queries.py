@@ -24,11 +24,7 @@ COMPILERS = {
 # Fixed queries still written in code: issue 13 is open until each is a named .rq file (the remote store's
 # own-graph FILTER and the generation counter are made per store, so they need bindings there first).
 NOT_YET_NAMED = {
-    "graph/store/core.py": 2,
-    "graph/store/remote.py": 7,
     "graph/store/sparql.py": 1,
-    "loaders/edits.py": 2,
-    "loaders/rdf_file.py": 1,
 }
 
 

@@ -41,6 +41,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     # Locks that guard writes or resources, not a copy of what the store holds.
     ("graph.store.core", "threading.Lock"): "the write lock: one write at a time in a store",
     ("loaders.edits", "threading.Lock"): "the write path: read-check-write of one record",
+    ("graph.analysis.verdicts", "threading.Lock"): "the write path: the verdicts graph is read, extended, written back",
     ("graph.model.heap", "threading.Lock"): "gc.freeze/unfreeze, which must not interleave",
     ("graph.store.sparql", "threading.BoundedSemaphore"): "admission: how many long queries run at once",
     ("graph.store.sparql", "threading.Lock"): "the N-Quads file its worker processes load: written once per store "

@@ -18,14 +18,16 @@ from feedgen.feed import FeedGenerator
 from api.deps import LandscapeDep
 from api.paging import Offset, limit_param, next_link
 from api.routers.planning import templates
-from graph.analysis import changes, overlap, planning, views
+from graph.analysis import changes, overlap, views
+from graph.analysis.verdicts import verdicts
 from graph.model.landscape import Landscape
 
 router = APIRouter(tags=["changes"])
 Text = Annotated[str | None, Query(max_length=200)]
 FEED_SIZE = 50
 ACTIONS = {"create": ("oprettet", "created"), "update": ("ændret", "changed"), "delete": ("slettet", "deleted"),
-           "load": ("indlæst", "loaded")}  # fmt: skip
+           "load": ("indlæst", "loaded"), "verdict": ("vurderet af en koordinator", "judged by a coordinator"),
+           "withdraw": ("vurdering trukket tilbage", "verdict withdrawn")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,16 @@ def _selected(land: Landscape, chosen: Selection) -> list[changes.Change]:
     if overlapping:
         family = views.owner_family(land, views.resolve_owner(land, overlapping))
         theirs = [d.id for d in land.documents.values() if family & set(d.owners)]
-        partners = {x for d in theirs for c in overlap.related(land, d) for x in (c.a, c.b)} - set(theirs)
-        found = [c for c in found if c.kind == "document" and c.record in partners]
+        judged = verdicts(land.snapshot)
+        # A pair a coordinator has judged is not news for the other owner: it was told when it was judged.
+        partners = {
+            x for d in theirs for c in overlap.related(land, d) if judged.of(c.a, c.b) is None for x in (c.a, c.b)
+        } - set(theirs)
+        found = [
+            c
+            for c in found
+            if (c.kind == "document" and c.record in partners) or (c.kind == "verdict" and c.owners & family)
+        ]
     return found
 
 
@@ -90,6 +100,8 @@ def _link(request: Request, change: changes.Change) -> str:
         return f"{base}/documents/{change.record}"
     if change.kind == "organisation" and change.action != "delete":
         return f"{base}/organisations/{change.record}"
+    if change.kind == "verdict":
+        return f"{base}/overlaps/verdicts?document={change.record.split('--', 1)[0]}&history=true"
     return f"{base}/planning/changes"
 
 
@@ -186,11 +198,3 @@ def changes_page(land: LandscapeDep, request: Request, chosen: Selected) -> Resp
         "error": error,
     }
     return templates.TemplateResponse(request, "changes.html", context, status_code=code, media_type="text/html")
-
-
-@router.get("/planning/planned", include_in_schema=False)
-def planned_page(land: LandscapeDep, request: Request) -> Response:
-    """Planlagt og i gang: work announced or under way, by owner and expected date, with what it may overlap."""
-    work = changes.planned_work(land)
-    context = {"work": work, "steps": planning.labels()["status"], "total": len(work)}
-    return templates.TemplateResponse(request, "planned.html", context, media_type="text/html")

@@ -15,6 +15,7 @@ from api.routers.gaps import gap_items
 from api.schemas import refusals
 from graph import budget
 from graph.analysis import exports, overlap, overlap_network, planning, views
+from graph.analysis.verdicts import verdicts
 from graph.budget import TooBig
 from graph.model.counts import counts
 from graph.model.landscape import Landscape
@@ -155,6 +156,28 @@ def export_overlaps(
     budget.allow(len(found))
     graph = overlap_network.overlap_graph(land, found, cluster_score)
     return _file(overlap_network.to_graphml(graph), "application/graphml+xml", "retningsgraf-overlap.graphml")
+
+
+@router.get("/overlaps.{fmt}", response_class=Response, responses=_answers("text/csv", XLSX))
+def export_overlap_list(
+    fmt: Literal["csv", "xlsx"],
+    land: LandscapeDep,
+    owner: Text = None,
+    other_owner: Text = None,
+    relation: Literal["duplicate", "overlap", "complementary", "supersedes"] | None = None,
+    min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
+    lang: Annotated[str, Query(pattern="^(da|en)$")] = "da",
+) -> Response:
+    """The pairs of GET /overlaps as a spreadsheet: the engine's relation and a coordinator's verdict side by side."""
+    found = planning.overlaps_between(
+        land, owner or None, other_owner or None, [relation] if relation else overlap.RELATIONS, min_score
+    )
+    budget.allow(len(found))
+    table = exports.overlap_table(land, found, verdicts(land.snapshot), lang)
+    if fmt == "csv":
+        return _file(exports.to_csv(table), "text/csv; charset=utf-8", "retningsgraf-overlap.csv")
+    notes = _notes(owner=owner, other_owner=other_owner, relation=relation, min_score=min_score)
+    return _file(exports.to_xlsx(table, "Overlap", notes), XLSX, "retningsgraf-overlap.xlsx")
 
 
 @router.get("/graph.{fmt}", response_class=Response, responses={**_answers(*RDF.values()), **refusals(413)})

@@ -20,5 +20,9 @@ def read_health(store: StoreDep) -> Health:
 
 @router.get("/health/work")
 async def read_work(request: Request) -> dict[str, int]:
-    """Requests by outcome since start: finished, cancelled (client left), over_budget, too_big, running."""
-    return dict(request.app.state.work)
+    """Requests by outcome since start: finished, cancelled (client left), over_budget, too_big, running.
+
+    ``sparql_queries`` counts the queries the SPARQL workers ran: identical queries that share one run count once.
+    """
+    service = getattr(request.app.state, "sparql", None)
+    return {**request.app.state.work, "sparql_queries": getattr(service, "queries_run", 0)}

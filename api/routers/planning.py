@@ -10,20 +10,27 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import LandscapeDep
+from api.auth import ROLES
+from api.deps import LandscapeDep, StoreDep
 from api.negotiation import acceptable
 from api.paging import Offset, limit_param, next_link
 from api.ratelimit import expensive
+from api.routers.verdicts import VerdictIn, record_verdict
 from graph import budget
 from graph.analysis import document_page, overlap, planning, views
 from graph.analysis.exports import STATE_LABELS
 from graph.analysis.overlap_network import cluster_network, network_svg
+from graph.analysis.verdicts import LABELS as VERDICT_LABELS
+from graph.analysis.verdicts import VerdictError, verdicts
+from graph.model.landscape import Landscape, landscape
 from graph.validation.gaps import query_examples, rules
 
 __all__ = ["router", "templates"]
@@ -215,6 +222,20 @@ def overlaps_page(
     cluster_score: Annotated[float, Query(ge=0.3, le=1)] = 0.7,
 ) -> Response:
     """Overlapping documents between two owners, and the picture of overlap clusters and owners."""
+    return _overlaps(request, land, owner, other_owner, relation, min_score, cluster_score)
+
+
+def _overlaps(
+    request: Request,
+    land: Landscape,
+    owner: str | None,
+    other_owner: str | None,
+    relation: str | None,
+    min_score: float,
+    cluster_score: float,
+    verdict_error: str | None = None,
+    status: int = 200,
+) -> Response:
     given = {k: v for k, v in (("owner", owner), ("other_owner", other_owner), ("relation", relation)) if v}
     lang = _lang(request)
     error, found, owners = None, [], []
@@ -233,6 +254,7 @@ def overlaps_page(
     planning.pairs(land)  # wait for the start-up thread rather than pairing twice
     clusters = overlap.clusters(land, cluster_score)
     network = cluster_network(land, cluster_score, owners)
+    back = urlencode({**given, "min_score": min_score, "cluster_score": cluster_score})
     context = {
         "given": given,
         "min_score": min_score,
@@ -249,8 +271,74 @@ def overlaps_page(
         "land": land,
         "error": error,
         "export_query": urlencode({**given, "min_score": min_score}),
+        "verdicts": verdicts(land.snapshot),
+        "verdict_kinds": VERDICT_LABELS,
+        "verdict_error": verdict_error,
+        "back": back,
     }
-    return _page(request, "overlaps.html", context, 422 if error else 200)
+    return _page(request, "overlaps.html", context, status if status != 200 else (422 if error else 200))
+
+
+# The form's fields; anything else in the body is ignored.
+_FORM_FIELDS = ("a", "b", "kind", "note", "link", "token", "back")
+
+
+@router.post("/planning/overlaps/verdict", include_in_schema=False)
+async def verdict_form(request: Request, store: StoreDep) -> Response:
+    """The overlap page's form: record a verdict with an edit token typed into the form, then back to the pairs.
+
+    A page without script cannot send an Authorization header, so the token comes in the form body
+    and is checked against the same token table, with the same role, as PUT /overlaps/verdicts.
+    """
+    body = await request.body()
+    if len(body) > 16_384:
+        return Response("the form is too large", status_code=413, media_type="text/plain")
+    form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items() if k in _FORM_FIELDS}
+    back = parse_qs(form.get("back", ""))
+    shown = {k: back[k][0] for k in ("owner", "other_owner", "relation") if k in back}
+    try:
+        min_score = min(max(float(back.get("min_score", ["0"])[0]), 0.0), 1.0)
+        cluster_score = min(max(float(back.get("cluster_score", ["0.7"])[0]), 0.3), 1.0)
+    except ValueError:
+        min_score, cluster_score = 0.0, 0.7
+    en = _lang(request) == "en"
+    principal = request.app.state.tokens.lookup(form.get("token", "").strip()) if form.get("token") else None
+    error, status = None, 200
+    if principal is None:
+        error, status = ("a valid edit token is required" if en else "der kræves et gyldigt redigeringstoken"), 401
+    elif ROLES.index(principal.role) < ROLES.index("edit"):
+        error, status = (f"the token {principal.name!r} may not record verdicts" if en else
+                         f"tokenet {principal.name!r} må ikke registrere vurderinger"), 403  # fmt: skip
+    else:
+        try:
+            body_in = VerdictIn(
+                a=form.get("a", ""),
+                b=form.get("b", ""),
+                kind=form.get("kind", ""),  # type: ignore[arg-type]
+                note=form.get("note") or None,
+                link=form.get("link") or None,
+            )
+            await run_in_threadpool(record_verdict, store, body_in, principal.name)
+        except ValidationError as exc:
+            error, status = "; ".join(str(e["msg"]) for e in exc.errors()), 422
+        except VerdictError as exc:
+            error, status = str(exc), exc.status
+    if error is None:
+        query = urlencode({**shown, "min_score": min_score, "cluster_score": cluster_score})
+        return RedirectResponse(f"/planning/overlaps?{query}#pair-{form['a']}--{form['b']}", status_code=303)
+    land = await run_in_threadpool(landscape, store)
+    return await run_in_threadpool(
+        _overlaps,
+        request,
+        land,
+        shown.get("owner"),
+        shown.get("other_owner"),
+        shown.get("relation"),
+        min_score,
+        cluster_score,
+        error,
+        status,
+    )
 
 
 @router.get("/planning/check", dependencies=[Depends(expensive)])

@@ -17,6 +17,7 @@ from api.deps import StoreDep
 from api.routers.writes import RecordId, _refused
 from api.schemas import refusals
 from graph.analysis import overlap
+from graph.analysis.verdicts import verdicts
 from graph.model.landscape import landscape
 from loaders import LoadError, edits
 
@@ -80,8 +81,11 @@ def register(store: StoreDep, plan: PlanIn, author: str) -> tuple[int, dict[str,
     except (LoadError, edits.EditError) as error:
         response = _refused(error)
         return response.status_code, {"refused": response}
+    judged = verdicts(store)
+    # A pair a coordinator has judged is not news: its owners were told when it was judged.
     told = sorted(
-        {o for c in found if c.relation in NEWS for o in land.documents[c.b].owners} - set(plan.owners),
+        {o for c in found if c.relation in NEWS and judged.of(plan.id, c.b) is None for o in land.documents[c.b].owners}
+        - set(plan.owners),
         key=lambda o: land.owner_name(o).casefold(),
     )
     return 201, {
@@ -94,6 +98,8 @@ def register(store: StoreDep, plan: PlanIn, author: str) -> tuple[int, dict[str,
                 "title": land.documents[c.b].title,
                 "owners": [land.owner_name(o) for o in land.documents[c.b].owners],
                 "relation": c.relation,
+                "engine_relation": c.relation,
+                "verdict": judged.json_of(plan.id, c.b),
                 "score": c.score,
             }
             for c in found

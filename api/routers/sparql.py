@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
@@ -16,9 +17,10 @@ from api.deps import StoreDep
 from api.negotiation import RDF_TYPES, acceptable
 from api.ratelimit import expensive
 from api.schemas import refusals
+from graph import budget
 from graph.analysis.dataset_description import Limits, service_description
 from graph.model.counts import GRAPHS
-from graph.model.snapshot import snapshot
+from graph.model.snapshot import Snapshot, View, snapshot
 from graph.store import sparql
 from graph.store.core import serialise
 from graph.store.remote import SparqlStore
@@ -33,11 +35,15 @@ router = APIRouter(prefix="/sparql", tags=["sparql"], dependencies=[Depends(expe
 # A refused query is the client's to change (403); a slow one the server's to stop (503).
 # Too many rows is 400: the SPARQL Protocol answers 400 for a query the service will not
 # run, and adding a LIMIT fixes it.  Truncating silently would hide a gap in the data.
+# A full pool is 429 with Retry-After: neither the query's fault nor a failure, the
+# client's to send again later.
 _STATUS: dict[type[sparql.QueryError], int] = {
     sparql.QueryRefused: 403,
     sparql.QuerySyntaxError: 400,
     sparql.QueryTooLarge: 400,
     sparql.QueryNotAcceptable: 406,
+    sparql.QueryBusy: 429,
+    sparql.QueryCancelled: 499,
     sparql.QueryTimeout: 503,
     sparql.QueryFailed: 500,
 }
@@ -61,12 +67,16 @@ Refused with 403: SPARQL Update (`update=`, `application/sparql-update`, INSERT,
 LOAD, CLEAR, DROP, CREATE, ADD, MOVE, COPY, WITH) and `SERVICE`. A malformed query is 400
 with the line, column and reason; a result over the row limit or brackets nested over 200
 deep is 400; a body over 1 MiB is 413; a charset other than UTF-8 is 415; a query over the
-time limit is stopped and answered 503, as is a query still running after a second while
-other long queries hold all but one worker."""
+time limit is stopped and answered 503, and refused at once (503) until the data changes.
+Identical queries (same text, dataset and result format) sent while one runs wait for that
+run and share its answer, which is kept for the current version of the data. A query still
+running after a second while other long queries hold all but one worker, or one that finds
+every worker busy for the time limit, is answered 429 with `Retry-After`. A client that
+hangs up stops its query, unless others wait for the same one."""
 # Results by the Accept header: SELECT/ASK result formats, CONSTRUCT/DESCRIBE RDF formats.
 _ANSWERS: dict[int | str, dict[str, Any]] = {
     200: {"content": {media: {} for media in (*sparql.RESULT_TYPES, *sparql.GRAPH_TYPES)}},
-    **refusals(400, 403, 406, 503),
+    **refusals(400, 403, 406, 429, 503),
 }
 # The service description's formats, Turtle first: what a client that accepts anything gets.
 GRAPH_MEDIA = tuple(RDF_TYPES)
@@ -74,6 +84,82 @@ _lock = threading.Lock()
 # A query is text a person wrote or a program built; a megabyte is far more than either needs,
 # and reading an unbounded body would let one request take the server's memory.
 MAX_BODY_BYTES = 1024 * 1024
+
+
+# Answers kept per store generation: enough for the pages' example queries and a few people's,
+# and bounded in bytes, since one answer may be up to the row limit.
+KEPT_ANSWERS = 64
+KEPT_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class _Question:
+    """What makes two requests the same query: text, dataset, formats and base IRI (and the service)."""
+
+    service: SparqlService | SparqlProxy
+    query: str
+    result_type: str | None
+    graph_type: str | None
+    base_iri: str
+    default_graphs: tuple[str, ...]
+    named_graphs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """A query's answer (with its ETag), or the refusal it earned for this store generation."""
+
+    answer: sparql.Answer | None
+    etag: str = ""
+    refused: type[sparql.QueryError] | None = None
+    message: str = ""
+
+
+def _run(snap: Snapshot, question: _Question) -> _Outcome:
+    """Run *question* once for everyone asking; a timeout or a too-large result is kept as its answer.
+
+    The run stops when the client of the request that started it has gone and nobody else waits.
+    Refusals that depend on the moment (a full pool, a failed worker) are raised, not kept.
+    """
+    asking = budget.current()
+
+    def cancelled() -> bool:
+        return asking is not None and asking.cancelled and snap.waiting(ANSWERS, question) == 0
+
+    try:
+        answer = question.service.query(
+            question.query,
+            result_type=question.result_type,
+            graph_type=question.graph_type,
+            base_iri=question.base_iri,
+            default_graphs=question.default_graphs,
+            named_graphs=question.named_graphs,
+            cancelled=cancelled,
+        )
+    except sparql.QueryTimeout as error:
+        again = " It is refused at once until the data changes: add a LIMIT or narrow the patterns."
+        return _Outcome(None, refused=sparql.QueryTimeout, message=str(error) + again)
+    except sparql.QueryTooLarge as error:
+        return _Outcome(None, refused=sparql.QueryTooLarge, message=str(error))
+    except sparql.QueryCancelled as error:
+        raise budget.Cancelled(str(error)) from None
+    digest = hashlib.sha256(answer.media_type.encode() + b"\n" + answer.body).hexdigest()[:32]
+    return _Outcome(answer, etag=f'"{digest}"')
+
+
+def _weight(outcome: _Outcome) -> int:
+    return len(outcome.answer.body) if outcome.answer is not None else len(outcome.message)
+
+
+#: Each query's answer for the store's current generation, shared by identical queries (single flight).
+ANSWERS: View[_Outcome] = View(
+    "SPARQL answers", build=_run, keyed=True, bound=KEPT_ANSWERS, weigh=_weight, max_weight=KEPT_BYTES
+)
+
+
+def _ask(store: Any, question: _Question) -> _Outcome:
+    """The outcome of *question* on the store's current generation (in a worker thread: may wait)."""
+    return snapshot(store).get(ANSWERS, question)
 
 
 class Example(BaseModel):
@@ -118,6 +204,23 @@ def get_service(request: Request, store: StoreDep) -> SparqlService | SparqlProx
 ServiceDep = Annotated[SparqlService | SparqlProxy, Depends(get_service)]
 
 
+def _relay(proxy: SparqlProxy, question: _Question) -> sparql.Answer | Streamed:
+    """The engine's answer to *question* (remote mode, in a worker thread), stopped if the client leaves.
+
+    Not shared through `ANSWERS`: an answer too long to hold is a stream, which only one client can read.
+    """
+    asking = budget.current()
+    return proxy.query(
+        question.query,
+        result_type=question.result_type,
+        graph_type=question.graph_type,
+        base_iri=question.base_iri,
+        default_graphs=question.default_graphs,
+        named_graphs=question.named_graphs,
+        cancelled=lambda: asking is not None and asking.cancelled,
+    )
+
+
 def shutdown(app: FastAPI) -> None:
     """Stop the query workers of *app*, if any started; the lifespan calls this on exit."""
     service = getattr(app.state, "sparql", None)
@@ -145,27 +248,39 @@ async def _answer(
     if result_type is None and graph_type is None:
         offered = ", ".join((*sparql.RESULT_TYPES, *sparql.GRAPH_TYPES))
         raise HTTPException(406, f"The Accept header takes none of the formats this endpoint answers: {offered}.", vary)
+    question = _Question(
+        service,
+        queries[0],
+        result_type,
+        graph_type,
+        str(request.url.replace(query="", fragment="")),
+        tuple(params.get("default-graph-uri", [])),
+        tuple(params.get("named-graph-uri", [])),
+    )
     try:
-        answer = await run_in_threadpool(
-            service.query,
-            queries[0],
-            result_type=result_type,
-            graph_type=graph_type,
-            base_iri=str(request.url.replace(query="", fragment="")),
-            default_graphs=params.get("default-graph-uri", []),
-            named_graphs=params.get("named-graph-uri", []),
-        )
+        if isinstance(service, SparqlProxy):
+            relayed = await run_in_threadpool(_relay, service, question)
+            if isinstance(relayed, Streamed):  # too long to hold, so no ETag: the engine's answer as it comes
+                return StreamingResponse(relayed.chunks, media_type=relayed.media_type, headers=vary)
+            digest = hashlib.sha256(relayed.media_type.encode() + b"\n" + relayed.body).hexdigest()[:32]
+            outcome = _Outcome(relayed, etag=f'"{digest}"')
+        else:
+            outcome = await run_in_threadpool(_ask, request.app.state.store, question)
     except sparql.QueryError as error:
+        headers = dict(vary)
+        if isinstance(error, sparql.QueryBusy):
+            headers["Retry-After"] = str(error.retry_after)
         status = next(_STATUS[kind] for kind in type(error).__mro__ if kind in _STATUS)
-        raise HTTPException(status, str(error), vary) from error
-    if isinstance(answer, Streamed):  # too long to hold, so no ETag: the engine's answer as it comes
-        return StreamingResponse(answer.chunks, media_type=answer.media_type, headers=vary)
+        raise HTTPException(status, str(error), headers) from error
+    if outcome.answer is None:
+        assert outcome.refused is not None
+        raise HTTPException(_STATUS[outcome.refused], outcome.message, vary)
+    answer = outcome.answer
     if not cacheable:
         return Response(answer.body, media_type=answer.media_type, headers=vary)
     # The store changes with every write, so a cache must ask again each time (no-cache);
     # the ETag lets it do so without the body coming back when the answer is the same.
-    digest = hashlib.sha256(answer.media_type.encode() + b"\n" + answer.body).hexdigest()[:32]
-    headers = {**vary, "ETag": f'"{digest}"', "Cache-Control": "no-cache"}
+    headers = {**vary, "ETag": outcome.etag, "Cache-Control": "no-cache"}
     if _matches(request.headers.get("if-none-match"), headers["ETag"]):
         return Response(status_code=304, headers=headers)
     return Response(answer.body, media_type=answer.media_type, headers=headers)

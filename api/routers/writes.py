@@ -25,6 +25,7 @@ from api.routers.documents import document_out
 from api.schemas import DocumentOut, LinkOut, OrganisationOut, refusals
 from graph.analysis import changes, views
 from graph.analysis.overlap import RELATIONS, compare
+from graph.analysis.verdicts import LABELS, verdicts
 from graph.model.landscape import landscape
 from graph.store.core import serialise
 from loaders import LIMITS, LOADERS, MAX_BYTES, LoadError, edits
@@ -225,12 +226,25 @@ def _warnings(store: StoreDep, doc_id: str | None, result: edits.WriteResult) ->
     if doc_id is not None:
         land = landscape(store)
         doc = land.documents.get(doc_id)
+        judged = verdicts(land.snapshot)
         if doc is not None:
             for other in land.documents.values():
                 if other.id == doc_id:
                     continue
                 c = compare(land, doc, other, explain=False)
                 if c.relation in ("duplicate", "overlap", "supersedes") and c.relation in RELATIONS:
+                    verdict = judged.of(doc_id, other.id)
+                    if verdict is not None:  # a coordinator has judged the pair: told once, not on every write
+                        found.append(
+                            Warning_(
+                                type="judged",
+                                message=f"{c.relation} med {other.id}: {LABELS[verdict.kind][0]} ({verdict.who})",
+                                document=other.id,
+                                relation=c.relation,
+                                score=c.score,
+                            )
+                        )
+                        continue
                     found.append(
                         Warning_(
                             type="overlap",

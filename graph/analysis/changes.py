@@ -1,4 +1,4 @@
-"""What changed: every write of a document or organisation, field by field, and every load, newest first.
+"""What changed: every write of a document or organisation, field by field, every load and verdict, newest first.
 
 A write keeps the version it replaced (PROV, ``loaders.edits``); comparing that version with the next
 one (or with the record as it is now) says what the write changed: "status: udgivet → ikke gældende".
@@ -16,12 +16,23 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from graph.analysis.overlap import related
+from graph.analysis.verdicts import LABELS as VERDICT_LABELS
+from graph.analysis.verdicts import verdicts
 from graph.model.landscape import LANDSCAPE, Landscape
 from graph.model.snapshot import Snapshot, View
 from graph.store.core import query
 from graph.store.namespaces import DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
 
-__all__ = ["CHANGES", "IN_PROGRESS", "Change", "FieldChange", "changes", "last_verified", "planned_work"]
+__all__ = [
+    "CHANGES",
+    "IN_PROGRESS",
+    "Change",
+    "FieldChange",
+    "changes",
+    "last_verified",
+    "planned_work",
+    "verdict_changes",
+]
 
 #: Changes kept in the list (the newest); older ones stay in each record's own history.
 KEEP = 1000
@@ -70,8 +81,8 @@ class Change:
     """One write (or one load), with what it changed and which owners and disease areas it touches."""
 
     id: str
-    kind: str  # "document", "organisation" or "load"
-    record: str  # the record's id, or the loaded file
+    kind: str  # "document", "organisation", "load" or "verdict"
+    record: str  # the record's id, the loaded file, or the judged pair ("a--b")
     title: str
     action: str  # create, update, delete, load
     author: str
@@ -186,9 +197,47 @@ def _loads(snap: Snapshot) -> Iterable[Change]:
         )
 
 
+def verdict_changes(snap: Snapshot, land: Landscape) -> Iterable[Change]:
+    """Yield one change per verdict recorded or withdrawn on a pair, so both owners hear of it once.
+
+    Its owners and disease areas are both documents', so a subscriber to either owner (or area) sees it.
+    """
+    found = verdicts(snap)
+    by_iri = {v.iri: v for v in found.every()}
+    for verdict in found.every():
+        docs = [land.documents[d] for d in (verdict.a, verdict.b) if d in land.documents]
+        before = by_iri.get(verdict.revises or "")
+        fields = [
+            FieldChange(
+                field=str(GD.verdictKind),
+                label="vurdering",
+                label_en="verdict",
+                old=[VERDICT_LABELS[before.kind][0]] if before else [],
+                new=[VERDICT_LABELS[verdict.kind][0]],
+            )
+        ]
+        if verdict.note:
+            fields.append(FieldChange(str(SKOS.note), "note", "note", [], [verdict.note]))
+        if verdict.link:
+            fields.append(FieldChange(str(GD.agreement), "aftale", "agreement", [], [verdict.link]))
+        titles = {d.id: d.title for d in docs}
+        yield Change(
+            id=verdict.iri,
+            kind="verdict",
+            record=f"{verdict.a}--{verdict.b}",
+            title=f"{titles.get(verdict.a, verdict.a)} × {titles.get(verdict.b, verdict.b)}",
+            action="withdraw" if verdict.kind == "withdrawn" else "verdict",
+            author=verdict.who,
+            time=verdict.when,
+            fields=fields,
+            owners=frozenset(o for d in docs for o in d.owners),
+            areas=frozenset(a for d in docs for a in d.disease_areas),
+        )
+
+
 def _build(snap: Snapshot) -> list[Change]:
     land = snap[LANDSCAPE]
-    found = [*_edits(snap, land), *_loads(snap)]
+    found = [*_edits(snap, land), *_loads(snap), *verdict_changes(snap, land)]
     found.sort(key=lambda c: (c.time, c.id), reverse=True)
     return found[:KEEP]
 

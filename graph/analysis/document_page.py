@@ -7,6 +7,7 @@ from typing import Any
 from graph import budget
 from graph.analysis.overlap import related
 from graph.analysis.planning import labels, planning_concepts, validation
+from graph.analysis.verdicts import verdicts
 from graph.model.landscape import LANDSCAPE, Document, Landscape
 from graph.model.snapshot import Snapshot, View
 from graph.store.core import Store
@@ -26,7 +27,7 @@ def document_context(store: Store, land: Landscape, doc_id: str) -> dict[str, An
     """Return what the document page shows besides the document's own facts.
 
     Returns:
-        ``overlaps`` (the closest related documents with relation, score and reasons),
+        ``overlaps`` (the closest related documents with relation, a coordinator's verdict, score and reasons),
         ``overlap_total`` (how many relate in all), ``linked_from``
         (documents linking to this one), ``validation`` (SHACL results about it), ``labels``
         and ``schema_org`` (a schema.org MedicalGuideline as JSON-LD).
@@ -59,6 +60,7 @@ def _related(snap: Snapshot, doc_id: str) -> tuple[int, list[dict[str, Any]]]:
     with budget.shared():
         # This document's pairs only: pairing everything grows with the square of the landscape.
         found = related(land, doc_id)
+    judged = verdicts(snap)
     pairs = []
     for c in found[:RELATED_ROWS]:
         other = c.b if c.a == doc_id else c.a
@@ -67,6 +69,8 @@ def _related(snap: Snapshot, doc_id: str) -> tuple[int, list[dict[str, Any]]]:
             {
                 "other": _brief(land, land.documents[other]),
                 "relation": c.relation,
+                "engine_relation": c.relation,
+                "verdict": judged.json_of(doc_id, other),
                 "score": c.score,
                 "newer": c.a == doc_id,
                 "reasons": reasons,

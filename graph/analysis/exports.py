@@ -19,6 +19,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 
 from graph import budget
 from graph.analysis.planning import RULE_LABELS, STATES, Matrix
+from graph.analysis.verdicts import LABELS as VERDICT_LABELS
+from graph.analysis.verdicts import Verdicts
 from graph.model.landscape import Document, Landscape
 
 __all__ = [
@@ -28,6 +30,7 @@ __all__ = [
     "csv_chunks",
     "gap_table",
     "matrix_svg",
+    "overlap_table",
     "safe_cell",
     "to_csv",
     "to_xlsx",
@@ -170,6 +173,60 @@ def documents_table(land: Landscape, docs: Iterable[Document], lang: str = "da")
             else:
                 row.append(getattr(doc, name))
         rows.append(row)
+    return columns, rows
+
+
+#: The overlap list's columns: the engine's call and a coordinator's verdict side by side, Danish heads first.
+OVERLAP_COLUMNS = (
+    ("dokument", "document"),
+    ("dokument-id", "document id"),
+    ("ejere", "owners"),
+    ("beslægtet dokument", "related document"),
+    ("beslægtet dokument-id", "related document id"),
+    ("beslægtet dokuments ejere", "related document's owners"),
+    ("motorens relation", "engine's relation"),
+    ("score", "score"),
+    ("begrundelser", "reasons"),
+    ("koordinators vurdering", "coordinator's verdict"),
+    ("vurderingens note", "verdict note"),
+    ("aftale", "agreement"),
+    ("vurderet af", "judged by"),
+    ("vurderet", "judged on"),
+)
+RELATION_LABELS = {
+    "duplicate": ("dobbeltarbejde", "duplicate"),
+    "overlap": ("overlap", "overlap"),
+    "complementary": ("supplerende", "complementary"),
+    "supersedes": ("erstatter", "supersedes"),
+}
+
+
+def overlap_table(land: Landscape, comparisons: Iterable[Any], judged: Verdicts, lang: str = "da") -> Table:
+    """Return related pairs (as GET /overlaps answers them) with each pair's verdict, as columns and rows."""
+    en = lang == "en"
+    columns = [heads[en] for heads in OVERLAP_COLUMNS]
+    rows = []
+    for c in comparisons:
+        a, b = land.documents[c.a], land.documents[c.b]
+        verdict = judged.of(c.a, c.b)
+        rows.append(
+            [
+                a.title,
+                a.id,
+                [land.owner_name(o) for o in a.owners],
+                b.title,
+                b.id,
+                [land.owner_name(o) for o in b.owners],
+                RELATION_LABELS.get(c.relation or "", (c.relation or "",) * 2)[en],
+                round(c.score, 3),
+                [r.text_en if en else r.text for r in c.reasons],
+                VERDICT_LABELS[verdict.kind][en] if verdict else None,
+                verdict.note if verdict else None,
+                verdict.link if verdict else None,
+                verdict.who if verdict else None,
+                verdict.when[:10] if verdict else None,
+            ]
+        )
     return columns, rows
 
 

@@ -18,7 +18,7 @@ from rdflib import URIRef
 
 from graph import budget
 from graph.analysis import search
-from graph.analysis.overlap import PAIRS, RELATIONS, PairList, pairs, pairs_of
+from graph.analysis.overlap import PAIRS, RELATIONS, PairList, PairTable, pairs, pairs_of
 from graph.analysis.scope_index import scope_index
 from graph.model.landscape import (
     DEFAULT_LEVELS,
@@ -416,6 +416,29 @@ def disease_area_tree(land: Landscape) -> list[dict[str, Any]]:
     return [node(r) for r in sorted(roots)]
 
 
+def _owned(land: Landscape, ids: list[str] | tuple[str, ...], family: frozenset[str]) -> np.ndarray:
+    """Return a mask over the scope index's slots: the documents some organisation of *family* owns."""
+    docs = land.documents
+    slots = np.zeros(len(ids), dtype=bool)
+    slots[[n for n, i in enumerate(ids) if i in docs and family & set(docs[i].owners)]] = True
+    return slots
+
+
+def _owner_pairs(snap: Snapshot, key: tuple[frozenset[str], frozenset[str] | None]) -> PairTable:
+    """The related pairs of one owner family's documents (with another family's, if given)."""
+    land, (mine, theirs) = snap[LANDSCAPE], key
+    ids = scope_index(land).ids
+    x = np.flatnonzero(_owned(land, ids, mine))
+    y = None if theirs is None else np.flatnonzero(_owned(land, ids, theirs))
+    # Others asking for the same owners wait for this build: its own deadline, not the starter's.
+    with budget.shared():
+        return pairs_of(land, x, y)
+
+
+#: The pairs of an owner family (with another), keyed by the families: one build for all who ask.
+OWNER_PAIRS: View[PairTable] = View("owner pairs", build=_owner_pairs, keyed=True, bound=16)
+
+
 def overlaps_between(
     land: Landscape,
     owner: str | None = None,
@@ -435,22 +458,17 @@ def overlaps_between(
     second = owner_family(land, resolve_owner(land, other_owner)) if other_owner else set()
     if not (first or second):
         return pairs(land, relations, min_score)
-    index = scope_index(land)
-
-    def owned(family: set[str]) -> np.ndarray:
-        docs = land.documents
-        slots = np.zeros(index.size, dtype=bool)
-        slots[[n for n, i in enumerate(index.ids) if i in docs and family & set(docs[i].owners)]] = True
-        return slots
-
     budget.check()
-    x = owned(first or second)
-    y = owned(second) if first and second else None
+    mine, theirs = frozenset(first or second), frozenset(second) if first and second else None
     table = land.snapshot.peek(PAIRS)
     if table is MISSING:
-        # Only the owners' rows: a few hundred documents against the rest, not every pair.
-        table = pairs_of(land, np.flatnonzero(x), None if y is None else np.flatnonzero(y))
+        # Only the owners' rows: a few hundred documents against the rest, not every pair; built
+        # once for everyone asking about these owners meanwhile, and kept for this generation.
+        table = land.snapshot.get(OWNER_PAIRS, (mine, theirs))
         return PairList(table, table.select(relations, min_score))
+    index = scope_index(land)
+    x = _owned(land, index.ids, mine)
+    y = None if theirs is None else _owned(land, index.ids, theirs)
     found = table.select(relations, min_score)
     a, b = table.a[found], table.b[found]
     keep = x[a] | x[b] if y is None else (x[a] & y[b]) | (y[a] & x[b])

@@ -3,13 +3,16 @@
 A derived structure is a :class:`View`: a name, how to build it from a snapshot and, optionally,
 how to update the value an earlier generation built, given the subjects written since. A
 snapshot builds each view once, when first asked, and whoever asks meanwhile waits for that
-build. A write makes the next reader start a new snapshot, which takes over the values of the
-views that can update themselves; each is updated when first asked for, and rebuilt instead when
-the write's subjects are unknown (a large load, another process's write). That is the one
-garbage policy too: a value lives as long as its generation, a keyed view holds at most *bound*
-keys (oldest out first), and a value carried over is dropped once updated, when it cannot be, or
-(for a keyed view) when no one asked for it in the generation it was carried into; a view without
-keys is carried on until asked, so it holds at most one older landscape.
+build (a waiter whose client goes away stops waiting; :meth:`Snapshot.waiting` tells a build
+how many still wait, so work they share may outlive the client that started it). A write
+makes the next reader start a new snapshot, which takes over the values of the views that can
+update themselves; each is updated when first asked for, and rebuilt instead when the write's
+subjects are unknown (a large load, another process's write). That is the one garbage policy
+too: a value lives as long as its generation, a keyed view holds at most *bound* keys (oldest
+out first) and, if it weighs its values, at most *max_weight* of them besides the newest, and
+a value carried over is dropped once updated, when it cannot be, or (for a keyed view) when no
+one asked for it in the generation it was carried into; a view without keys is carried on
+until asked, so it holds at most one older landscape.
 
 The store knows nothing of this: it counts its writes (``generation``) and says which subjects
 they changed (``changes_since``).  Nothing else caches or locks: tests/test_read_side_owner.py
@@ -24,6 +27,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from graph import budget
 from graph.model.heap import keep
 
 if TYPE_CHECKING:
@@ -48,6 +52,9 @@ class View(Generic[T]):
             since; None when it cannot, so the view is built afresh.
         keyed: one value per key (a filter set, a document id) instead of one value.
         bound: for a keyed view whose keys come from requests, how many values a snapshot keeps.
+        weigh: for a keyed view, the size of one value (bytes, say); with *max_weight*, the oldest
+            values go until the rest weigh at most that much (the newest stays whatever it weighs).
+        max_weight: the total weight of the values a snapshot keeps, when *weigh* is given.
     """
 
     name: str
@@ -55,6 +62,8 @@ class View(Generic[T]):
     update: Callable[..., T | None] | None = None
     keyed: bool = False
     bound: int | None = None
+    weigh: Callable[[T], int] | None = None
+    max_weight: int | None = None
 
     def __repr__(self) -> str:
         return f"View({self.name!r})"
@@ -73,7 +82,7 @@ class Snapshot:
         self.generation = generation
         self._values: dict[View[Any], dict[Hashable, Any]] = {}
         self._carried = carried or {}
-        self._building: dict[tuple[View[Any], Hashable], threading.RLock] = {}
+        self._building: dict[tuple[View[Any], Hashable], _Flight] = {}
         self._guard = threading.Lock()
 
     @classmethod
@@ -87,26 +96,61 @@ class Snapshot:
         return self.get(view)
 
     def get(self, view: View[T], key: Hashable = None) -> T:
-        """Return the value of *view* (for *key*), building or updating it once; others asking meanwhile wait."""
+        """Return the value of *view* (for *key*), building or updating it once; others asking meanwhile wait.
+
+        Raises:
+            graph.budget.Cancelled: the asking request's client went away while it waited.
+        """
         found = self._values.get(view, {}).get(key, MISSING)
         if found is not MISSING:
             return found  # type: ignore[no-any-return]
         with self._guard:
-            lock = self._building.setdefault((view, key), threading.RLock())
+            flight = self._building.setdefault((view, key), _Flight())
+            flight.users += 1
+            flight.waiting += 1
+        queued = True
         try:
-            with lock:
+            # Polled, so a waiter whose client left stops holding a thread for nobody.
+            while not flight.lock.acquire(timeout=_POLL_SECONDS):
+                budget.check_cancelled()
+            try:
+                with self._guard:
+                    flight.waiting -= 1
+                queued = False
                 found = self._values.get(view, {}).get(key, MISSING)
                 if found is MISSING:
                     found = self._make(view, key)  # may stop on the asking request's budget: then nothing is kept
-                    kept = self._values.setdefault(view, {})
-                    if view.bound is not None and len(kept) >= view.bound:
-                        kept.pop(next(iter(kept)), None)
-                    kept[key] = found
+                    self._keep(view, key, found)
                     keep()  # long-lived: out of the collector's full sweeps (graph.model.heap)
+            finally:
+                flight.lock.release()
         finally:
             with self._guard:
-                self._building.pop((view, key), None)
+                flight.users -= 1
+                flight.waiting -= queued
+                if flight.users == 0 and self._building.get((view, key)) is flight:
+                    del self._building[(view, key)]
         return found  # type: ignore[no-any-return]
+
+    def waiting(self, view: View[Any], key: Hashable = None) -> int:
+        """Return how many callers wait for the value of *view* (for *key*) that is being built now."""
+        with self._guard:
+            flight = self._building.get((view, key))
+            return 0 if flight is None else flight.waiting
+
+    def _keep(self, view: View[T], key: Hashable, value: T) -> None:
+        kept = self._values.setdefault(view, {})
+        if view.bound is not None and len(kept) >= view.bound:
+            kept.pop(next(iter(kept)), None)
+        kept[key] = value
+        if view.weigh is not None and view.max_weight is not None:
+            weights = {k: view.weigh(v) for k, v in kept.items()}
+            total = sum(weights.values())
+            for old in list(kept)[:-1]:
+                if total <= view.max_weight:
+                    break
+                total -= weights[old]
+                kept.pop(old, None)
 
     def peek(self, view: View[T], key: Hashable = None) -> T:
         """Return the value of *view* (for *key*) if it is built, else ``MISSING``; never builds."""
@@ -138,6 +182,18 @@ class Snapshot:
             if view.update is not None:
                 carried.update({(view, key): (value, frozenset(changed)) for key, value in list(values.items())})
         return Snapshot(self.store, generation, carried)
+
+
+_POLL_SECONDS = 0.1  # how often a caller waiting for a build looks whether its client is still there
+
+
+class _Flight:
+    """One build under way: its lock, the callers asking for it, and how many of them wait for the lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.users = 0
+        self.waiting = 0
 
 
 _CURRENT: weakref.WeakKeyDictionary[Store, Snapshot] = weakref.WeakKeyDictionary()

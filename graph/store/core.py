@@ -7,11 +7,11 @@ import re
 import shutil
 import threading
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
-from itertools import product
+from itertools import islice, product
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +49,8 @@ __all__ = [
 ]
 
 Row = dict[str, Node]
-#: Values for a query's variables: one term, or several (a row each).
-Bindings = Mapping[str, Node | Collection[Node]]
+#: Values for a query's variables: one term, or several (a row each); a tuple of names takes tuples of terms.
+Bindings = Mapping[str | tuple[str, ...], Node | Collection[Node] | Collection[tuple[Node, ...]]]
 # A write that changes more subjects than this rebuilds read models instead of updating them.
 UPDATE_LIMIT = 2000
 # Writes whose changed subjects a store remembers (see Store.changes_since).
@@ -290,7 +290,8 @@ def _projection(query: str) -> list[str]:
 def with_bindings(query: str, bindings: Bindings | None) -> str:
     """Bind variables of *query* by a ``VALUES`` block opening its outermost WHERE group.
 
-    A variable given several terms gets a row for each (with several such, a row for each combination).
+    A variable given several terms gets a row for each (with several such, a row for each combination);
+    a tuple of names given tuples of terms binds those variables together, a row per tuple.
 
     This is ``initBindings`` for Oxigraph, whose own substitution only binds projected
     variables.  The terms are written by rdflib's N3 serialiser, which escapes every
@@ -301,10 +302,17 @@ def with_bindings(query: str, bindings: Bindings | None) -> str:
     match = _GROUP.search(query)
     if match is None:
         raise ValueError("cannot bind variables: the query has no WHERE group")
-    names = " ".join(f"?{name}" for name in bindings)
-    columns = [[value] if isinstance(value, Node) else sorted(value) for value in bindings.values()]
-    rows = " ".join("(" + " ".join(term.n3() for term in row) + ")" for row in product(*columns))
-    return f"{query[: match.end()]} VALUES ({names}) {{ {rows} }} {query[match.end() :]}"
+    names, columns = [], []
+    for key, value in bindings.items():
+        if isinstance(key, tuple):  # several variables bound together: a row of terms each
+            names.extend(key)
+            columns.append(sorted(tuple(row) for row in value))  # type: ignore[union-attr]
+        else:
+            names.append(key)
+            columns.append([(value,)] if isinstance(value, Node) else [(term,) for term in sorted(value)])  # type: ignore[union-attr]
+    head = " ".join(f"?{name}" for name in names)
+    rows = " ".join("(" + " ".join(term.n3() for part in row for term in part) + ")" for row in product(*columns))
+    return f"{query[: match.end()]} VALUES ({head}) {{ {rows} }} {query[match.end() :]}"
 
 
 # Oxigraph ---------------------------------------------------------------------
@@ -378,15 +386,15 @@ class OxigraphStore(Store):
         )
         return name
 
-    def inspect_staged(self, staging: URIRef, check: str) -> StagedFacts:
-        """Return what a staged graph defines, how big it is and the rows of the SELECT query *check* on it.
+    def inspect_staged(self, staging: URIRef, checks: Sequence[str]) -> StagedFacts:
+        """Return what a staged graph defines, how big it is and the rows of the SELECT queries *checks* on it.
 
         The three are independent scans and pyoxigraph lets go of the GIL while it evaluates,
         so they run side by side, each on its own core.
         """
         graph = ox.NamedNode(str(staging))
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="staged") as pool:
-            rows = pool.submit(self._staged_rows, graph, check)
+            rows = pool.submit(self._staged_rows, graph, checks)
             size = pool.submit(self._staged_size, graph)
             documents, organisations = self._staged_ids(graph)
             return StagedFacts(documents, organisations, rows.result(), size.result())
@@ -402,10 +410,14 @@ class OxigraphStore(Store):
                 organisations.add(quad.object.value)
         return ids, organisations
 
-    def _staged_rows(self, graph: ox.NamedNode, query: str) -> list[tuple[str, ...]]:
-        solutions = self._store.query(query, default_graph=[graph])
-        width = len(solutions.variables)
-        return [tuple("" if (t := row[i]) is None else t.value for i in range(width)) for row in solutions]
+    def _staged_rows(self, graph: ox.NamedNode, checks: Sequence[str]) -> list[tuple[str, ...]]:
+        found: dict[tuple[str, ...], None] = {}  # in order, each row once (the checks may find the same literal)
+        for check in checks:
+            solutions = self._store.query(check, default_graph=[graph])
+            width = len(solutions.variables)
+            for row in solutions:
+                found[tuple("" if (t := row[i]) is None else t.value for i in range(width))] = None
+        return list(found)
 
     def _staged_size(self, graph: ox.NamedNode) -> int:
         rows = self._store.query(query("triple_count"), default_graph=[graph])
@@ -507,11 +519,9 @@ class OxigraphStore(Store):
         """Return the IRIs of the subjects in the named graphs, or None if there are more than UPDATE_LIMIT."""
         if not names:
             return set()
-        values = " ".join(f"<{name}>" for name in names)
-        query = (
-            f"SELECT DISTINCT ?s WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} LIMIT {UPDATE_LIMIT + 1}"
-        )
-        found = {term.value for solution in self._store.query(query) if isinstance(term := solution[0], ox.NamedNode)}
+        solutions = self._store.query(with_bindings(query("graph_subjects"), {"g": names}))
+        first = islice(solutions, UPDATE_LIMIT + 1)
+        found = {term.value for solution in first if isinstance(term := solution[0], ox.NamedNode)}
         return None if len(found) > UPDATE_LIMIT else found
 
     def graph(self, name: URIRef) -> Graph:
@@ -533,7 +543,7 @@ class OxigraphStore(Store):
         """Serialise the union of all graphs as ``ttl``, ``nt`` or ``jsonld``, or all quads as ``nq``."""
         if fmt == "nq":
             return bytes(self._store.dump(format=ox.RdfFormat.N_QUADS))
-        triples = self.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        triples = self.construct(query("union_triples"))
         return serialise(triples, fmt)
 
     def close(self) -> None:

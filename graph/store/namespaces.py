@@ -2,7 +2,7 @@
 
 Vocabulary IRIs (the ontology, the ICD-10, population, topic, status, intervention and
 setting schemes) are published terms and therefore fixed.  Instance IRIs (documents,
-organisations, recommendations, named graphs, load activities) are minted under a
+organisations, recommendations, verdicts, agents, named graphs, load activities) are minted under a
 configurable base, read from the environment variable ``RETNINGSGRAF_BASE`` (default
 ``https://w3id.org/retningsgraf/``).
 """
@@ -13,6 +13,7 @@ import os
 import re
 import unicodedata
 from dataclasses import dataclass
+from urllib.parse import quote
 
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, ORG, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
@@ -164,6 +165,15 @@ class Minter:
     def load_activity(self, source: str, stamp: str) -> URIRef:
         """IRI of the PROV activity that loaded *source* at *stamp*."""
         return URIRef(f"{self.base}load/{source}/{stamp}")
+
+    def verdict(self, a: str, b: str, number: int) -> URIRef:
+        """IRI of the *number*-th verdict recorded on the pair of documents *a* and *b* (in either order)."""
+        first, second = sorted((_checked(a), _checked(b)))
+        return URIRef(f"{self.base}verdict/{first}/{second}/{number}")
+
+    def agent(self, name: str) -> URIRef:
+        """IRI of the agent a token's name stands for (who wrote or judged something)."""
+        return URIRef(f"{self.base}agent/{quote(name, safe='')}")
 
     def id_of(self, iri: str) -> str:
         """Return the local id of a document or organisation IRI."""

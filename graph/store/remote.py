@@ -20,7 +20,7 @@ import httpx
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from graph.store.core import Bindings, GraphWrite, Store, StoreError, _insert_data, serialise, with_bindings
+from graph.store.core import Bindings, GraphWrite, Store, StoreError, _insert_data, query, serialise, with_bindings
 from graph.store.namespaces import GD, PROV, RDF, Minter, default_base
 
 __all__ = ["SERVER_GRAPHS", "Seen", "SparqlStore"]
@@ -40,8 +40,9 @@ class SparqlStore(Store):
         self.minter = minter or Minter(default_base())
         self._client = httpx.Client(timeout=_TIMEOUT, trust_env=False)
         self._meta = self.minter.graph("meta")
-        theirs = " && ".join(f'!STRSTARTS(STR(?g), "{prefix}")' for prefix in SERVER_GRAPHS)
-        self._ours = f"?g != <{self._meta}> && {theirs}"
+        # Binds the queries over the landscape's own graphs (remote_*.rq): not the counter's, not the server's.
+        servers = {f"server{number}": Literal(prefix) for number, prefix in enumerate(SERVER_GRAPHS, start=1)}
+        self._ours: dict[str, Node] = {"meta": self._meta, **servers}
         self.engine = ""  # the server's Server header, read on the first answer
         try:
             self._generation()
@@ -58,7 +59,7 @@ class SparqlStore(Store):
     # Generation shared by all workers ----------------------------------------------------
 
     def _generation(self) -> int:
-        rows = self._select_raw(f"SELECT ?n WHERE {{ GRAPH <{self._meta}> {{ <{self._meta}> <{GD.generation}> ?n }} }}")
+        rows = self.select(query("remote_generation"), {"meta": self._meta})
         return int(rows[0]["n"]) if rows else 0
 
     @property
@@ -190,39 +191,32 @@ class SparqlStore(Store):
         )
         statements.append(f"DELETE {{ {claim} }} INSERT {{ {receipt} }} WHERE {{ {claim} }}")
         self._post(self.update_url, {"update": " ;\n".join(statements)}, "*/*")
-        response = self._post(self.query_url, {"query": f"ASK {{ {receipt} }}"}, "application/sparql-results+json")
-        applied = _boolean(response.text)
+        applied = self.ask(query("remote_write_receipt"), {"meta": self._meta, "token": token, "record": seen.record})
         if applied:  # the receipt has told its one reader what it had to
             self._post(self.update_url, {"update": f"DELETE DATA {{ {receipt} }}"}, "*/*")
         return applied
 
     def graph(self, name: URIRef) -> Graph:
         """Return a copy of one named graph."""
-        return self.construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": name})
+        return self.construct(query("named_graph_triples"), {"g": name})
 
     def graph_names(self) -> list[URIRef]:
         """Return the names of the store's non-empty named graphs (the generation counter's own graph aside)."""
-        rows = self._select_raw(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER ({self._ours}) }}")
+        rows = self.select(query("remote_graph_names"), self._ours)
         return sorted(URIRef(str(r["g"])) for r in rows)
 
     def triple_count(self) -> int:
         """Return the number of quads in the named graphs (the generation counter aside)."""
-        rows = self._select_raw(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER ({self._ours}) }}"
-        )
+        rows = self.select(query("remote_triple_count"), self._ours)
         return int(rows[0]["n"]) if rows else 0
 
     def dump(self, fmt: str) -> bytes:
         """Serialise the union of all graphs (``nq`` keeps the graph names)."""
         if fmt == "nq":
-            rows = self._select_raw(
-                f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER ({self._ours}) }}"
-            )
+            rows = self.select(query("remote_quads"), self._ours)
             lines = [f"{r['s'].n3()} {r['p'].n3()} {r['o'].n3()} {r['g'].n3()} ." for r in rows]
             return ("\n".join(lines) + "\n").encode("utf-8")
-        triples = self.construct(
-            f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER ({self._ours}) }}"
-        )
+        triples = self.construct(query("remote_triples"), self._ours)
         return serialise(triples, fmt)
 
     def close(self) -> None:

@@ -17,7 +17,10 @@ snapshot: Oxigraph's own union default graph yields a triple once per graph that
 The query's dataset (``FROM``, ``FROM NAMED``, or the protocol's graphs, which win) is read
 here and given to Oxigraph explicitly, so a default graph of several graphs is merged as a
 set too.  A query still running after `SHORT_SECONDS` is a long one; one worker is always
-kept from long queries, so a short query never waits behind runaways.
+kept from long queries, so a short query never waits behind runaways.  A query the pool has
+no room for (every worker busy past the wait, or too many long ones) is `QueryBusy`: the
+server's to retry, not the query's fault.  A caller whose client went away stops its query
+(``cancelled``) within `POLL_SECONDS`, and the worker is replaced.
 
 A spawned worker imports the parent's ``__main__`` module again (``api.cli`` under
 ``retningsgraf serve``), as ``multiprocessing`` spawn always does, so a script that starts
@@ -30,12 +33,14 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 import multiprocessing
 import queue
 import re
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -57,6 +62,8 @@ __all__ = [
     "RESULT_TYPES",
     "Answer",
     "Example",
+    "QueryBusy",
+    "QueryCancelled",
     "QueryError",
     "QueryFailed",
     "QueryNotAcceptable",
@@ -89,6 +96,8 @@ _LOAD_TIMEOUT = 120.0  # starting a worker and loading a snapshot is not the que
 # A query still running after this many seconds is a long one (see SparqlService).  The
 # shipped examples answer in well under it; a cross product or a runaway path does not.
 SHORT_SECONDS = 1.0
+# How often a waiting query looks whether its caller still wants the answer.
+POLL_SECONDS = 0.1
 
 
 class QueryError(Exception):
@@ -108,7 +117,23 @@ class QueryTooLarge(QueryError):
 
 
 class QueryTimeout(QueryError):
-    """The query ran past the time limit, or no worker became free within it."""
+    """The query ran past the time limit and was stopped."""
+
+
+class QueryBusy(QueryError):
+    """The pool has no room for the query now (every worker busy, or too many long queries): send it again later.
+
+    Attributes:
+        retry_after: seconds after which a worker is sure to be free again (the time limit).
+    """
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class QueryCancelled(QueryError):
+    """The caller's client went away, so the query was stopped."""
 
 
 class QueryFailed(QueryError):
@@ -482,6 +507,8 @@ class _Worker:
         self.process: BaseProcess | None = None
         self.conn: Connection | None = None
         self.snapshot: Path | None = None
+        # Queries sent to this slot's processes; only the caller holding the slot counts, so no lock.
+        self.queries = 0
 
     def ensure(self, snapshot: Path) -> Connection:
         if self.process is None or not self.process.is_alive():
@@ -536,7 +563,7 @@ class SparqlService:
     A query still running after `SHORT_SECONDS` is a long one.  At most ``workers - 1`` long
     queries run at once, so one worker always stays free for short ones: an ``ASK {}`` does
     not wait behind runaway queries.  A long query beyond that many is stopped at once and
-    answered `QueryTimeout`, to be sent again when one of the others has finished.
+    answered `QueryBusy`, to be sent again when one of the others has finished.
 
     Args:
         store: the store whose named graphs the queries see.
@@ -616,6 +643,11 @@ class SparqlService:
                 return
             self._ready(worker)
 
+    @property
+    def queries_run(self) -> int:
+        """How many queries the worker processes were given since the service started."""
+        return sum(worker.queries for worker in self._workers)
+
     def query(
         self,
         query: str,
@@ -625,6 +657,7 @@ class SparqlService:
         base_iri: str | None = None,
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
+        cancelled: Callable[[], bool] | None = None,
     ) -> Answer:
         """Run a read-only SPARQL query and serialise its result.
 
@@ -641,6 +674,8 @@ class SparqlService:
             base_iri: what relative IRIs in the query resolve against (the endpoint's URL).
             default_graphs: ``default-graph-uri`` values.
             named_graphs: ``named-graph-uri`` values.
+            cancelled: returns True once nobody wants the answer any more; looked at every
+                `POLL_SECONDS` while the query waits or runs.
 
         Returns:
             The serialised result and its media type.
@@ -650,7 +685,9 @@ class SparqlService:
             QuerySyntaxError: the query does not parse, or a graph name is not an IRI.
             QueryTooLarge: more than ``max_rows`` rows or triples, or brackets nested too deep.
             QueryNotAcceptable: the result's kind has no format the client accepts.
-            QueryTimeout: past ``timeout`` seconds, every worker busy that long, or too many long queries.
+            QueryTimeout: the query ran past ``timeout`` seconds.
+            QueryBusy: every worker stayed busy for ``timeout`` seconds, or too many long queries ran.
+            QueryCancelled: *cancelled* said so before the answer came.
             QueryFailed: the engine or the worker failed.
         """
         check_read_only(query)
@@ -677,18 +714,19 @@ class SparqlService:
             "graph_type": graph_type,
             "max_rows": self.max_rows,
         }
-        try:
-            worker = self._idle.get(timeout=self.timeout)
-        except queue.Empty:
-            raise QueryTimeout(f"All query workers stayed busy for {self.timeout:g} s; try again.") from None
+        wanted = cancelled or (lambda: False)
+        worker = self._take(wanted)
         stopped = False
         try:
             conn = worker.ensure(self._snapshot())
             self._warm()
+            if wanted():
+                raise QueryCancelled("The client went away before the query started.")
+            worker.queries += 1
             conn.send(("query", job))
-            reply = self._wait(worker, conn)
-        except QueryTimeout:
-            stopped = True
+            reply = self._wait(worker, conn, wanted)
+        except (QueryTimeout, QueryBusy, QueryCancelled):
+            stopped = worker.process is None
             raise
         except (EOFError, OSError) as error:
             worker.stop()
@@ -716,21 +754,60 @@ class SparqlService:
             )
         raise QueryFailed(f"The query failed: {rest[0]}")
 
-    def _wait(self, worker: _Worker, conn: Connection) -> Any:
-        """Return the worker's reply; stop the worker past the time limit or the long-query limit."""
-        if conn.poll(self.short):
-            return conn.recv()
-        if not self._long.acquire(blocking=False):
-            worker.stop()
-            raise QueryTimeout(
-                f"{self.long_queries} long queries are already running and this one took over {self.short:g} s, "
-                "so it was stopped to keep a worker free for short queries; send it again when they are done."
-            )
+    @property
+    def _retry_after(self) -> int:
+        """Seconds by which every running query has finished or been stopped."""
+        return max(1, math.ceil(self.timeout))
+
+    def _take(self, cancelled: Callable[[], bool]) -> _Worker:
+        """Return an idle worker, waiting up to ``timeout`` seconds for one while the caller still wants it."""
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return self._idle.get(timeout=max(0.0, min(POLL_SECONDS, deadline - time.monotonic())))
+            except queue.Empty:
+                pass
+            if cancelled():
+                raise QueryCancelled("The client went away while the query waited for a worker.")
+            if time.monotonic() >= deadline:
+                raise QueryBusy(
+                    f"All {len(self._workers)} query workers stayed busy for {self.timeout:g} s; "
+                    f"send the query again in {self._retry_after} s.",
+                    self._retry_after,
+                )
+
+    def _poll(self, conn: Connection, seconds: float, cancelled: Callable[[], bool]) -> bool:
+        """Wait up to *seconds* for the worker's reply; raise if the caller stopped wanting it meanwhile."""
+        deadline = time.monotonic() + seconds
+        while True:
+            if conn.poll(max(0.0, min(POLL_SECONDS, deadline - time.monotonic()))):
+                return True
+            if cancelled():
+                raise QueryCancelled("The client went away, so its query was stopped.")
+            if time.monotonic() >= deadline:
+                return False
+
+    def _wait(self, worker: _Worker, conn: Connection, cancelled: Callable[[], bool]) -> Any:
+        """Return the worker's reply; stop the worker past the time limit, the long-query limit or a cancel."""
         try:
-            if conn.poll(self.timeout - self.short):
+            if self._poll(conn, self.short, cancelled):
                 return conn.recv()
-        finally:
-            self._long.release()
+            if not self._long.acquire(blocking=False):
+                worker.stop()
+                raise QueryBusy(
+                    f"{self.long_queries} long queries are already running and this one took over {self.short:g} s, "
+                    "so it was stopped to keep a worker free for short queries; "
+                    f"send it again in {self._retry_after} s, when they are done.",
+                    self._retry_after,
+                )
+            try:
+                if self._poll(conn, self.timeout - self.short, cancelled):
+                    return conn.recv()
+            finally:
+                self._long.release()
+        except QueryCancelled:
+            worker.stop()
+            raise
         worker.stop()
         raise QueryTimeout(f"The query ran longer than the time limit of {self.timeout:g} s and was stopped.")
 

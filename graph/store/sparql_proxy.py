@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import queue
 import re
 import threading
@@ -43,6 +44,8 @@ from graph.store.sparql import (
     GRAPH_TYPES,
     RESULT_TYPES,
     Answer,
+    QueryBusy,
+    QueryCancelled,
     QueryError,
     QueryFailed,
     QueryNotAcceptable,
@@ -197,12 +200,15 @@ class SparqlProxy:
         base_iri: str | None = None,
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
+        cancelled: Callable[[], bool] | None = None,
     ) -> Answer | Streamed:
         """Check *query*, have the engine answer it, and return the answer whole or as a stream.
 
         Arguments, dataset and errors as `graph.store.sparql.SparqlService.query`; besides,
-        `EngineRefused` when the engine cannot run a query this endpoint accepts.
+        `EngineRefused` when the engine cannot run a query this endpoint accepts.  *cancelled*
+        is looked at while the answer is held; a stream stops when its reader closes it.
         """
+        wanted = cancelled or (lambda: False)
         check_read_only(query)
         form = _form(query, base_iri)
         for iri in (*default_graphs, *named_graphs):
@@ -220,7 +226,10 @@ class SparqlProxy:
         data = self._request(query, form, base_iri, list(default_graphs), list(named_graphs))
         deadline = time.monotonic() + self.timeout
         if not self._slots.acquire(timeout=self.timeout):
-            raise QueryTimeout(f"All connections to the SPARQL server stayed busy for {self.timeout:g} s; try again.")
+            raise QueryBusy(
+                f"All connections to the SPARQL server stayed busy for {self.timeout:g} s; send the query again later.",
+                retry_after=max(1, math.ceil(self.timeout)),
+            )
         try:
             response = self._send(data, form)
         except BaseException:
@@ -232,7 +241,7 @@ class SparqlProxy:
             finally:
                 response.close()
                 self._slots.release()
-        return self._relay(response, form, media, deadline)
+        return self._relay(response, form, media, deadline, wanted)
 
     def _request(
         self, query: str, form: str, base_iri: str | None, default: list[str], named: list[str]
@@ -291,7 +300,9 @@ class SparqlProxy:
             raise EngineRefused(f"The SPARQL server ({self.engine.split()[0]}) cannot run this query: {text}")
         raise QueryFailed(f"The SPARQL server answered {response.status_code}: {text}")
 
-    def _relay(self, response: httpx.Response, form: str, media: str, deadline: float) -> Answer | Streamed:
+    def _relay(
+        self, response: httpx.Response, form: str, media: str, deadline: float, cancelled: Callable[[], bool]
+    ) -> Answer | Streamed:
         """Start the pump and hold its output until the answer ends or passes `HOLD_BYTES`."""
         out: queue.Queue[Any] = queue.Queue(maxsize=16)
         cancelled = threading.Event()
@@ -303,7 +314,7 @@ class SparqlProxy:
         size = 0
         try:
             while True:
-                item = _next(out, deadline, self)
+                item = _next(out, deadline, self, cancelled)
                 if item is _END:
                     return Answer(b"".join(held), media)
                 held.append(item)
@@ -321,7 +332,7 @@ class SparqlProxy:
         try:
             yield from held
             held.clear()
-            while (item := _next(out, deadline, self)) is not _END:
+            while (item := _next(out, deadline, self, lambda: cancelled.is_set())) is not _END:
                 yield item
         finally:
             cancelled.set()
@@ -361,12 +372,17 @@ class SparqlProxy:
         self._client.close()
 
 
-def _next(out: queue.Queue[Any], deadline: float, proxy: SparqlProxy) -> Any:
-    """The pump's next chunk or its end; its error, or a timeout past *deadline*, raised."""
-    try:
-        item = out.get(timeout=max(0.0, deadline - time.monotonic()) + 0.5)
-    except queue.Empty:
-        raise proxy.timed_out() from None
+def _next(out: queue.Queue[Any], deadline: float, proxy: SparqlProxy, cancelled: Callable[[], bool]) -> Any:
+    """The pump's next chunk or its end; its error, a timeout past *deadline* or *cancelled*, raised."""
+    while True:
+        if cancelled():
+            raise QueryCancelled("The client went away, so the query was stopped.")
+        try:
+            item = out.get(timeout=0.2)
+            break
+        except queue.Empty:
+            if time.monotonic() > deadline + 0.5:
+                raise proxy.timed_out() from None
     if isinstance(item, QueryError):
         raise item
     return item

@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -412,7 +413,9 @@ def lanes_server() -> Iterator[str]:
 
 def test_a_short_query_answers_while_two_runaway_queries_run(lanes_server: str) -> None:
     outcomes: list[httpx.Response] = []
-    runaways = [threading.Thread(target=lambda: outcomes.append(sparql(lanes_server, CROSS_PRODUCT))) for _ in "ab"]
+    # Two different texts: identical ones would share one run.
+    texts = [f"{CROSS_PRODUCT} # {n}" for n in "ab"]
+    runaways = [threading.Thread(target=lambda q=q: outcomes.append(sparql(lanes_server, q))) for q in texts]
     for thread in runaways:
         thread.start()
     time.sleep(1.5)  # both are long ones now
@@ -420,10 +423,12 @@ def test_a_short_query_answers_while_two_runaway_queries_run(lanes_server: str) 
     assert sparql(lanes_server, "ASK {}").json()["boolean"] is True
     # Without a free worker it would wait until a runaway hits the 5 s limit: 3.5 s from here.
     assert time.monotonic() - started < 2.0
-    # A third long query may not take the last worker: it is stopped once it turns long.
+    # A third long query may not take the last worker: it is stopped once it turns long, and the
+    # client is told to come back (429, not a failure of the server nor of the query).
     started = time.monotonic()
-    third = sparql(lanes_server, CROSS_PRODUCT)
-    assert third.status_code == 503 and "long queries are already running" in third.json()["detail"]
+    third = sparql(lanes_server, f"{CROSS_PRODUCT} # c")
+    assert third.status_code == 429 and "long queries are already running" in third.json()["detail"]
+    assert third.headers["Retry-After"] == "5"
     assert time.monotonic() - started < 3.5
     for thread in runaways:
         thread.join(timeout=30)
@@ -449,6 +454,58 @@ def test_query_past_the_time_limit_is_stopped_and_the_server_stays_responsive(
     assert "time limit of 1.5 s" in outcome["r"].json()["detail"]
     assert 1.4 < elapsed < 5
     assert httpx.get(f"{limited_server}/health", timeout=10).status_code == 200
+    assert bindings(sparql(limited_server, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"))
+
+
+def work(url: str) -> dict[str, int]:
+    counts: dict[str, int] = httpx.get(f"{url}/health/work", timeout=10).json()
+    return counts
+
+
+def test_identical_queries_at_once_share_one_run_and_a_timed_out_one_is_refused_at_once(limited_server: str) -> None:
+    assert sparql(limited_server, "ASK { ?s ?p ?o }").status_code == 200  # a worker is up
+    query = f"{CROSS_PRODUCT} # shared"
+    before = work(limited_server)["sparql_queries"]
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(lambda _: sparql(limited_server, query), range(6)))
+    assert [a.status_code for a in answers] == [503] * 6
+    assert all("time limit of 1.5 s" in a.json()["detail"] for a in answers)
+    assert work(limited_server)["sparql_queries"] == before + 1
+    # Remembered for this version of the data: refused without running again.
+    started = time.monotonic()
+    again = sparql(limited_server, query)
+    assert time.monotonic() - started < 0.5
+    assert again.status_code == 503 and "refused at once until the data changes" in again.json()["detail"]
+    assert work(limited_server)["sparql_queries"] == before + 1
+
+
+def test_an_identical_query_is_answered_from_the_shared_run_with_the_same_etag(limited_server: str) -> None:
+    query = SST_DOCUMENTS + " LIMIT 5 # etag"
+    first = sparql(limited_server, query)
+    assert first.status_code == 200, first.text
+    before = work(limited_server)["sparql_queries"]
+    second = sparql(limited_server, query)
+    assert second.content == first.content and second.headers["ETag"] == first.headers["ETag"]
+    assert work(limited_server)["sparql_queries"] == before
+    # Another format is another answer, run once more.
+    assert sparql(limited_server, query, accept="text/csv").text.startswith("doc,title")
+    assert work(limited_server)["sparql_queries"] == before + 1
+
+
+def test_a_client_that_hangs_up_stops_its_query_within_a_second(limited_server: str) -> None:
+    assert sparql(limited_server, "ASK { ?s ?p ?o }").status_code == 200
+    before = work(limited_server)
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.get(f"{limited_server}/sparql", params={"query": f"{CROSS_PRODUCT} # hang up"}, timeout=0.3)
+    hung_up = time.monotonic()
+    counts = work(limited_server)
+    while counts["cancelled"] == before["cancelled"] and time.monotonic() - hung_up < 5:
+        time.sleep(0.05)
+        counts = work(limited_server)
+    assert counts["cancelled"] == before["cancelled"] + 1
+    assert time.monotonic() - hung_up < 1.0  # not the 1.5 s time limit: stopped when the client left
+    assert counts["running"] == 0
+    assert counts["sparql_queries"] == before["sparql_queries"] + 1
     assert bindings(sparql(limited_server, "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"))
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from graph.analysis import overlap
+from graph.analysis import overlap, views
 from graph.analysis.overlap import (
     RELATIONS,
     PairList,
@@ -148,3 +150,27 @@ def test_an_owners_pairs_are_its_pairs_in_the_whole_landscape(which: str, reques
     assert touching and between
     assert shown(pairs_of(land, np.array(mine))) == touching
     assert shown(pairs_of(land, np.array(mine), np.array(theirs))) == between
+
+
+def test_requests_for_the_same_owners_at_once_share_one_build_of_their_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 32 clients asking for /overlaps?owner=..&other_owner=.. before every pair is built must not each
+    # pair the owners' documents: side by side the builds multiply the CPU and memory of one.
+    store = open_store("memory")
+    ensure_seeded(store)
+    load_files(store, [Path(__file__).resolve().parent.parent / "data" / "overlap" / "landscape.yaml"], progress=False)
+    land = landscape(store)
+    builds: list[int] = []
+
+    def counted(*args: object) -> PairTable:
+        builds.append(1)
+        time.sleep(0.2)  # every other thread arrives while it runs
+        return pairs_of(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(views, "pairs_of", counted)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: views.overlaps_between(land, "t-dmpg-dep", "t-region")[:], range(8)))
+    assert len(builds) == 1
+    shown = [[(c.a, c.b, c.relation, c.score) for c in answer] for answer in answers]
+    assert shown[0] and all(answer == shown[0] for answer in shown)
+    pairs(land)  # with every pair built, the owners' pairs are read from them: the same answer
+    assert [(c.a, c.b, c.relation, c.score) for c in views.overlaps_between(land, "t-dmpg-dep", "t-region")] == shown[0]

@@ -18,6 +18,7 @@ import pytest
 
 import api
 import graph
+from graph import budget
 from graph.analysis import views
 from graph.analysis.overlap import candidate_mask
 from graph.analysis.scope_index import SCOPE_INDEX, ScopeIndex, shared_scope_pairs
@@ -218,6 +219,55 @@ def test_a_keyed_view_keeps_its_bound_of_values_oldest_out_first(store: Store) -
     snap = snapshot(store)
     assert [snap.get(view, n) for n in range(5)] == [0, 1, 4, 9, 16]
     assert [snap.peek(view, n) for n in range(5)] == [MISSING, MISSING, 4, 9, 16]
+
+
+def test_a_keyed_view_that_weighs_its_values_keeps_the_newest_within_its_weight(store: Store) -> None:
+    view = View("bodies", build=lambda snap, n: b"x" * n, keyed=True, bound=10, weigh=len, max_weight=100)
+    snap = snapshot(store)
+
+    def kept() -> list[int]:
+        return [n for n in (60, 30, 20, 70, 500, 10) if snap.peek(view, n) is not MISSING]
+
+    for n in (60, 30, 20, 70):
+        snap.get(view, n)
+    assert kept() == [20, 70]  # 60 and then 30 went, oldest first, to fit 100 bytes
+    snap.get(view, 500)
+    assert kept() == [500]  # over the weight alone, but the newest stays: those who asked get it
+    snap.get(view, 10)
+    assert kept() == [10]
+
+
+def test_a_caller_whose_client_left_stops_waiting_for_a_build_others_still_wait_for(store: Store) -> None:
+    release, started = threading.Event(), threading.Event()
+
+    def build(snap: Snapshot) -> str:
+        started.set()
+        release.wait(10)
+        return "answer"
+
+    view = View("slow", build=build)
+    snap = snapshot(store)
+    gone, staying = budget.Budget(), budget.Budget()
+
+    def ask(asking: budget.Budget) -> str:
+        with budget.within(asking):
+            return snap.get(view)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        first = pool.submit(snap.get, view)
+        started.wait(5)
+        left, stays = pool.submit(ask, gone), pool.submit(ask, staying)
+        while snap.waiting(view) < 2:
+            time.sleep(0.01)
+        gone.cancel()
+        hung_up = time.monotonic()
+        with pytest.raises(budget.Cancelled):
+            left.result(timeout=5)
+        assert time.monotonic() - hung_up < 0.5
+        assert snap.waiting(view) == 1
+        release.set()
+        assert first.result(timeout=5) == stays.result(timeout=5) == "answer"
+    assert snap.waiting(view) == 0
 
 
 class _Value:

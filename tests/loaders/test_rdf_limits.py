@@ -49,3 +49,19 @@ def test_a_control_character_in_any_literal_is_refused_in_json_ld_too(tmp_path: 
     path = tmp_path / "notes.jsonld"
     path.write_text('{"@id": "https://example.org/a", "https://example.org/note": "a bell \\u0007 rings"}')
     assert "field '<https://example.org/note>': control character U+0007 in the text" in _refusal(path)
+
+
+def test_a_control_character_in_a_turtle_file_is_refused_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "notes.nt"
+    path.write_text(
+        '<https://example.org/a> <https://example.org/note> "fin" .\n'
+        '<https://example.org/b> <https://example.org/note> "the bell in the ward rings \\u0007 twice" .\n'
+    )
+    message = _refusal(path)
+    assert f"{path}:line 2" in message and "control character U+0007" in message
+
+
+def test_any_literal_beyond_the_longest_accepted_is_refused_from_a_turtle_file(tmp_path: Path) -> None:
+    path = tmp_path / "notes.nt"
+    path.write_text(f'<https://example.org/a> <https://example.org/note> "{"x" * 20_001}" .\n')
+    assert "20001 characters" in _refusal(path)
