@@ -66,6 +66,9 @@ CHUNK = 64 * 1024
 # request that leaves one part out lets some engines (Virtuoso) fill it with every graph.
 NO_GRAPH = "urn:x-retningsgraf:no-graph"
 _RESULT = re.compile(rb"<result[\s/>]")
+# Virtuoso 7 names blank nodes in XML results "nodeID://b10000", which is no blank node label: the label is the rest.
+_VIRTUOSO_BNODE = b"<bnode>nodeID://"
+_CARRY = len(_VIRTUOSO_BNODE)
 _TIMED_OUT = re.compile(r"S1T00|S1TAT|timed? ?out|timeout", re.IGNORECASE)
 _END = object()
 
@@ -87,8 +90,9 @@ class _Upstream(io.RawIOBase):
 
     def __init__(self, chunks: Iterator[bytes], proxy: SparqlProxy, deadline: float, count_rows: bool) -> None:
         self._chunks, self._proxy, self._deadline, self._count = chunks, proxy, deadline, count_rows
-        self._pending = b""
-        self._tail = b""  # the end of the last chunk, so a tag split over two chunks is counted once
+        self._pending = self._carry = b""
+        self._ended = False
+        self._tail = b""  # the end of the last bytes counted, so a tag split over two reads is counted once
         self.rows = 0
         self.failure: QueryError | None = None
 
@@ -96,26 +100,38 @@ class _Upstream(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        if not self._pending:
-            if time.monotonic() > self._deadline:
-                self.failure = self._proxy.timed_out()
-                raise self.failure
-            try:
-                self._pending = next(self._chunks, b"")
-            except httpx.TimeoutException:
-                self.failure = self._proxy.timed_out()
-                raise self.failure from None
-            if self._count and self._pending:
-                window = self._tail + self._pending
-                self.rows += len(_RESULT.findall(window)) - len(_RESULT.findall(self._tail))
-                self._tail = window[-8:]
-                if self.rows > self._proxy.max_rows:
-                    self.failure = self._proxy.too_large()
-                    raise self.failure
+        while not self._pending and not self._ended:
+            self._fetch()
         size = min(len(buffer), len(self._pending))
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
+
+    def _fetch(self) -> None:
+        if time.monotonic() > self._deadline:
+            self.failure = self._proxy.timed_out()
+            raise self.failure
+        try:
+            chunk = next(self._chunks, b"")
+        except httpx.TimeoutException:
+            self.failure = self._proxy.timed_out()
+            raise self.failure from None
+        data = self._carry + chunk
+        if not chunk:
+            self._ended = True
+            self._pending, self._carry = data, b""
+        else:
+            if self._count:
+                data = data.replace(_VIRTUOSO_BNODE, b"<bnode>")
+            # Held back: the start of a tag the next chunk may complete.
+            self._pending, self._carry = data[:-_CARRY], data[-_CARRY:]
+        if self._count and self._pending:
+            window = self._tail + self._pending
+            self.rows += len(_RESULT.findall(window)) - len(_RESULT.findall(self._tail))
+            self._tail = window[-8:]
+            if self.rows > self._proxy.max_rows:
+                self.failure = self._proxy.too_large()
+                raise self.failure
 
 
 class _Sink(io.RawIOBase):
@@ -208,7 +224,7 @@ class SparqlProxy:
         `EngineRefused` when the engine cannot run a query this endpoint accepts.  *cancelled*
         is looked at while the answer is held; a stream stops when its reader closes it.
         """
-        wanted = cancelled or (lambda: False)
+        gone = cancelled or (lambda: False)
         check_read_only(query)
         form = _form(query, base_iri)
         for iri in (*default_graphs, *named_graphs):
@@ -241,7 +257,7 @@ class SparqlProxy:
             finally:
                 response.close()
                 self._slots.release()
-        return self._relay(response, form, media, deadline, wanted)
+        return self._relay(response, form, media, deadline, gone)
 
     def _request(
         self, query: str, form: str, base_iri: str | None, default: list[str], named: list[str]
@@ -301,7 +317,7 @@ class SparqlProxy:
         raise QueryFailed(f"The SPARQL server answered {response.status_code}: {text}")
 
     def _relay(
-        self, response: httpx.Response, form: str, media: str, deadline: float, cancelled: Callable[[], bool]
+        self, response: httpx.Response, form: str, media: str, deadline: float, gone: Callable[[], bool]
     ) -> Answer | Streamed:
         """Start the pump and hold its output until the answer ends or passes `HOLD_BYTES`."""
         out: queue.Queue[Any] = queue.Queue(maxsize=16)
@@ -314,7 +330,7 @@ class SparqlProxy:
         size = 0
         try:
             while True:
-                item = _next(out, deadline, self, cancelled)
+                item = _next(out, deadline, self, gone)
                 if item is _END:
                     return Answer(b"".join(held), media)
                 held.append(item)
@@ -332,7 +348,7 @@ class SparqlProxy:
         try:
             yield from held
             held.clear()
-            while (item := _next(out, deadline, self, lambda: cancelled.is_set())) is not _END:
+            while (item := _next(out, deadline, self, lambda: False)) is not _END:  # a hang-up closes this
                 yield item
         finally:
             cancelled.set()
