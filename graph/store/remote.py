@@ -287,7 +287,8 @@ def _term(value: dict[str, str]) -> Node:
     if kind == "uri":
         return URIRef(value["value"])
     if kind == "bnode":
-        return BNode(value["value"])
+        # Virtuoso 7 names blank nodes "nodeID://b10000", which no serialiser takes as a label.
+        return BNode(value["value"].removeprefix("nodeID://"))
     if "xml:lang" in value:
         return Literal(value["value"], lang=value["xml:lang"])
     datatype = value.get("datatype")
