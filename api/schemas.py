@@ -165,7 +165,9 @@ class OrganisationDetail(OrganisationOut):
 
     sub_organisations: list[str]
     sources: list[str]
-    document_list: list[DocumentBrief]
+    document_list: list[DocumentBrief] = Field(description="a page of its documents (limit, offset)")
+    document_total: int = Field(description="how many documents it owns")
+    document_next: str | None = Field(default=None, description="path of the next page of documents; null on the last")
     disease_areas: list[AreaCount]
     history: list[ChangeEventOut]
 
@@ -286,7 +288,7 @@ class OwnerPair(BaseModel):
 
 
 class ClusterOut(BaseModel):
-    """Documents joined by duplicate, overlap or supersedes."""
+    """Documents joined by duplicate, overlap, supersedes or may_replace."""
 
     documents: list[str]
     owners: list[str]
@@ -301,7 +303,9 @@ class OverlapList(BaseModel):
     total: int
     next: str | None = Field(default=None, description="path of the next page; null on the last page")
     owner_pairs: list[OwnerPair]
-    clusters: list[ClusterOut]
+    clusters: list[ClusterOut] = Field(description="a page of the clusters (cluster_limit, cluster_offset)")
+    clusters_total: int = Field(description="how many clusters there are")
+    clusters_next: str | None = Field(default=None, description="path of the next page of clusters; null on the last")
 
 
 class DraftIn(BaseModel):
@@ -324,6 +328,12 @@ class DraftIn(BaseModel):
     disease_areas: list[str] = Field(default_factory=list, max_length=50, description="F10, F50.0, F10-F19, DF10")
     populations: list[str] = Field(default_factory=list, max_length=10)
     topics: list[str] = Field(default_factory=list, max_length=20)
+    interventions: list[str] = Field(
+        default_factory=list, max_length=20, description="intervention notations or labels (ontology/interventions.ttl)"
+    )
+    settings: list[str] = Field(
+        default_factory=list, max_length=10, description="setting notations or labels (ontology/settings.ttl)"
+    )
 
 
 class Candidate(BaseModel):
@@ -332,7 +342,7 @@ class Candidate(BaseModel):
     document: DocumentOut
     relation: str
     score: float
-    rank: float = Field(description="the order of candidates: the score plus the bonuses named in the reasons")
+    rank: float = Field(description="the order of candidates: the score itself (no hidden bonus)")
     reasons: list[ReasonOut]
     engine_relation: str = Field(default="", description="the overlap engine's call (the same as relation)")
     verdict: VerdictOut | None = Field(

@@ -8,6 +8,7 @@ reasons a coordinator can check.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from bisect import insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -49,7 +50,11 @@ __all__ = [
     "unknown_draft_fields",
 ]
 
-RELATIONS = ("duplicate", "overlap", "complementary", "supersedes")
+#: ``may_replace``: a newer document on a retired one's question that no link or owner's series says replaces it
+#: (shown as "kan erstatte (usikkert)", never as a fact).
+RELATIONS = ("duplicate", "overlap", "complementary", "supersedes", "may_replace")
+#: The relations where ``a`` is the newer document.
+ORIENTED = ("supersedes", "may_replace")
 
 
 @dataclass(frozen=True)
@@ -70,7 +75,7 @@ class Comparison:
     relation: str | None  # None: unrelated
     score: float
     reasons: list[Reason] = field(default_factory=list)
-    rank: float | None = None  # for a draft check: the score plus the bonuses its reasons name
+    rank: float | None = None  # for a draft check: its order, which is the score
 
 
 @dataclass
@@ -83,9 +88,11 @@ class Draft:
     disease_areas: list[str] = field(default_factory=list)
     populations: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
+    interventions: list[str] = field(default_factory=list)
+    settings: list[str] = field(default_factory=list)
 
 
-DRAFT_FIELDS = ("title", "kind", "owner", "disease_areas", "populations", "topics")
+DRAFT_FIELDS = ("title", "kind", "owner", "disease_areas", "populations", "topics", "interventions", "settings")
 
 
 def unknown_draft_fields(keys: Iterable[str]) -> str | None:
@@ -128,7 +135,7 @@ def draft_from_mapping(data: object) -> Draft:
     for name in ("title", "kind", "owner"):
         if data.get(name) is not None and not isinstance(data[name], str):
             raise DraftError(name, str(data[name]), f"{name} is one text value, not {data[name]!r}")
-    for name in ("disease_areas", "populations", "topics"):
+    for name in ("disease_areas", "populations", "topics", "interventions", "settings"):
         values = data.get(name)
         if values is not None and not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
             raise DraftError(name, str(values), f"{name} is a list of text values, not {values!r}")
@@ -217,6 +224,60 @@ def _population(land: Landscape, a: Document, b: Document, explain: bool = True)
     return value, [Reason("different_population", "forskellige målgrupper", "different populations")]
 
 
+def _intervention(land: Landscape, a: Document, b: Document, explain: bool = True) -> tuple[float | None, list[Reason]]:
+    """Return the intervention match (None where a side states none) and its reason, in concept labels."""
+    vocab = land.vocabulary
+    value, matches = scoring.intervention_match(vocab, a.interventions, b.interventions)
+    if not explain or value is None:
+        return value, []
+
+    def names(notations: Iterable[str], lang: str) -> str:
+        return ", ".join(land.concept_label("intervention", n, lang) for n in notations)
+
+    if not matches:
+        return value, [
+            Reason(
+                "different_intervention",
+                f"forskellige indsatser: {names(a.interventions, 'da')} / {names(b.interventions, 'da')}",
+                f"different interventions: {names(a.interventions, 'en')} / {names(b.interventions, 'en')}",
+            )
+        ]
+    kind, x, y = matches[0]
+    if kind == "shared":
+        shared = [m[1] for m in matches]
+        return value, [
+            Reason(
+                "shared_intervention",
+                f"samme indsats: {names(shared, 'da')}",
+                f"same intervention: {names(shared, 'en')}",
+            )
+        ]
+    narrow, broad = (x, y) if y in vocab.intervention_ancestors(x) else (y, x)
+    da = f"{names([narrow], 'da')} hører under {names([broad], 'da')}"
+    en = f"{names([narrow], 'en')} is one of {names([broad], 'en')}"
+    if kind == "substance":
+        return value, [
+            Reason(
+                "narrower_intervention", f"ét lægemiddel over for gruppen: {da}", f"one medicine beside its class: {en}"
+            )
+        ]
+    return value, [Reason("related_intervention", f"beslægtet indsats: {da}", f"related intervention: {en}")]
+
+
+def _setting(land: Landscape, a: Document, b: Document, explain: bool = True) -> tuple[float | None, list[Reason]]:
+    """Return the setting match (None where a side states none) and its reason."""
+    value, shared = scoring.setting_match(a.settings, b.settings)
+    if not explain or value is None:
+        return value, []
+    if shared:
+        da = ", ".join(land.concept_label("setting", s) for s in sorted(shared))
+        en = ", ".join(land.concept_label("setting", s, "en") for s in sorted(shared))
+        return value, [Reason("shared_setting", f"samme regi: {da}", f"same setting: {en}")]
+    da = " / ".join(", ".join(land.concept_label("setting", s) for s in d.settings) for d in (a, b))
+    en = " / ".join(", ".join(land.concept_label("setting", s, "en") for s in d.settings) for d in (a, b))
+    return value, [Reason("different_setting", f"forskelligt regi: {da}", f"different settings: {en}")]
+
+
 def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> Comparison:
     """Classify the relation between *a* and *b* with a score in [0, 1] and reasons.
 
@@ -233,16 +294,12 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
     area, reasons = _area(land, a, b, explain)
     topic, sameness, topic_reasons = _topic(land, a, b, explain)
     population, population_reasons = _population(land, a, b, explain)
+    intervention, intervention_reasons = _intervention(land, a, b, explain)
+    setting, setting_reasons = _setting(land, a, b, explain)
     title, shared_terms = land.text.similarity(land.terms(a), land.terms(b))
-    reasons += topic_reasons + population_reasons
+    reasons += topic_reasons + population_reasons + intervention_reasons + setting_reasons
     if explain and shared_terms:
-        words = list(dict.fromkeys(_term_name(land, t, "da") for t in shared_terms[:6]))
-        words_en = list(dict.fromkeys(_term_name(land, t, "en") for t in shared_terms[:6]))
-        reasons.append(
-            Reason(
-                "title_terms", f"fælles ord i titlen: {', '.join(words)}", f"shared title terms: {', '.join(words_en)}"
-            )
-        )
+        reasons.append(_title_reason(land, a, b, shared_terms))
     links = [(t, a, b) for t, target in a.links if target == b.id] + [
         (t, b, a) for t, target in b.links if target == a.id
     ]
@@ -259,22 +316,67 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
         UNKNOWN if topic is None else scoring.topic_part(topic, sameness or 0.0),
         UNKNOWN if population is None else population,
         title,
+        intervention,
+        setting,
     )
-    relation = scoring.classify(scoring.facts(a, b, area, topic, sameness, population, title, links))
+    relation = scoring.classify(
+        scoring.facts(a, b, area, topic, sameness, population, title, links, intervention, setting)
+    )
     if links:
         value = scoring.linked_score(value, relation)
-    if relation == "supersedes" and scoring.older_first(a, b, links):
+    if relation in ORIENTED and scoring.older_first(a, b, links):
         a, b = b, a
+    if relation == "may_replace" and explain:
+        reasons.append(
+            Reason(
+                "uncertain_replacement",
+                "kan erstatte (usikkert): ingen kilde eller henvisning siger, at det nyere erstatter det ældre",
+                "may replace (uncertain): no source or link says the newer document replaces the older one",
+            )
+        )
     return Comparison(a.id, b.id, relation, round(min(value, 1.0), 3), reasons)
 
 
-def _term_name(land: Landscape, term: str, lang: str) -> str:
-    """A title term as a coordinator reads it: a named concept by its code or label, a stem as it is."""
-    if term.startswith("@icd10/"):
-        return term.removeprefix("@icd10/")
-    if term.startswith("@topic/"):
-        return land.concept_label("topic", term.removeprefix("@topic/"), lang)
-    return term
+def _title_reason(land: Landscape, a: Document, b: Document, shared: list[str]) -> Reason:
+    """What the two titles share, as a coordinator reads it: concepts by their labels, words as the titles write them.
+
+    A title term is a stem ("alkoholafhæng") or a concept the title names (``@icd10/F10.2``); neither is
+    shown as such. Concepts get their label in the page's language; stems give back the title words they
+    came from, quoted in the English text (they are Danish words).
+    """
+    labels: dict[str, list[str]] = {"da": [], "en": []}
+    stems = set()
+    for term in shared[:8]:
+        if not term.startswith("@"):
+            stems.add(term)
+            continue
+        scheme, _, notation = term[1:].partition("/")
+        for lang, found in labels.items():
+            if scheme == "icd10":
+                concept = land.vocabulary.icd10.get(notation.upper())
+                label = land.area_label(str(concept), lang) if concept is not None else None
+            else:
+                label = land.concept_label(scheme, notation, lang)
+            if label and label.casefold() not in (x.casefold() for x in found):
+                found.append(label)
+    words: list[str] = []
+    for title in (a.title, b.title):
+        for match in _TITLE_WORD.finditer(title):
+            word = match.group(0).strip("-")
+            word = word if word.isupper() else word.lower()  # ADHD stays ADHD; "Behandling" is a word
+            matched = land.text.terms(word) & stems
+            if not matched:
+                continue
+            stems -= matched
+            if word not in words and word not in (label.casefold() for label in labels["da"]):
+                words.append(word)
+    # Labels may hold commas ("Skizofreni, skizotypisk sindslidelse ..."): items are set apart by semicolons.
+    da = "; ".join([*labels["da"], *words])
+    en = "; ".join([*labels["en"], *(f"\u201c{w}\u201d" for w in words)])
+    return Reason("title_terms", f"fælles i titlerne: {da}", f"shared in the titles: {en}")
+
+
+_TITLE_WORD = re.compile(r"[\w-]+")
 
 
 # All pairs ---------------------------------------------------------------------------
@@ -486,10 +588,11 @@ class _Pairing:
     def _keys(self, a: np.ndarray, b: np.ndarray, relation: np.ndarray, score: np.ndarray) -> np.ndarray:
         """Return one integer per pair that sorts best first (score, then the ids) and holds the whole pair.
 
-        Oriented as compare: the first by id, or for supersedes the valid (newer) one.
+        Oriented as compare: the first by id, or for supersedes and may_replace the valid (newer) one.
         """
         rank, bits = self.rank, self.bits
-        swap = np.where(relation == RELATIONS.index("supersedes") + 1, ~self.scorer.valid[a], rank[a] > rank[b])
+        oriented = np.isin(relation, [RELATIONS.index(r) + 1 for r in ORIENTED])
+        swap = np.where(oriented, ~self.scorer.valid[a], rank[a] > rank[b])
         a, b = np.where(swap, b, a), np.where(swap, a, b)
         key = (1000 - score.astype(np.int64)) << (2 * bits + 3)
         return key | (rank[a] << (bits + 3)) | (rank[b] << 3) | relation.astype(np.int64)
@@ -588,8 +691,8 @@ NETWORKX_EDGES = 200_000
 
 
 def clusters(land: Landscape, min_score: float = 0.0) -> list[dict[str, object]]:
-    """Group documents joined by duplicate, overlap or supersedes into clusters (connected components)."""
-    joined = pairs(land, ("duplicate", "overlap", "supersedes"), min_score)
+    """Group documents joined by duplicate, overlap, supersedes or may_replace into clusters (connected components)."""
+    joined = pairs(land, ("duplicate", "overlap", "supersedes", "may_replace"), min_score)
     if len(joined) > NETWORKX_EDGES:
         return _array_clusters(land, joined)
     graph = nx.Graph()
@@ -740,7 +843,12 @@ def draft_document(land: Landscape, draft: Draft) -> DraftDocument:
         areas = land.named_in(draft.title, "icd10")
         inferred += [land.notation(a) for a in areas]
     values: dict[str, list[str]] = {}
-    for name, scheme in (("populations", vocab.populations), ("topics", vocab.topics)):
+    for name, scheme in (
+        ("populations", vocab.populations),
+        ("topics", vocab.topics),
+        ("interventions", vocab.interventions),
+        ("settings", vocab.settings),
+    ):
         values[name] = []
         for value in getattr(draft, name):
             concept = scheme.resolve(value)
@@ -750,6 +858,13 @@ def draft_document(land: Landscape, draft: Draft) -> DraftDocument:
     if not values["topics"]:
         values["topics"] = [t.rsplit("/", 1)[-1] for t in land.named_in(draft.title, "topic")]
         inferred += values["topics"]
+    if not values["interventions"]:
+        # "Elektrochok ved depression" names ECT by one of its alternative labels.
+        values["interventions"] = [t.rsplit("/", 1)[-1] for t in land.named_in(draft.title, "intervention")]
+        inferred += values["interventions"]
+    if not values["settings"]:
+        values["settings"] = [t.rsplit("/", 1)[-1] for t in land.named_in(draft.title, "setting")]
+        inferred += values["settings"]
     doc = DraftDocument(
         id="draft",
         iri="",
@@ -759,6 +874,8 @@ def draft_document(land: Landscape, draft: Draft) -> DraftDocument:
         disease_areas=sorted(set(areas)),
         populations=values["populations"],
         topics=values["topics"],
+        interventions=values["interventions"],
+        settings=values["settings"],
         status="published",  # judged as if it were out: would it duplicate something?
         valid=True,
         notes=("inferred from the title: " + ", ".join(inferred)) if inferred else None,
@@ -769,7 +886,11 @@ def draft_document(land: Landscape, draft: Draft) -> DraftDocument:
 
 
 def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparison]:
-    """Rank the documents that a draft would duplicate, overlap or complement, best first.
+    """Rank the documents that a draft would duplicate, overlap or complement, by score (highest first).
+
+    Candidates scoring below :data:`~graph.analysis.scoring.RELEVANCE_FLOOR` are left out: a draft far
+    from everything gets no candidates rather than weak ones. The owner and work under way are named in
+    the reasons but do not move the order: the order is the score.
 
     Every candidate gets ``compare``'s score from the scope index at once; the full comparison
     (which decides the relation) runs only on candidates whose bound can still reach the top
@@ -784,19 +905,15 @@ def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparis
     if not mask.any():
         mask = index.alive.copy()  # a bare title with rare words: compare with everything
     bound = index.scores(doc, doc.terms, doc.named_areas) + SLACK
-    bound += np.where(index.unborn, scoring.IN_PROGRESS_BONUS, 0.0)
-    for owner in doc.owners:
-        bound[index.postings(index.owner_postings, owner)] += scoring.OWNER_BONUS
     ranked: list[tuple[float, str]] = []
     for slot in _best_first(np.flatnonzero(mask), bound, 4 * limit):
-        if len(ranked) >= limit and bound[slot] < ranked[limit - 1][0]:
-            break  # in bound order: no later candidate can reach the top
+        if bound[slot] < scoring.RELEVANCE_FLOOR or (len(ranked) >= limit and bound[slot] < ranked[limit - 1][0]):
+            break  # in bound order: no later candidate can reach the top, or the floor
         other = land.documents[index.ids[slot]]
         quick = compare(land, doc, other, explain=False)
-        if quick.relation is not None:
-            rank = quick.score + scoring.bonus(doc, other, quick.relation)
-            insort(ranked, (rank, other.id), key=lambda r: (-r[0], r[1]))
-    return [_explained(land, doc, land.documents[other_id], rank) for rank, other_id in ranked[:limit]]
+        if quick.relation is not None and quick.score >= scoring.RELEVANCE_FLOOR:
+            insort(ranked, (quick.score, other.id), key=lambda r: (-r[0], r[1]))
+    return [_explained(land, doc, land.documents[other_id], score) for score, other_id in ranked[:limit]]
 
 
 def _best_first(slots: np.ndarray, bound: np.ndarray, first: int) -> Iterator[int]:
@@ -835,7 +952,7 @@ def candidate_mask(index: ScopeIndex, doc: Document) -> np.ndarray:
     return mask
 
 
-def _explained(land: Landscape, draft: Document, other: Document, rank: float) -> Comparison:
+def _explained(land: Landscape, draft: Document, other: Document, score: float) -> Comparison:
     comparison = replace(compare(land, draft, other), a="draft", b=other.id)  # the draft stays on the left
     if set(draft.owners) & set(other.owners) and comparison.relation != "complementary":
         comparison.reasons.append(Reason("same_owner", "samme ejer som udkastet", "same owner as the draft"))
@@ -847,7 +964,7 @@ def _explained(land: Landscape, draft: Document, other: Document, rank: float) -
                 f"the document is {land.concept_label('status', other.status, 'en')}",
             )
         )
-    comparison.rank = round(rank, 3)
+    comparison.rank = round(score, 3)
     return comparison
 
 

@@ -11,6 +11,7 @@ Pairs with an explicit link are left to ``compare`` (they are few, and their sco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,7 @@ class PairScorer:
         ]
         self.alive = np.array([d is not None for d in docs], dtype=bool)
         self._areas(docs)
+        self._interventions_settings(docs)
         self._facts(docs)
         self._titles()
 
@@ -83,6 +85,17 @@ class PairScorer:
             if len(member):
                 self.set_pair[s] = best_of_code[member].max(axis=0)
 
+    def _interventions_settings(self, docs: list[Document | None]) -> None:
+        """Number each document's intervention and setting lists, and match every pair of lists by scoring's rule."""
+        vocab = self.index.land.vocabulary
+        self.intervention_set, self.intervention_pair = _numbered(
+            [d.interventions if d is not None else [] for d in docs],
+            lambda x, y: scoring.intervention_match(vocab, x, y)[0],
+        )
+        self.setting_set, self.setting_pair = _numbered(
+            [d.settings if d is not None else [] for d in docs], lambda x, y: scoring.setting_match(x, y)[0]
+        )
+
     def _facts(self, docs: list[Document | None]) -> None:
         """The per-document values the relation rule reads."""
         index, n = self.index, self.size
@@ -118,6 +131,9 @@ class PairScorer:
         bits = index.topic_positions
         generic = sum(1 << bits[t] for t in scoring.GENERIC_TOPICS if t in bits)
         self.specific = index.topics & ~generic
+        first, second = (1 << bits[t] if t in bits else 0 for t in scoring.OPPOSITE_TOPICS)
+        has_first, has_second = (index.topics & first) != 0, (index.topics & second) != 0
+        self.only_first, self.only_second = has_first & ~has_second, has_second & ~has_first
         self.everyone = 1 << index.population_positions["all"] if "all" in index.population_positions else 0
 
     def _titles(self) -> None:
@@ -145,7 +161,11 @@ class PairScorer:
         topic, sameness, topic_score = self._topic(r, c)
         population, population_score = self._population(r, c)
         title = self._title(rows, columns)
+        intervention = self.intervention_pair[self.intervention_set[r], self.intervention_set[c]]
+        setting = self.setting_pair[self.setting_set[r], self.setting_set[c]]
         facts = scoring.Facts(
+            intervention=intervention,
+            setting=setting,
             area=area,
             topic=topic,
             sameness=sameness,
@@ -165,9 +185,10 @@ class PairScorer:
             same_owner_same_kind=self._share_owner(r, c) & (self.kind[r] == self.kind[c]),
             nka_beside_other=(self.nka[r] | self.nka[c]) & (self.kind[r] != self.kind[c]),
             specific_topic_shared=(self.specific[r] & self.specific[c]) != 0,
+            opposite_treatments=(self.only_first[r] & self.only_second[c]) | (self.only_second[r] & self.only_first[c]),
         )
         relation = scoring.classify_many(facts, self.relations)
-        value = scoring.score(area, topic_score, population_score, title)
+        value = scoring.score(area, topic_score, population_score, title, intervention, setting)
         return Block(rows, columns, relation, value)
 
     def _area(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -222,6 +243,19 @@ class PairScorer:
         with np.errstate(divide="ignore", invalid="ignore"):
             similarity = np.minimum(blend(common, np.minimum(own, theirs), np.maximum(own, theirs)), 1.0)
         return np.where(common > 0, similarity, 0.0)
+
+
+def _numbered(
+    lists: list[list[str]], match: Callable[[list[str], list[str]], float | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each list's number among the distinct lists, and *match* of every pair of them (NaN for None)."""
+    numbers: dict[tuple[str, ...], int] = {}
+    which = np.array([numbers.setdefault(tuple(sorted(values)), len(numbers)) for values in lists], dtype=np.int64)
+    distinct = [list(key) for key in numbers]
+    pair = np.array(
+        [[np.nan if (m := match(x, y)) is None else m for y in distinct] for x in distinct], dtype=np.float64
+    ).reshape(len(distinct), len(distinct))
+    return which, pair
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
