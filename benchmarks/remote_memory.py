@@ -43,7 +43,7 @@ from typing import Any
 import httpx
 
 from graph.store import virtuoso
-from tests.api.conftest import free_port, start_server, stop
+from tests.api.conftest import free_port, stop
 
 RESULTS = Path(__file__).parent / "results"
 GIB = 1024**3
@@ -114,6 +114,35 @@ def virtuoso_server(location: Path, workdir: Path) -> Iterator[tuple[int, str]]:
         server.isql("checkpoint;", timeout=600)
         assert server.process is not None
         yield server.process.pid, server.store_spec
+
+
+def start_server(*args: str, limit: float = 1800) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``retningsgraf serve`` on a free loopback port and wait (up to *limit* s) until /health answers."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "api.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--rate-limit",
+        "0",
+    ]
+    process = subprocess.Popen([*command, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"retningsgraf serve {' '.join(args)} exited with {process.returncode}")
+        with contextlib.suppress(httpx.TransportError):
+            if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                return process, url
+        time.sleep(0.5)
+    stop(process)
+    raise RuntimeError(f"retningsgraf serve did not answer /health within {limit:.0f} s")
 
 
 def timed(http: httpx.Client, method: str, path: str, repeat: int, **options: Any) -> dict[str, Any]:
