@@ -131,6 +131,9 @@ class PairScorer:
         bits = index.topic_positions
         generic = sum(1 << bits[t] for t in scoring.GENERIC_TOPICS if t in bits)
         self.specific = index.topics & ~generic
+        first, second = (1 << bits[t] if t in bits else 0 for t in scoring.OPPOSITE_TOPICS)
+        has_first, has_second = (index.topics & first) != 0, (index.topics & second) != 0
+        self.only_first, self.only_second = has_first & ~has_second, has_second & ~has_first
         self.everyone = 1 << index.population_positions["all"] if "all" in index.population_positions else 0
 
     def _titles(self) -> None:
@@ -182,6 +185,7 @@ class PairScorer:
             same_owner_same_kind=self._share_owner(r, c) & (self.kind[r] == self.kind[c]),
             nka_beside_other=(self.nka[r] | self.nka[c]) & (self.kind[r] != self.kind[c]),
             specific_topic_shared=(self.specific[r] & self.specific[c]) != 0,
+            opposite_treatments=(self.only_first[r] & self.only_second[c]) | (self.only_second[r] & self.only_first[c]),
         )
         relation = scoring.classify_many(facts, self.relations)
         value = scoring.score(area, topic_score, population_score, title, intervention, setting)

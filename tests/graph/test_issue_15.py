@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from graph.analysis.overlap import Comparison, compare, related
+from graph.analysis.overlap import Comparison, Draft, check_draft, compare, draft_document, pairs, related
+from graph.analysis.scoring import RELEVANCE_FLOOR
 from graph.model.landscape import Landscape, landscape
 from graph.store.core import Store
 from graph.store.spec import open_store
@@ -95,3 +97,77 @@ def test_nkr_bipolar_lists_neither_the_refugee_pakkeforloeb_nor_the_ect_vejledni
     }
     assert "pf-traumatiserede-flygtninge" not in joined
     assert "dps-ect-vejledning-2011" not in joined
+
+
+NON_PHARMACOLOGICAL_DEPRESSION = Draft(
+    title="Ikke-medicinsk behandling af depression hos voksne",
+    disease_areas=["F32-F33"],
+    populations=["adults"],
+    topics=["non-pharmacological"],
+)
+
+
+def test_a_non_pharmacological_depression_draft_lists_no_pharmacological_document_as_overlap(
+    registry: Landscape,
+) -> None:
+    found = {c.b: c.relation for c in check_draft(registry, NON_PHARMACOLOGICAL_DEPRESSION, limit=20)}
+    assert found.get("nkr-depression-nonfarm") == "overlap"
+    for pharmacological in ("rads-depression-2015", "irf-antidepressiva-2019", "medicinraadet-esketamin"):
+        assert found.get(pharmacological) in (None, "complementary"), pharmacological
+
+
+def test_a_draft_title_names_its_interventions_and_settings_by_their_synonyms(registry: Landscape) -> None:
+    doc = draft_document(registry, Draft(title="Elektrochok ved svær depression i almen praksis"))
+    assert doc.interventions == ["ect"]
+    assert doc.settings == ["general-practice"]
+    assert "ect" in (doc.notes or "")
+
+
+def test_a_draft_far_from_everything_gets_no_candidates(registry: Landscape) -> None:
+    assert check_draft(registry, Draft(title="Behandling af hofteartrose hos voksne", populations=["adults"])) == []
+
+
+def test_no_draft_candidate_scores_below_the_relevance_floor_and_the_order_is_the_score(registry: Landscape) -> None:
+    found = check_draft(registry, Draft(title="Depression", disease_areas=["F32"]), limit=200)
+    assert found
+    assert all(c.score >= RELEVANCE_FLOOR for c in found)
+    assert [c.score for c in found] == sorted((c.score for c in found), reverse=True)
+    assert all(c.rank == c.score for c in found)
+    fewer = check_draft(registry, Draft(title="Depression", disease_areas=["F32"]), limit=500)
+    assert len(fewer) == len(found) < len(registry.documents)
+
+
+_CODE = re.compile(r"\bF\d\d")
+
+
+def test_title_reasons_are_concept_labels_and_title_words_not_stems_or_codes(registry: Landscape) -> None:
+    seen = 0
+    for c in pairs(registry)[:300]:
+        a, b = registry.documents[c.a], registry.documents[c.b]
+        for reason in c.reasons:
+            if reason.type != "title_terms":
+                continue
+            seen += 1
+            titles = f"{a.title} {b.title}".casefold()
+            items = reason.text.removeprefix("fælles i titlerne: ").split("; ")
+            assert not any(_CODE.match(item) for item in items), reason.text
+            # Every item is a title word as written, or a concept's label: never a cut-off stem.
+            labels = {label.casefold() for r in c.reasons for label in re.split(r"[:,/] ?", r.text)}
+            for item in items:
+                assert item.casefold() in titles or item.casefold() in labels or _is_label(registry, item), item
+            english = reason.text_en.removeprefix("shared in the titles: ").split("; ")
+            for item in english:
+                assert item.startswith("\u201c") or _is_label(registry, item, "en"), (item, reason.text_en)
+    assert seen > 100
+
+
+def _is_label(land: Landscape, text: str, lang: str = "da") -> bool:
+    """True if *text* is the label of a disease area, topic or intervention in *lang*."""
+    vocab = land.vocabulary
+    concepts = [
+        *vocab.icd10.values(),
+        *vocab.topics.concepts.values(),
+        *vocab.interventions.concepts.values(),
+        *vocab.settings.concepts.values(),
+    ]
+    return any(vocab.label(str(concept), lang) == text for concept in concepts)
