@@ -21,6 +21,7 @@ import numpy as np
 from graph import budget
 from graph.analysis import scoring
 from graph.analysis.pair_scores import PairScorer, thousandths
+from graph.analysis.questions import QUESTIONS, shared_questions
 from graph.analysis.scope_index import SCOPE_INDEX, ScopeIndex, scope_index
 from graph.analysis.scoring import SLACK, UNKNOWN, score
 from graph.model.landscape import LANDSCAPE, Document, DraftDocument, Landscape
@@ -300,6 +301,8 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
     reasons += topic_reasons + population_reasons + intervention_reasons + setting_reasons
     if explain and shared_terms:
         reasons.append(_title_reason(land, a, b, shared_terms))
+    if explain:
+        reasons += _question_reasons(land, a, b)
     links = [(t, a, b) for t, target in a.links if target == b.id] + [
         (t, b, a) for t, target in b.links if target == a.id
     ]
@@ -335,6 +338,34 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
             )
         )
     return Comparison(a.id, b.id, relation, round(min(value, 1.0), 3), reasons)
+
+
+def _question_reasons(land: Landscape, a: Document, b: Document) -> list[Reason]:
+    """Name the focused questions (recommendations) the two share, or one's questions on the other's interventions."""
+    asked = land.snapshot[QUESTIONS]
+    mine, theirs = asked.get(a.id, []) if a.id != "draft" else [], asked.get(b.id, [])
+    if not mine and not theirs:
+        return []
+    vocab = land.vocabulary
+    if mine and theirs:
+        return [
+            Reason(
+                "shared_question",
+                f"samme spørgsmål: «{q.title}» ({a.id}) og «{o.title}» ({b.id})",
+                f"the same question: \u201c{q.title}\u201d ({a.id}) and \u201c{o.title}\u201d ({b.id})",
+            )
+            for q, o in shared_questions(vocab, mine, theirs)
+            if o is not None
+        ]
+    holder, questions, other = (a, mine, b) if mine else (b, theirs, a)
+    return [
+        Reason(
+            "question_on_intervention",
+            f"anbefaling om samme indsats i {holder.id}: «{q.title}»",
+            f"a recommendation on the same intervention in {holder.id}: \u201c{q.title}\u201d",
+        )
+        for q, _ in shared_questions(vocab, questions, [], other.interventions)
+    ]
 
 
 def _title_reason(land: Landscape, a: Document, b: Document, shared: list[str]) -> Reason:
