@@ -95,6 +95,16 @@ class Draft:
 DRAFT_FIELDS = ("title", "kind", "owner", "disease_areas", "populations", "topics", "interventions", "settings")
 
 
+#: A document link as a reason reads it (Danish, English): "»A« erstatter »B«".
+LINK_WORDS = {
+    "replaces": ("erstatter", "replaces"),
+    "revises": ("reviderer", "revises"),
+    "supplements": ("supplerer", "supplements"),
+    "references": ("henviser til", "references"),
+    "implements": ("omsætter", "implements"),
+}
+
+
 def unknown_draft_fields(keys: Iterable[str]) -> str | None:
     """Return why a draft with these *keys* is refused, or None: the one message of the CLI and the API.
 
@@ -304,12 +314,9 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
         (t, b, a) for t, target in b.links if target == a.id
     ]
     for link_type, source, target in links if explain else []:
+        da, en = LINK_WORDS.get(link_type, (link_type, link_type))
         reasons.append(
-            Reason(
-                "link",
-                f"{source.id} {link_type} {target.id}",
-                f"{source.id} {link_type} {target.id}",
-            )
+            Reason("link", f"»{source.title}« {da} »{target.title}«", f"“{source.title}” {en} “{target.title}”")
         )
     value = score(
         area,
