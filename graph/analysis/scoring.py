@@ -249,6 +249,7 @@ class Facts:
         "population",
         "retired_a",
         "retired_b",
+        "same_level",
         "same_owner_same_kind",
         "sameness",
         "setting",
@@ -303,6 +304,7 @@ def facts(
         nka_beside_other=NKA in (a.kind, b.kind) and a.kind != b.kind,
         specific_topic_shared=bool(set(a.topics) & set(b.topics) - GENERIC_TOPICS),
         opposite_treatments=opposite_treatments(a.topics, b.topics),
+        same_level=a.level == b.level,
     )
 
 
@@ -383,8 +385,14 @@ RULES: tuple[tuple[str, Callable[[Facts], Any]], ...] = (
             )
         ),
     ),
-    # A document for all of psychiatry on the same specific question.
-    ("overlap", lambda f: (f.area >= 0.3) & (f.topic == 1.0) & f.specific_topic_shared & _not_apart(f)),
+    # A document for all of psychiatry on the same specific question at the same level (two regions' function
+    # descriptions); a national plan beside a region's frames it: complementary, not an overlap
+    # (Region Nordjylland x Sundhedsstyrelsen gave 104 "overlaps", most of them such pairs).
+    (
+        "overlap",
+        lambda f: (f.area >= 0.3) & (f.topic == 1.0) & f.specific_topic_shared & _not_apart(f) & f.same_level,
+    ),
+    ("complementary", lambda f: (f.area >= 0.3) & (f.topic == 1.0) & f.specific_topic_shared & _not_apart(f)),
     # The same area, but different interventions or a different population: separate questions.
     ("complementary", lambda f: f.area >= 0.8),
     ("overlap", lambda f: (f.area > 0) & (f.title >= 0.5) & _not_apart(f)),
