@@ -229,8 +229,8 @@ def _intervention(land: Landscape, a: Document, b: Document, explain: bool = Tru
     """Return the intervention match (None where a side states none) and its reason, in concept labels."""
     vocab = land.vocabulary
     value, matches = scoring.intervention_match(vocab, a.interventions, b.interventions)
-    if not explain or value is None:
-        return value, []
+    if not explain or not a.interventions or not b.interventions:
+        return value, []  # a side that names none is neither the same nor different
 
     def names(notations: Iterable[str], lang: str) -> str:
         return ", ".join(land.concept_label("intervention", n, lang) for n in notations)
