@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 serve: install
 	$(BIN)/retningsgraf serve --host 127.0.0.1 --port 8000
 
+# The whole suite, a test file per core (pytest-xdist): the real servers each test file starts are its own.
 test: install w3c
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 # Every module's unit tests in under a minute: leaves out the tests marked slow (real servers, the browser,
 # subprocesses, the W3C suites, schemathesis, the hostile corpus, the 3,000-document landscape), and runs

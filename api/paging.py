@@ -19,15 +19,16 @@ def limit_param(default: int, maximum: int) -> object:
     return Query(ge=1, le=maximum, description=f"items per page (default {default}, at most {maximum})")
 
 
-def next_link(request: Request, offset: int, limit: int, total: int) -> str | None:
+def next_link(request: Request, offset: int, limit: int, total: int, prefix: str = "") -> str | None:
     """The path and query of the page after ``offset + limit``, or ``None`` on the last page.
 
     Relative (no scheme or host), so it stays right behind a proxy; every other parameter of
-    the request is kept.
+    the request is kept. *prefix* names the parameters of a second list in one answer
+    (``cluster_offset``, ``cluster_limit``).
     """
     if offset + limit >= total:
         return None
-    url = request.url.include_query_params(offset=offset + limit, limit=limit)
+    url = request.url.include_query_params(**{f"{prefix}offset": offset + limit, f"{prefix}limit": limit})
     return f"{url.path}?{url.query}"
 
 

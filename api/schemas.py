@@ -165,7 +165,9 @@ class OrganisationDetail(OrganisationOut):
 
     sub_organisations: list[str]
     sources: list[str]
-    document_list: list[DocumentBrief]
+    document_list: list[DocumentBrief] = Field(description="a page of its documents (limit, offset)")
+    document_total: int = Field(description="how many documents it owns")
+    document_next: str | None = Field(default=None, description="path of the next page of documents; null on the last")
     disease_areas: list[AreaCount]
     history: list[ChangeEventOut]
 
@@ -301,7 +303,9 @@ class OverlapList(BaseModel):
     total: int
     next: str | None = Field(default=None, description="path of the next page; null on the last page")
     owner_pairs: list[OwnerPair]
-    clusters: list[ClusterOut]
+    clusters: list[ClusterOut] = Field(description="a page of the clusters (cluster_limit, cluster_offset)")
+    clusters_total: int = Field(description="how many clusters there are")
+    clusters_next: str | None = Field(default=None, description="path of the next page of clusters; null on the last")
 
 
 class DraftIn(BaseModel):

@@ -32,9 +32,18 @@ def read_organisation(
     org_id: Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9-]{0,119}$")],
     store: StoreDep,
     land: LandscapeDep,
+    request: Request,
+    limit: Annotated[int, limit_param(1000, 1000)] = 1000,
+    offset: Offset = 0,
 ) -> OrganisationDetail:
-    """One organisation with its documents, disease areas and history of mergers."""
+    """One organisation with a page of its documents (limit, offset), its disease areas and history of mergers."""
     detail = views.organisation_detail(store, land, org_id)
     if detail is None:
         raise HTTPException(status_code=404, detail=f"no organisation with id {org_id!r}")
-    return OrganisationDetail(**detail)
+    documents = detail.pop("document_list")
+    return OrganisationDetail(
+        **detail,
+        document_list=documents[offset : offset + limit],
+        document_total=len(documents),
+        document_next=next_link(request, offset, limit, len(documents)),
+    )

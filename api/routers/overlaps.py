@@ -43,8 +43,12 @@ def read_overlaps(
     unjudged: Annotated[bool, Query(description="only pairs no coordinator has judged yet")] = False,
     limit: Annotated[int, limit_param(1000, 10000)] = 1000,
     offset: Offset = 0,
+    cluster_limit: Annotated[int, limit_param(1000, 1000)] = 1000,
+    cluster_offset: Offset = 0,
 ) -> OverlapList:
     """Related pairs of documents, best first; with owner filters, pairs between those owners.
+
+    Pages: ``limit`` and ``offset`` for the pairs, ``cluster_limit`` and ``cluster_offset`` for the clusters.
 
     Each pair carries the engine's call (``relation``, ``engine_relation``) and a coordinator's ``verdict``
     on it, if one was recorded (PUT /overlaps/verdicts).
@@ -66,13 +70,16 @@ def read_overlaps(
         for c in found[offset : offset + limit]
     ]
     pairs = [OwnerPair(**row) for row in overlap.owner_summary(land, found)]
-    clusters = [ClusterOut(**cluster) for cluster in overlap.clusters(land, min_score)]
+    every_cluster = overlap.clusters(land, min_score)
+    clusters = [ClusterOut(**cluster) for cluster in every_cluster[cluster_offset : cluster_offset + cluster_limit]]
     return OverlapList(
         items=items,
         total=len(found),
         next=next_link(request, offset, limit, len(found)),
         owner_pairs=pairs,
         clusters=clusters,
+        clusters_total=len(every_cluster),
+        clusters_next=next_link(request, cluster_offset, cluster_limit, len(every_cluster), "cluster_"),
     )
 
 

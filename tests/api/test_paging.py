@@ -109,3 +109,29 @@ def test_a_matrix_cell_page_shows_its_place_and_links_on_without_javascript(clie
     assert f"Dokument {total}–{total} af {total}." in last
     assert 'rel="next"' not in last and 'rel="prev"' in last
     assert "cell-pages" not in client.get("/planning/cell", params={"area": "F30-F39"}).text  # one page: no page links
+
+
+def test_an_organisations_documents_come_a_page_at_a_time(client: TestClient) -> None:
+    whole = client.get("/organisations/sst").json()
+    assert whole["document_total"] == len(whole["document_list"]) > 5 and whole["document_next"] is None
+    items: list[object] = []
+    url: str | None = "/organisations/sst?limit=5"
+    while url:
+        body = client.get(url).json()
+        assert len(body["document_list"]) <= 5 and body["document_total"] == whole["document_total"]
+        items += body["document_list"]
+        url = body["document_next"]
+    assert items == whole["document_list"]
+
+
+def test_the_overlap_clusters_come_a_page_at_a_time_beside_the_pairs(client: TestClient) -> None:
+    whole = client.get("/overlaps", params={"limit": 1, "min_score": 0.8}).json()
+    assert whole["clusters_total"] == len(whole["clusters"]) > 2 and whole["clusters_next"] is None
+    clusters: list[object] = []
+    url: str | None = "/overlaps?limit=1&min_score=0.8&cluster_limit=2"
+    while url:
+        body = client.get(url).json()
+        assert len(body["clusters"]) <= 2 and body["items"] == whole["items"]
+        clusters += body["clusters"]
+        url = body["clusters_next"]
+    assert clusters == whole["clusters"]
