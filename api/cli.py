@@ -360,7 +360,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     overlaps = commands.add_parser("overlaps", parents=[common, formats], help="related pairs of documents")
     overlaps.add_argument("--owner", help="only pairs involving this organisation (id or name)")
-    overlaps.add_argument("--relation", choices=("duplicate", "overlap", "complementary", "supersedes"))
+    overlaps.add_argument("--relation", choices=("duplicate", "overlap", "complementary", "supersedes", "may_replace"))
     overlaps.add_argument("--min-score", type=float, default=0.0)
     overlaps.set_defaults(func=cmd_overlaps)
 

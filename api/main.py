@@ -43,6 +43,7 @@ from api.routers import (
 )
 from api.schemas import refusals
 from api.security import cors_origins_from_env, install_security
+from graph.analysis.news import watch_gaps
 from graph.analysis.overlap import DraftError
 from graph.analysis.planning import validation as shacl_report
 from graph.analysis.planning import warm
@@ -193,6 +194,7 @@ def _warm(store: Store, land: Landscape, budget: Budget) -> None:
     # growing the process for minutes.
     with within(budget):
         warm(store, land)
+        watch_gaps(store)  # the gap list new gaps are found against
     # The SHACL report comes after the pairs in warm(); when the pairs ran out of time it is
     # made here, whole (seconds, with no check-point), so document pages need not make it.
     shacl_report(store)

@@ -288,7 +288,7 @@ class OwnerPair(BaseModel):
 
 
 class ClusterOut(BaseModel):
-    """Documents joined by duplicate, overlap or supersedes."""
+    """Documents joined by duplicate, overlap, supersedes or may_replace."""
 
     documents: list[str]
     owners: list[str]

@@ -19,6 +19,7 @@ from api.deps import LandscapeDep
 from api.paging import Offset, limit_param, next_link
 from api.routers.planning import templates
 from graph.analysis import changes, overlap, views
+from graph.analysis.change import EVENTS
 from graph.analysis.verdicts import verdicts
 from graph.model.landscape import Landscape
 
@@ -28,6 +29,8 @@ FEED_SIZE = 50
 ACTIONS = {"create": ("oprettet", "created"), "update": ("ændret", "changed"), "delete": ("slettet", "deleted"),
            "load": ("indlæst", "loaded"), "verdict": ("vurderet af en koordinator", "judged by a coordinator"),
            "withdraw": ("vurdering trukket tilbage", "verdict withdrawn")}  # fmt: skip
+RELATIONS = {"duplicate": ("dobbeltarbejde", "duplicate"), "overlap": ("overlap", "overlap"),
+             "supersedes": ("kan erstatte", "may replace")}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Selection:
     owner: str | None
     overlapping: str | None
     disease_area: str | None
+    event: str | None = None
 
     def query(self) -> dict[str, str]:
         """Return the selection as the query string's parameters."""
@@ -44,9 +48,14 @@ class Selection:
 
 
 def _selection(
-    owner: Text = None, overlapping: Text = None, disease_area: Annotated[str | None, Query(max_length=20)] = None
+    owner: Text = None,
+    overlapping: Text = None,
+    disease_area: Annotated[str | None, Query(max_length=20)] = None,
+    event: Annotated[
+        str | None, Query(pattern="^(|" + "|".join(EVENTS) + ")$", description="only items of this kind")
+    ] = None,
 ) -> Selection:
-    return Selection(owner or None, overlapping or None, disease_area or None)
+    return Selection(owner or None, overlapping or None, disease_area or None, event or None)
 
 
 Selected = Annotated[Selection, Depends(_selection)]
@@ -63,8 +72,9 @@ def _selected(land: Landscape, chosen: Selection) -> list[changes.Change]:
         if not concepts:
             raise views.FilterError("disease_area", disease_area, f"unknown ICD-10 chapter V code: {disease_area!r}")
         areas = set().union(*(land.descendants_and_self(str(c)) for c in concepts))
-    found = changes.changes(land, owners, areas)
+    found = changes.changes(land, owners, areas, {chosen.event} if chosen.event else None)
     if overlapping:
+        # Items addressed to the owner (a new overlap with one of theirs), and writes to documents that overlap theirs.
         family = views.owner_family(land, views.resolve_owner(land, overlapping))
         theirs = [d.id for d in land.documents.values() if family & set(d.owners)]
         judged = verdicts(land.snapshot)
@@ -75,12 +85,23 @@ def _selected(land: Landscape, chosen: Selection) -> list[changes.Change]:
         found = [
             c
             for c in found
-            if (c.kind == "document" and c.record in partners) or (c.kind == "verdict" and c.owners & family)
+            if c.told & family
+            or (c.kind == "document" and c.event != "overlap" and c.record in partners)
+            or (c.kind == "verdict" and c.owners & family)
         ]
     return found
 
 
-def _headline(change: changes.Change, en: bool) -> str:
+def _headline(land: Landscape, change: changes.Change, en: bool) -> str:
+    if change.event == "overlap":
+        told = ", ".join(land.owner_name(o) for o in sorted(change.told))
+        return f"{'Possible overlap with' if en else 'Muligt overlap med'} {told}: {change.title}"
+    if change.event == "gap":
+        return f"{'New gap' if en else 'Nyt hul'}: {change.title}"
+    if change.event == "status":
+        status = next(f for f in change.fields if f.label == "status")
+        moved = f"{', '.join(status.old) or '–'} → {', '.join(status.new) or '–'}"
+        return f"{change.title}: status {'changed' if en else 'ændret'} ({moved})"
     action = ACTIONS.get(change.action, (change.action, change.action))[1 if en else 0]
     what = ", ".join(f.label_en if en else f.label for f in change.fields[:4])
     return f"{change.title}: {action}" + (f" ({what})" if what else "")
@@ -90,12 +111,23 @@ def _text(change: changes.Change, en: bool) -> str:
     lines = [
         f"{f.label_en if en else f.label}: {', '.join(f.old) or '–'} → {', '.join(f.new) or '–'}" for f in change.fields
     ]
+    for other in change.related:
+        if "score" in other:
+            word = RELATIONS.get(other["relation"], (other["relation"], other["relation"]))[1 if en else 0]
+            score = f"{other['score']:.2f}" if en else f"{other['score']:.2f}".replace(".", ",")
+            lines.append(f"{other['title']} ({word}, score {score})")
+        else:
+            lines.append(other["title"])
+    if change.note[0]:
+        lines.append(change.note[1 if en else 0])
     who = f"{'by' if en else 'af'} {change.author}" if change.author else ""
     return "\n".join([*lines, who]).strip()
 
 
 def _link(request: Request, change: changes.Change) -> str:
     base = str(request.base_url).rstrip("/")
+    if change.event == "gap":
+        return f"{base}/planning#gaps"
     if change.kind == "document" and change.action != "delete":
         return f"{base}/documents/{change.record}"
     if change.kind == "organisation" and change.action != "delete":
@@ -140,7 +172,7 @@ def json_feed(land: LandscapeDep, request: Request, chosen: Selected, lang: Lang
             {
                 "id": c.id,
                 "url": _link(request, c),
-                "title": _headline(c, en),
+                "title": _headline(land, c, en),
                 "content_text": _text(c, en),
                 "date_published": c.time,
                 **({"authors": [{"name": c.author}]} if c.author else {}),
@@ -168,10 +200,10 @@ def atom_feed(land: LandscapeDep, request: Request, chosen: Selected, lang: Lang
     for change in reversed(found):  # feedgen puts the last added first
         entry = feed.add_entry()
         entry.id(change.id)
-        entry.title(_headline(change, en))
+        entry.title(_headline(land, change, en))
         entry.link(href=_link(request, change))
         entry.updated(change.time)
-        entry.content(_text(change, en) or _headline(change, en), type="text")
+        entry.content(_text(change, en) or _headline(land, change, en), type="text")
         entry.author({"name": change.author or "retningsgraf"})
     return Response(feed.atom_str(pretty=True), media_type="application/atom+xml")
 
@@ -194,6 +226,9 @@ def changes_page(land: LandscapeDep, request: Request, chosen: Selected) -> Resp
         "query": urlencode(given),
         "owners": owners,
         "actions": ACTIONS,
+        "events": EVENTS,
+        "names": {o: land.owner_name(o) for c in found[:200] for o in c.told},
+        "relations": RELATIONS,
         "last_verified": changes.last_verified(land),
         "error": error,
     }

@@ -141,7 +141,7 @@ def export_overlaps(
     land: LandscapeDep,
     owner: Text = None,
     other_owner: Text = None,
-    relation: Literal["duplicate", "overlap", "complementary", "supersedes"] | None = None,
+    relation: Literal["duplicate", "overlap", "complementary", "supersedes", "may_replace"] | None = None,
     min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
     cluster_score: Annotated[float, Query(ge=0, le=1, description="the clusters numbered on the nodes")] = 0.7,
 ) -> Response:

@@ -30,7 +30,7 @@ class JobIn(BaseModel):
     kind: Literal["overlaps", "graphml", "graph"]
     owner: str | None = Field(default=None, max_length=200)
     other_owner: str | None = Field(default=None, max_length=200)
-    relation: Literal["duplicate", "overlap", "complementary", "supersedes"] | None = None
+    relation: Literal["duplicate", "overlap", "complementary", "supersedes", "may_replace"] | None = None
     min_score: float = Field(default=0.0, ge=0, le=1)
     format: Literal["ttl", "nt", "jsonld"] = Field(default="nt", description="graph only")
 

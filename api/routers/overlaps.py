@@ -29,7 +29,7 @@ from graph.model.landscape import Landscape
 from graph.model.snapshot import MISSING
 
 router = APIRouter(prefix="/overlaps", tags=["overlaps"])
-Relation = Literal["duplicate", "overlap", "complementary", "supersedes"]
+Relation = Literal["duplicate", "overlap", "complementary", "supersedes", "may_replace"]
 
 
 @router.get("", dependencies=[Depends(expensive)], responses=refusals(413, 429, 503))

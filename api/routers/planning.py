@@ -217,7 +217,9 @@ def overlaps_page(
     land: LandscapeDep,
     owner: Text = None,
     other_owner: Text = None,
-    relation: Annotated[str | None, Query(pattern="^(duplicate|overlap|complementary|supersedes)?$")] = None,
+    relation: Annotated[
+        str | None, Query(pattern="^(duplicate|overlap|complementary|supersedes|may_replace)?$")
+    ] = None,
     min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
     cluster_score: Annotated[float, Query(ge=0.3, le=1)] = 0.7,
     unjudged: Annotated[bool, Query(description="only pairs no coordinator has judged yet")] = False,

@@ -16,7 +16,7 @@ from api.auth import Principal, require
 from api.deps import StoreDep
 from api.routers.writes import RecordId, _refused
 from api.schemas import refusals
-from graph.analysis import overlap
+from graph.analysis import news, overlap
 from graph.analysis.verdicts import verdicts
 from graph.model.landscape import landscape
 from loaders import LoadError, edits
@@ -24,7 +24,7 @@ from loaders import LoadError, edits
 router = APIRouter(tags=["plans"])
 Editor = Annotated[Principal, Depends(require("edit"))]
 #: Relations an owner is told about: the ones that mean possible double work or replacement.
-NEWS = ("duplicate", "overlap", "supersedes")
+NEWS = news.NEWS_RELATIONS
 
 
 class PlanIn(BaseModel):
@@ -76,6 +76,7 @@ def register(store: StoreDep, plan: PlanIn, author: str) -> tuple[int, dict[str,
     )
     found = overlap.check_draft(land, draft, limit=10)
     checked = [(c.b, c.relation or "", c.score) for c in found]
+    news.watch_gaps(store)
     try:
         result = edits.save_record(store, "document", plan.record(), author, creating=True, checked=checked)
     except (LoadError, edits.EditError) as error:

@@ -23,7 +23,7 @@ from api.negotiation import preferred
 from api.paging import Offset, limit_param, next_link
 from api.routers.documents import document_out
 from api.schemas import DocumentOut, LinkOut, OrganisationOut, refusals
-from graph.analysis import changes, views
+from graph.analysis import changes, news, views
 from graph.analysis.overlap import RELATIONS, compare
 from graph.analysis.verdicts import LABELS, verdicts
 from graph.model.landscape import landscape
@@ -278,6 +278,7 @@ def _write_response(store: StoreDep, kind: str, record_id: str, result: edits.Wr
 def _save(
     store: StoreDep, kind: str, record: dict[str, Any], who: Principal, creating: bool, if_match: str | None
 ) -> JSONResponse:
+    news.watch_gaps(store)  # the gaps before the write, so the feed can tell the ones it makes
     try:
         result = edits.save_record(store, kind, record, who.name, creating=creating, if_match=if_match)
     except (LoadError, edits.EditError) as error:
@@ -349,7 +350,7 @@ def read_history(
     land = landscape(store)
     fields = {
         c.id.rsplit("/", 1)[-1]: c.fields
-        for c in changes.changes(land)
+        for c in changes.changes(land, events={"write", "status"})
         if c.kind == "document" and c.record == doc_id
     }
     items = [
@@ -439,6 +440,7 @@ async def import_file(
     with tempfile.TemporaryDirectory() as directory:
         path = FilePath(directory) / name
         path.write_bytes(bytes(body))
+        news.watch_gaps(store)
         try:
             # An upload has no path of its own: its name is what makes a later upload "the same file".
             reports = load_files(

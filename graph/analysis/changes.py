@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from graph.analysis import news
+from graph.analysis.change import EVENTS, Change, FieldChange
 from graph.analysis.overlap import related
 from graph.analysis.verdicts import LABELS as VERDICT_LABELS
 from graph.analysis.verdicts import verdicts
@@ -25,6 +26,7 @@ from graph.store.namespaces import DCTERMS, GD, ORG, RDF, SCHEMA, SKOS
 
 __all__ = [
     "CHANGES",
+    "EVENTS",
     "IN_PROGRESS",
     "Change",
     "FieldChange",
@@ -63,33 +65,6 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
 }
 # Facts that are bookkeeping rather than content: not shown as changes.
 _QUIET = {str(DCTERMS.identifier), str(GD.citation), str(GD.qualifiedLink), str(GD.verification)}
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One field a write changed: its name and its values before and after, as a coordinator reads them."""
-
-    field: str
-    label: str
-    label_en: str
-    old: list[str]
-    new: list[str]
-
-
-@dataclass(frozen=True)
-class Change:
-    """One write (or one load), with what it changed and which owners and disease areas it touches."""
-
-    id: str
-    kind: str  # "document", "organisation", "load" or "verdict"
-    record: str  # the record's id, the loaded file, or the judged pair ("a--b")
-    title: str
-    action: str  # create, update, delete, load
-    author: str
-    time: str
-    fields: list[FieldChange] = field(default_factory=list)
-    owners: frozenset[str] = frozenset()
-    areas: frozenset[str] = frozenset()
 
 
 def _facts(graph: Graph, subject: URIRef) -> dict[str, set[Node]]:
@@ -142,7 +117,8 @@ def _parsed(text: str | None) -> Graph:
     return graph
 
 
-def _edits(snap: Snapshot, land: Landscape) -> Iterable[Change]:
+def _edits(snap: Snapshot, land: Landscape, states: dict[str, tuple[Graph, Graph]]) -> Iterable[Change]:
+    """Every write, field by field; *states* gets each write's record before and after it."""
     store = snap.store
     rows = store.select(query("recent_changes"))[:KEEP]
     versions: dict[str, dict[int, str | None]] = {}
@@ -162,6 +138,7 @@ def _edits(snap: Snapshot, land: Landscape) -> Iterable[Change]:
         before = _parsed(versions[record].get(n))
         later = versions[record].get(n + 1) if n + 1 in versions[record] else None
         after = _parsed(later) if n + 1 in versions[record] else now[record]
+        states[str(row["activity"])] = (before, after)
         record_id = record.rsplit("/", 1)[-1]
         kind = "organisation" if "/organisation/" in record else "document"
         titles = [str(t) for g in (after, before) for t in g.objects(subject, DCTERMS.title)]
@@ -169,6 +146,8 @@ def _edits(snap: Snapshot, land: Landscape) -> Iterable[Change]:
         owners = {str(o).rsplit("/", 1)[-1] for g in (before, after) for o in g.objects(subject, GD.ownedBy)}
         if kind == "organisation":
             owners.add(record_id)
+        fields = _diff(land, subject, before, after)
+        status_changed = str(row["action"]) == "update" and any(f.field == str(GD.status) for f in fields)
         yield Change(
             id=str(row["activity"]),
             kind=kind,
@@ -177,9 +156,10 @@ def _edits(snap: Snapshot, land: Landscape) -> Iterable[Change]:
             action=str(row["action"]),
             author=str(row["agent"]).rsplit("/", 1)[-1],
             time=str(row["time"]),
-            fields=_diff(land, subject, before, after),
+            fields=fields,
             owners=frozenset(owners),
             areas=frozenset(str(a) for g in (before, after) for a in g.objects(subject, GD.diseaseArea)),
+            event="status" if status_changed else "write",
         )
 
 
@@ -194,6 +174,7 @@ def _loads(snap: Snapshot) -> Iterable[Change]:
             action="load",
             author="",
             time=str(row["time"]),
+            event="load",
         )
 
 
@@ -232,12 +213,21 @@ def verdict_changes(snap: Snapshot, land: Landscape) -> Iterable[Change]:
             fields=fields,
             owners=frozenset(o for d in docs for o in d.owners),
             areas=frozenset(a for d in docs for a in d.disease_areas),
+            event="verdict",
         )
 
 
 def _build(snap: Snapshot) -> list[Change]:
     land = snap[LANDSCAPE]
-    found = [*_edits(snap, land), *_loads(snap), *verdict_changes(snap, land)]
+    states: dict[str, tuple[Graph, Graph]] = {}
+    writes = list(_edits(snap, land, states))
+    found = [
+        *writes,
+        *_loads(snap),
+        *news.overlap_items(snap, land, writes, states),
+        *news.gap_items(snap),
+        *verdict_changes(snap, land),
+    ]
     found.sort(key=lambda c: (c.time, c.id), reverse=True)
     return found[:KEEP]
 
@@ -246,13 +236,20 @@ def _build(snap: Snapshot) -> list[Change]:
 CHANGES: View[list[Change]] = View("changes", build=_build)
 
 
-def changes(land: Landscape, owners: set[str] | None = None, areas: set[str] | None = None) -> list[Change]:
-    """Return the changes, newest first; with *owners* or *areas* (IRIs), those touching one of them."""
+def changes(
+    land: Landscape,
+    owners: set[str] | None = None,
+    areas: set[str] | None = None,
+    events: set[str] | None = None,
+) -> list[Change]:
+    """Return the changes, newest first; with *owners*, *areas* (IRIs) or *events*, those touching one of them."""
     every = land.snapshot[CHANGES]
     return [
         c
         for c in every
-        if (owners is None or c.owners & owners) and (areas is None or c.areas & areas)
+        if (owners is None or c.owners & owners)
+        and (areas is None or c.areas & areas)
+        and (events is None or c.event in events)
     ]
 
 
@@ -274,8 +271,11 @@ def change_json(change: Change) -> dict[str, Any]:
         "time": change.time,
         "fields": [f.__dict__ for f in change.fields],
         "owners": sorted(change.owners),
+        "event": change.event,
+        **({"told": sorted(change.told)} if change.told else {}),
+        **({"related": change.related} if change.related else {}),
+        **({"note": change.note[0], "note_en": change.note[1]} if change.note[0] else {}),
     }
-
 
 
 # Planned work ---------------------------------------------------------------------------------

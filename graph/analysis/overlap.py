@@ -49,7 +49,11 @@ __all__ = [
     "unknown_draft_fields",
 ]
 
-RELATIONS = ("duplicate", "overlap", "complementary", "supersedes")
+#: ``may_replace``: a newer document on a retired one's question that no link or owner's series says replaces it
+#: (shown as "kan erstatte (usikkert)", never as a fact).
+RELATIONS = ("duplicate", "overlap", "complementary", "supersedes", "may_replace")
+#: The relations where ``a`` is the newer document.
+ORIENTED = ("supersedes", "may_replace")
 
 
 @dataclass(frozen=True)
@@ -83,9 +87,11 @@ class Draft:
     disease_areas: list[str] = field(default_factory=list)
     populations: list[str] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)
+    interventions: list[str] = field(default_factory=list)
+    settings: list[str] = field(default_factory=list)
 
 
-DRAFT_FIELDS = ("title", "kind", "owner", "disease_areas", "populations", "topics")
+DRAFT_FIELDS = ("title", "kind", "owner", "disease_areas", "populations", "topics", "interventions", "settings")
 
 
 def unknown_draft_fields(keys: Iterable[str]) -> str | None:
@@ -128,7 +134,7 @@ def draft_from_mapping(data: object) -> Draft:
     for name in ("title", "kind", "owner"):
         if data.get(name) is not None and not isinstance(data[name], str):
             raise DraftError(name, str(data[name]), f"{name} is one text value, not {data[name]!r}")
-    for name in ("disease_areas", "populations", "topics"):
+    for name in ("disease_areas", "populations", "topics", "interventions", "settings"):
         values = data.get(name)
         if values is not None and not (isinstance(values, list) and all(isinstance(v, str) for v in values)):
             raise DraftError(name, str(values), f"{name} is a list of text values, not {values!r}")
@@ -217,6 +223,60 @@ def _population(land: Landscape, a: Document, b: Document, explain: bool = True)
     return value, [Reason("different_population", "forskellige målgrupper", "different populations")]
 
 
+def _intervention(land: Landscape, a: Document, b: Document, explain: bool = True) -> tuple[float | None, list[Reason]]:
+    """Return the intervention match (None where a side states none) and its reason, in concept labels."""
+    vocab = land.vocabulary
+    value, matches = scoring.intervention_match(vocab, a.interventions, b.interventions)
+    if not explain or value is None:
+        return value, []
+
+    def names(notations: Iterable[str], lang: str) -> str:
+        return ", ".join(land.concept_label("intervention", n, lang) for n in notations)
+
+    if not matches:
+        return value, [
+            Reason(
+                "different_intervention",
+                f"forskellige indsatser: {names(a.interventions, 'da')} / {names(b.interventions, 'da')}",
+                f"different interventions: {names(a.interventions, 'en')} / {names(b.interventions, 'en')}",
+            )
+        ]
+    kind, x, y = matches[0]
+    if kind == "shared":
+        shared = [m[1] for m in matches]
+        return value, [
+            Reason(
+                "shared_intervention",
+                f"samme indsats: {names(shared, 'da')}",
+                f"same intervention: {names(shared, 'en')}",
+            )
+        ]
+    narrow, broad = (x, y) if y in vocab.intervention_ancestors(x) else (y, x)
+    da = f"{names([narrow], 'da')} hører under {names([broad], 'da')}"
+    en = f"{names([narrow], 'en')} is one of {names([broad], 'en')}"
+    if kind == "substance":
+        return value, [
+            Reason(
+                "narrower_intervention", f"ét lægemiddel over for gruppen: {da}", f"one medicine beside its class: {en}"
+            )
+        ]
+    return value, [Reason("related_intervention", f"beslægtet indsats: {da}", f"related intervention: {en}")]
+
+
+def _setting(land: Landscape, a: Document, b: Document, explain: bool = True) -> tuple[float | None, list[Reason]]:
+    """Return the setting match (None where a side states none) and its reason."""
+    value, shared = scoring.setting_match(a.settings, b.settings)
+    if not explain or value is None:
+        return value, []
+    if shared:
+        da = ", ".join(land.concept_label("setting", s) for s in sorted(shared))
+        en = ", ".join(land.concept_label("setting", s, "en") for s in sorted(shared))
+        return value, [Reason("shared_setting", f"samme regi: {da}", f"same setting: {en}")]
+    da = " / ".join(", ".join(land.concept_label("setting", s) for s in d.settings) for d in (a, b))
+    en = " / ".join(", ".join(land.concept_label("setting", s, "en") for s in d.settings) for d in (a, b))
+    return value, [Reason("different_setting", f"forskelligt regi: {da}", f"different settings: {en}")]
+
+
 def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> Comparison:
     """Classify the relation between *a* and *b* with a score in [0, 1] and reasons.
 
@@ -233,8 +293,10 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
     area, reasons = _area(land, a, b, explain)
     topic, sameness, topic_reasons = _topic(land, a, b, explain)
     population, population_reasons = _population(land, a, b, explain)
+    intervention, intervention_reasons = _intervention(land, a, b, explain)
+    setting, setting_reasons = _setting(land, a, b, explain)
     title, shared_terms = land.text.similarity(land.terms(a), land.terms(b))
-    reasons += topic_reasons + population_reasons
+    reasons += topic_reasons + population_reasons + intervention_reasons + setting_reasons
     if explain and shared_terms:
         words = list(dict.fromkeys(_term_name(land, t, "da") for t in shared_terms[:6]))
         words_en = list(dict.fromkeys(_term_name(land, t, "en") for t in shared_terms[:6]))
@@ -259,12 +321,24 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
         UNKNOWN if topic is None else scoring.topic_part(topic, sameness or 0.0),
         UNKNOWN if population is None else population,
         title,
+        intervention,
+        setting,
     )
-    relation = scoring.classify(scoring.facts(a, b, area, topic, sameness, population, title, links))
+    relation = scoring.classify(
+        scoring.facts(a, b, area, topic, sameness, population, title, links, intervention, setting)
+    )
     if links:
         value = scoring.linked_score(value, relation)
-    if relation == "supersedes" and scoring.older_first(a, b, links):
+    if relation in ORIENTED and scoring.older_first(a, b, links):
         a, b = b, a
+    if relation == "may_replace" and explain:
+        reasons.append(
+            Reason(
+                "uncertain_replacement",
+                "kan erstatte (usikkert): ingen kilde eller henvisning siger, at det nyere erstatter det ældre",
+                "may replace (uncertain): no source or link says the newer document replaces the older one",
+            )
+        )
     return Comparison(a.id, b.id, relation, round(min(value, 1.0), 3), reasons)
 
 
@@ -486,10 +560,11 @@ class _Pairing:
     def _keys(self, a: np.ndarray, b: np.ndarray, relation: np.ndarray, score: np.ndarray) -> np.ndarray:
         """Return one integer per pair that sorts best first (score, then the ids) and holds the whole pair.
 
-        Oriented as compare: the first by id, or for supersedes the valid (newer) one.
+        Oriented as compare: the first by id, or for supersedes and may_replace the valid (newer) one.
         """
         rank, bits = self.rank, self.bits
-        swap = np.where(relation == RELATIONS.index("supersedes") + 1, ~self.scorer.valid[a], rank[a] > rank[b])
+        oriented = np.isin(relation, [RELATIONS.index(r) + 1 for r in ORIENTED])
+        swap = np.where(oriented, ~self.scorer.valid[a], rank[a] > rank[b])
         a, b = np.where(swap, b, a), np.where(swap, a, b)
         key = (1000 - score.astype(np.int64)) << (2 * bits + 3)
         return key | (rank[a] << (bits + 3)) | (rank[b] << 3) | relation.astype(np.int64)
@@ -588,8 +663,8 @@ NETWORKX_EDGES = 200_000
 
 
 def clusters(land: Landscape, min_score: float = 0.0) -> list[dict[str, object]]:
-    """Group documents joined by duplicate, overlap or supersedes into clusters (connected components)."""
-    joined = pairs(land, ("duplicate", "overlap", "supersedes"), min_score)
+    """Group documents joined by duplicate, overlap, supersedes or may_replace into clusters (connected components)."""
+    joined = pairs(land, ("duplicate", "overlap", "supersedes", "may_replace"), min_score)
     if len(joined) > NETWORKX_EDGES:
         return _array_clusters(land, joined)
     graph = nx.Graph()
@@ -740,7 +815,12 @@ def draft_document(land: Landscape, draft: Draft) -> DraftDocument:
         areas = land.named_in(draft.title, "icd10")
         inferred += [land.notation(a) for a in areas]
     values: dict[str, list[str]] = {}
-    for name, scheme in (("populations", vocab.populations), ("topics", vocab.topics)):
+    for name, scheme in (
+        ("populations", vocab.populations),
+        ("topics", vocab.topics),
+        ("interventions", vocab.interventions),
+        ("settings", vocab.settings),
+    ):
         values[name] = []
         for value in getattr(draft, name):
             concept = scheme.resolve(value)
@@ -750,6 +830,10 @@ def draft_document(land: Landscape, draft: Draft) -> DraftDocument:
     if not values["topics"]:
         values["topics"] = [t.rsplit("/", 1)[-1] for t in land.named_in(draft.title, "topic")]
         inferred += values["topics"]
+    if not values["interventions"]:
+        # "Elektrochok ved depression" names ECT by one of its alternative labels.
+        values["interventions"] = [t.rsplit("/", 1)[-1] for t in land.named_in(draft.title, "intervention")]
+        inferred += values["interventions"]
     doc = DraftDocument(
         id="draft",
         iri="",
@@ -759,6 +843,8 @@ def draft_document(land: Landscape, draft: Draft) -> DraftDocument:
         disease_areas=sorted(set(areas)),
         populations=values["populations"],
         topics=values["topics"],
+        interventions=values["interventions"],
+        settings=values["settings"],
         status="published",  # judged as if it were out: would it duplicate something?
         valid=True,
         notes=("inferred from the title: " + ", ".join(inferred)) if inferred else None,

@@ -11,6 +11,7 @@ Pairs with an explicit link are left to ``compare`` (they are few, and their sco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +46,7 @@ class PairScorer:
         ]
         self.alive = np.array([d is not None for d in docs], dtype=bool)
         self._areas(docs)
+        self._interventions_settings(docs)
         self._facts(docs)
         self._titles()
 
@@ -82,6 +84,17 @@ class PairScorer:
         for s, member in enumerate(members):
             if len(member):
                 self.set_pair[s] = best_of_code[member].max(axis=0)
+
+    def _interventions_settings(self, docs: list[Document | None]) -> None:
+        """Number each document's intervention and setting lists, and match every pair of lists by scoring's rule."""
+        vocab = self.index.land.vocabulary
+        self.intervention_set, self.intervention_pair = _numbered(
+            [d.interventions if d is not None else [] for d in docs],
+            lambda x, y: scoring.intervention_match(vocab, x, y)[0],
+        )
+        self.setting_set, self.setting_pair = _numbered(
+            [d.settings if d is not None else [] for d in docs], lambda x, y: scoring.setting_match(x, y)[0]
+        )
 
     def _facts(self, docs: list[Document | None]) -> None:
         """The per-document values the relation rule reads."""
@@ -145,7 +158,11 @@ class PairScorer:
         topic, sameness, topic_score = self._topic(r, c)
         population, population_score = self._population(r, c)
         title = self._title(rows, columns)
+        intervention = self.intervention_pair[self.intervention_set[r], self.intervention_set[c]]
+        setting = self.setting_pair[self.setting_set[r], self.setting_set[c]]
         facts = scoring.Facts(
+            intervention=intervention,
+            setting=setting,
             area=area,
             topic=topic,
             sameness=sameness,
@@ -167,7 +184,7 @@ class PairScorer:
             specific_topic_shared=(self.specific[r] & self.specific[c]) != 0,
         )
         relation = scoring.classify_many(facts, self.relations)
-        value = scoring.score(area, topic_score, population_score, title)
+        value = scoring.score(area, topic_score, population_score, title, intervention, setting)
         return Block(rows, columns, relation, value)
 
     def _area(self, r: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -222,6 +239,19 @@ class PairScorer:
         with np.errstate(divide="ignore", invalid="ignore"):
             similarity = np.minimum(blend(common, np.minimum(own, theirs), np.maximum(own, theirs)), 1.0)
         return np.where(common > 0, similarity, 0.0)
+
+
+def _numbered(
+    lists: list[list[str]], match: Callable[[list[str], list[str]], float | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return each list's number among the distinct lists, and *match* of every pair of them (NaN for None)."""
+    numbers: dict[tuple[str, ...], int] = {}
+    which = np.array([numbers.setdefault(tuple(sorted(values)), len(numbers)) for values in lists], dtype=np.int64)
+    distinct = [list(key) for key in numbers]
+    pair = np.array(
+        [[np.nan if (m := match(x, y)) is None else m for y in distinct] for x in distinct], dtype=np.float64
+    ).reshape(len(distinct), len(distinct))
+    return which, pair
 
 
 def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import pairwise
 
 import numpy as np
@@ -30,7 +30,9 @@ from graph.analysis.scoring import (
     TOPIC_RELATED,
     TOPIC_SHARED,
     UNKNOWN,
+    intervention_match,
     score,
+    setting_match,
     topic_part,
 )
 from graph.model.landscape import LANDSCAPE, Document, Landscape, delta
@@ -59,6 +61,16 @@ def _bits(values: Iterable[str], positions: dict[str, int]) -> int:
     return mask
 
 
+def _per_list(numbers: dict[tuple[str, ...], int], match: Callable[[list[str]], float | None]) -> np.ndarray:
+    """Return *match* of each numbered list, by its number (NaN where it gives None)."""
+    values = np.full(len(numbers), np.nan)
+    for key, number in numbers.items():
+        value = match(list(key))
+        if value is not None:
+            values[number] = value
+    return values
+
+
 class ScopeIndex:
     """Arrays over the documents of one landscape, one slot per document (``ids[slot]``).
 
@@ -79,6 +91,11 @@ class ScopeIndex:
         self.topics_expanded = np.zeros(self.size, dtype=np.int64)
         self.populations = np.zeros(self.size, dtype=np.int64)
         self.unborn = np.zeros(self.size, dtype=bool)
+        # Interventions and settings: each slot's list, numbered among the distinct lists (few).
+        self._intervention_numbers: dict[tuple[str, ...], int] = {(): 0}
+        self._setting_numbers: dict[tuple[str, ...], int] = {(): 0}
+        self.intervention_key = np.zeros(self.size, dtype=np.int64)
+        self.setting_key = np.zeros(self.size, dtype=np.int64)
         self._fill(docs)
         self._group_scopes()
         # Disease areas: documents per code they state, per code or narrower, and the same for title-named areas.
@@ -106,6 +123,10 @@ class ScopeIndex:
             self.topics_expanded[slot] = self.expanded_topics(doc.topics)
             self.populations[slot] = _bits(doc.populations, self._population_bits)
             self.unborn[slot] = doc.status in NOT_YET_VALID
+            numbers = self._intervention_numbers
+            self.intervention_key[slot] = numbers.setdefault(tuple(sorted(doc.interventions)), len(numbers))
+            numbers = self._setting_numbers
+            self.setting_key[slot] = numbers.setdefault(tuple(sorted(doc.settings)), len(numbers))
 
     def _file_named(self, doc: Document, add: bool) -> set[str]:
         """File (or take out) *doc* under the areas its title names and its owners; return the keys touched."""
@@ -164,6 +185,7 @@ class ScopeIndex:
         new._owners = defaultdict(set, {k: set(v) for k, v in self._owners.items()})
         new.__dict__["_named_by_doc"] = dict(self._named_of)
         new._topic_bits, new._population_bits = dict(self._topic_bits), dict(self._population_bits)
+        new._intervention_numbers, new._setting_numbers = dict(self._intervention_numbers), dict(self._setting_numbers)
         new._term_numbers = dict(self._term_numbers)
         old_terms = self.land.doc_terms
         touched: dict[str, set[str]] = defaultdict(set)  # postings name -> keys to rebuild
@@ -186,7 +208,7 @@ class ScopeIndex:
         extra = len(new.ids) - self.size
         new.size = len(new.ids)
         new.alive = np.concatenate([new.alive, np.zeros(extra, dtype=bool)])
-        for name in ("topics", "topics_expanded", "populations", "unborn"):
+        for name in ("topics", "topics_expanded", "populations", "unborn", "intervention_key", "setting_key"):
             old = getattr(self, name)
             setattr(new, name, np.concatenate([old, np.zeros(extra, dtype=old.dtype)]))
         new._fill(added)
@@ -284,7 +306,19 @@ class ScopeIndex:
             for alternative in alternatives:
                 area = np.where(weaker, np.maximum(area, alternative), area)
         topic, population = self._topic_population_scores(doc)
-        return score(area, topic[self._scope_of], population[self._scope_of], self.title_scores(terms))
+        vocab = self.land.vocabulary
+        intervention = _per_list(
+            self._intervention_numbers, lambda k: intervention_match(vocab, doc.interventions, k)[0]
+        )
+        setting = _per_list(self._setting_numbers, lambda k: setting_match(doc.settings, k)[0])
+        return score(
+            area,
+            topic[self._scope_of],
+            population[self._scope_of],
+            self.title_scores(terms),
+            intervention[self.intervention_key],
+            setting[self.setting_key],
+        )
 
     def _topic_population_scores(self, doc: Document) -> tuple[np.ndarray, np.ndarray]:
         """Return the topic and population parts of the score per distinct (topics, populations) of the documents.

@@ -1,4 +1,4 @@
-"""The overlap arithmetic: weights, area, topic and population scores, the relation rule and the candidate rule.
+"""The overlap arithmetic: weights, area, topic, population, intervention and setting scores, and the rules.
 
 One copy: ``overlap.compare`` applies it to one pair, the scope index to every document at once
 (its numpy arrays go through the same constants and :func:`score`). Title similarity is
@@ -22,16 +22,22 @@ __all__ = [
     "AREA_SHARED",
     "CHAPTER_SCORE",
     "FAMILY",
+    "INTERVENTION_BROADER",
+    "INTERVENTION_SHARED",
+    "INTERVENTION_SUBSTANCE",
     "IN_PROGRESS_BONUS",
     "NAMED_IN_TITLE",
     "OWNER_BONUS",
+    "RELEVANCE_FLOOR",
     "RULES",
     "SLACK",
     "TOPIC_RELATED",
     "TOPIC_SHARED",
     "UNKNOWN",
     "W_AREA",
+    "W_INTERVENTION",
     "W_POPULATION",
+    "W_SETTING",
     "W_TITLE",
     "W_TOPIC",
     "Facts",
@@ -41,9 +47,11 @@ __all__ = [
     "classify",
     "classify_many",
     "facts",
+    "intervention_match",
     "older_first",
     "population_match",
     "score",
+    "setting_match",
     "topic_match",
     "topic_part",
 ]
@@ -56,6 +64,14 @@ CHAPTER_SCORE = 0.3  # a whole-chapter document shares every area, but only gene
 NAMED_IN_TITLE = 0.75  # an area a title names (and the codes do not) counts for less than a shared code
 TOPIC_SHARED, TOPIC_RELATED = 1.0, 0.7  # a shared topic; topics under one broader topic
 UNKNOWN = 0.5  # a side without topics, or without populations
+# What is done and where (ontology/interventions.ttl, settings.ttl). These two parts move the score away from
+# the other four only where both documents state them: a side without interventions or settings leaves it as is.
+W_INTERVENTION, W_SETTING = 0.15, 0.05
+INTERVENTION_SHARED = 1.0  # the same intervention: the same question, if area and population agree
+INTERVENTION_BROADER = 0.5  # one names a class the other's intervention lies in (lægemiddelbehandling / antipsykotika)
+INTERVENTION_SUBSTANCE = 0.25  # one substance (esketamin) beside its class: a narrower question, not the same one
+#: A draft check lists no candidate scoring below this: a draft far from everything gets "no relevant documents".
+RELEVANCE_FLOOR = 0.0
 LINK_FLOOR = 0.9  # an explicit replaces/revises link makes a supersedes pair at least this close
 LINK_BONUS = 0.1  # any other explicit link adds this
 # A draft check ranks the draft's own owner's work, and work under way, above the score alone.
@@ -81,9 +97,28 @@ FAMILY = {
 N = TypeVar("N")  # a float, or a numpy array of them
 
 
-def score(area: N, topic: Any, population: Any, title: Any) -> N:
-    """Return the weighted score of the four parts (floats, or arrays of one value per document)."""
-    return W_AREA * area + W_TOPIC * topic + W_POPULATION * population + W_TITLE * title  # type: ignore[no-any-return, operator]
+def score(area: N, topic: Any, population: Any, title: Any, intervention: Any = None, setting: Any = None) -> N:
+    """Return the weighted score of the parts (floats, or arrays of one value per document).
+
+    Args:
+        area: the disease-area part.
+        topic: the topic part.
+        population: the population part.
+        title: the title similarity.
+        intervention: the intervention match; NaN or None where a side states none (then it counts as the rest).
+        setting: the setting match, likewise.
+    """
+    base = W_AREA * area + W_TOPIC * topic + W_POPULATION * population + W_TITLE * title  # type: ignore[operator]
+    return base + W_INTERVENTION * _departure(intervention, base) + W_SETTING * _departure(setting, base)  # type: ignore[no-any-return]
+
+
+def _departure(value: Any, base: Any) -> Any:
+    """How far a known part lies from the rest of the score; exactly 0 where the part is unknown (None or NaN)."""
+    if value is None:
+        return 0.0
+    if isinstance(value, np.ndarray):
+        return np.where(value != value, 0.0, value - base)
+    return 0.0 if value != value else value - base
 
 
 def topic_part(related: N, sameness: Any) -> N:
@@ -141,6 +176,44 @@ def population_match(a: Document, b: Document) -> tuple[float | None, set[str]]:
     return (1.0 if shared else 0.0), shared
 
 
+def intervention_match(
+    vocab: Vocabulary, a: Sequence[str], b: Sequence[str]
+) -> tuple[float | None, list[tuple[str, str, str]]]:
+    """Return the best intervention match of two notation lists (None where one has none) and the matches reaching it.
+
+    Each match is (kind, x, y): ``shared`` (the same intervention), ``broader`` (one is a class the other
+    lies in) or ``substance`` (one substance beside its class). Siblings and other branches do not match.
+    """
+    if not a or not b:
+        return None, []
+    best, matches = 0.0, []
+    for x in a:
+        above_x = vocab.intervention_ancestors(x)
+        for y in b:
+            if x == y:
+                value, kind = INTERVENTION_SHARED, "shared"
+            elif x in vocab.intervention_ancestors(y) or y in above_x:
+                narrow = x if y in above_x else y
+                substance = narrow in vocab.substances
+                value = INTERVENTION_SUBSTANCE if substance else INTERVENTION_BROADER
+                kind = "substance" if substance else "broader"
+            else:
+                continue
+            if value > best:
+                best, matches = value, [(kind, x, y)]
+            elif value == best and len(matches) < 3:
+                matches.append((kind, x, y))
+    return best, matches
+
+
+def setting_match(a: Sequence[str], b: Sequence[str]) -> tuple[float | None, set[str]]:
+    """Return 1.0 where two documents share a setting, else 0.0 (None where one has none), and the settings shared."""
+    if not a or not b:
+        return None, set()
+    shared = set(a) & set(b)
+    return (1.0 if shared else 0.0), shared
+
+
 def _newer(a: Document, b: Document) -> bool:
     """True unless *a* is known to be older than *b*."""
     if a.issued and b.issued:
@@ -160,6 +233,7 @@ class Facts:
         "area",
         "b_not_older",
         "family_differs",
+        "intervention",
         "link_complements",
         "link_supersedes",
         "nka_beside_other",
@@ -168,6 +242,7 @@ class Facts:
         "retired_b",
         "same_owner_same_kind",
         "sameness",
+        "setting",
         "settled_a",
         "settled_b",
         "specific_topic_shared",
@@ -191,10 +266,14 @@ def facts(
     population: float | None,
     title: float,
     links: list[tuple[str, Document, Document]],
+    intervention: float | None = None,
+    setting: float | None = None,
 ) -> Facts:
     """Return the facts of one pair the relation rule reads (the scalar side of :class:`Facts`)."""
     nan = float("nan")
     return Facts(
+        intervention=nan if intervention is None else intervention,
+        setting=nan if setting is None else setting,
         area=area,
         topic=nan if topic is None else topic,
         sameness=nan if sameness is None else sameness,
@@ -219,7 +298,8 @@ def facts(
 
 RETIRED = ("not-valid", "superseded")  # an older document that a valid one of the same scope supersedes
 NKA = "NationalClinicalRecommendation"
-GENERIC_TOPICS = frozenset({"treatment", "assessment"})  # topics too broad to make two documents overlap
+# Topics too broad to make two documents overlap: every guideline treats or assesses.
+GENERIC_TOPICS = frozenset({"treatment", "assessment"})
 
 
 # The rules below use only comparisons, ``&`` and ``|``, so each reads one pair (floats and
@@ -249,29 +329,55 @@ def _both_valid_same_scope(f: Facts) -> Any:
     return _same_scope(f) & f.valid_a & f.valid_b
 
 
+def _same_question(f: Facts) -> Any:
+    # The same scope and the same intervention, both in force, in no different setting: the same clinical question.
+    # A side that states no intervention cannot be shown to ask the same question.
+    return _both_valid_same_scope(f) & (f.intervention >= INTERVENTION_SHARED) & (f.setting != 0.0)
+
+
+#: One owner's newer document of the same kind continues its series only with nearly the same title.
+SERIES_TITLE = 0.6
+
+
+def _not_apart(f: Facts) -> Any:
+    # The interventions are one, or one class holds the other's (not one substance beside its class), or unknown.
+    return (f.intervention >= INTERVENTION_BROADER) | (f.intervention != f.intervention)
+
+
 #: The coordinators' definitions, most specific first: the first rule that holds names the relation.
+#: ``supersedes`` is a fact only where a link says so or one owner's series continues; a newer document on a
+#: retired one's question is otherwise only ``may_replace`` (kan erstatte, usikkert).
 RULES: tuple[tuple[str, Callable[[Facts], Any]], ...] = (
     ("supersedes", lambda f: f.link_supersedes),
     ("complementary", lambda f: f.link_complements),
-    ("supersedes", _supersedes_by_scope),
+    # The same owner's series: one owner's newer document of the same kind on the same question.
+    ("supersedes", lambda f: _supersedes_by_scope(f) & f.same_owner_same_kind & (f.title >= SERIES_TITLE)),
+    ("may_replace", _supersedes_by_scope),
     # Kinds that answer clinical questions beside kinds that organise care.
     ("complementary", lambda f: f.family_differs & ((f.area >= 0.8) | ((f.area >= 0.4) & (f.title >= 0.3)))),
     # One owner dividing its work into separate questions.
     ("complementary", lambda f: f.same_owner_same_kind & (f.title < 0.3) & (f.area >= 0.4)),
     # The focused NKA beside a broad guideline, by design.
     ("complementary", lambda f: _both_valid_same_scope(f) & f.nka_beside_other & (f.title < 0.7)),
-    ("duplicate", _both_valid_same_scope),
+    ("duplicate", _same_question),
     (
         "overlap",
         lambda f: (
-            (f.area >= 0.4) & (f.population != 0.0) & ((f.topic >= 0.7) | ((f.topic != f.topic) & (f.title >= 0.3)))
+            (f.area >= 0.4)
+            & (f.population != 0.0)
+            & _not_apart(f)
+            & (
+                ((f.topic >= 0.7) & (f.specific_topic_shared | ~f.family_differs))
+                | ((f.topic != f.topic) & (f.title >= 0.3))
+            )
         ),
     ),
     # A document for all of psychiatry on the same specific question.
-    ("overlap", lambda f: (f.area >= 0.3) & (f.topic == 1.0) & f.specific_topic_shared),
+    ("overlap", lambda f: (f.area >= 0.3) & (f.topic == 1.0) & f.specific_topic_shared & _not_apart(f)),
+    # The same area, but different interventions or a different population: separate questions.
     ("complementary", lambda f: f.area >= 0.8),
-    ("overlap", lambda f: (f.area > 0) & (f.title >= 0.5)),
-    ("overlap", lambda f: (f.area == 0) & (f.title >= 0.75)),
+    ("overlap", lambda f: (f.area > 0) & (f.title >= 0.5) & _not_apart(f)),
+    ("overlap", lambda f: (f.area == 0) & (f.title >= 0.75) & _not_apart(f)),
 )
 
 

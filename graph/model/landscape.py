@@ -395,11 +395,12 @@ class Landscape:
 
     @read_model
     def name_terms(self) -> dict[str, list[tuple[str, frozenset[str]]]]:
-        """Per scheme ("icd10", "topic"), each concept with the term sets of its names."""
+        """Per scheme ("icd10", "topic", "intervention"), each concept with the term sets of its names."""
         vocab, result = self.vocabulary, {}
         for scheme, concepts in (
             ("icd10", set(vocab.icd10.values())),
             ("topic", set(vocab.topics.concepts.values())),
+            ("intervention", set(vocab.interventions.concepts.values())),
         ):
             entries = []
             for concept in sorted(concepts):
@@ -423,7 +424,7 @@ class Landscape:
         return index
 
     def named_in(self, text: str, scheme: str) -> list[str]:
-        """Return the concepts of *scheme* ("icd10" or "topic") whose name appears in *text*."""
+        """Return the concepts of *scheme* ("icd10", "topic" or "intervention") whose name appears in *text*."""
         words = self.text.terms(text)
         by_term = self._names_by_term[scheme]
         found = {concept for word in words for concept, names in by_term.get(word, ()) if names <= words}
@@ -458,11 +459,13 @@ class Landscape:
         return self.vocabulary.label(concept, lang) or concept.rsplit("/", 1)[-1]
 
     def concept_label(self, scheme: str, notation: str, lang: str = "da") -> str:
-        """Return the label of a topic, population or status given by its notation."""
+        """Return the label of a topic, population, status, intervention or setting given by its notation."""
         schemes = {
             "topic": self.vocabulary.topics,
             "population": self.vocabulary.populations,
             "status": self.vocabulary.statuses,
+            "intervention": self.vocabulary.interventions,
+            "setting": self.vocabulary.settings,
         }
         concept = schemes[scheme].concepts.get(notation)
         return (self.vocabulary.label(str(concept), lang) if concept is not None else None) or notation

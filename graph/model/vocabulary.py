@@ -111,6 +111,10 @@ class Vocabulary:
     interventions: Scheme = field(default_factory=lambda: Scheme("intervention"))
     #: Settings (``ontology/settings.ttl``): general practice, hospital psychiatry, municipality, ...
     settings: Scheme = field(default_factory=lambda: Scheme("setting"))
+    #: Each intervention's broader intervention, by notation (``skos:broader`` in ``ontology/interventions.ttl``).
+    intervention_parent: dict[str, str] = field(default_factory=dict)
+    #: Interventions that are one medicinal substance (a full seven-character ATC code, e.g. N06AX27 esketamine).
+    substances: frozenset[str] = frozenset()
     _ancestors: dict[URIRef, list[URIRef]] = field(default_factory=dict, repr=False)
     # A memo over the shipped ontology graph only, which never changes at run time.
     _labels: dict[tuple[str, str], str | None] = field(default_factory=dict, repr=False)
@@ -167,6 +171,15 @@ class Vocabulary:
     def expand_topics(self, topics: Iterable[str]) -> set[str]:
         """Return *topics* with their broader topics (notations)."""
         return {t for topic in topics for t in (topic, self.topic_parent.get(topic)) if t}
+
+    def intervention_ancestors(self, notation: str) -> list[str]:
+        """Return the broader interventions of an intervention (notations), nearest first."""
+        chain: list[str] = []
+        node = self.intervention_parent.get(notation)
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = self.intervention_parent.get(node)
+        return chain
 
     def narrower_topics(self, topic: str) -> set[str]:
         """Return *topic* with the topics directly below it (notations)."""
@@ -263,6 +276,19 @@ def vocabulary() -> Vocabulary:
         if parent in topic_notations
     }
     valid = frozenset(s for s in graph.subjects(GD.isValid, Literal(True)) if isinstance(s, URIRef))
+    interventions = _scheme(graph, "intervention", INTERVENTION_SCHEME)
+    intervention_notations = {concept: notation for notation, concept in interventions.concepts.items()}
+    intervention_parent = {
+        notation: intervention_notations[parent]
+        for notation, concept in interventions.concepts.items()
+        for parent in graph.objects(concept, SKOS.broader)
+        if parent in intervention_notations
+    }
+    substances = frozenset(
+        notation
+        for notation, concept in interventions.concepts.items()
+        if any(len(str(code)) == 7 for code in graph.objects(concept, GD.atcCode))
+    )
     return Vocabulary(
         graph=graph,
         kinds=_kind_aliases(graph, KINDS),
@@ -274,6 +300,8 @@ def vocabulary() -> Vocabulary:
         broader=broader,
         valid_statuses=valid,
         topic_parent=topic_parent,
-        interventions=_scheme(graph, "intervention", INTERVENTION_SCHEME),
+        interventions=interventions,
         settings=_scheme(graph, "setting", SETTING_SCHEME),
+        intervention_parent=intervention_parent,
+        substances=substances,
     )

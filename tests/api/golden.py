@@ -128,6 +128,7 @@ def asks(documents: list[dict[str, Any]], organisations: list[dict[str, Any]]) -
         (("owner", "sst"),),
         (("relation", "duplicate"),),
         (("relation", "supersedes"),),
+        (("relation", "may_replace"),),
         (("min_score", "0.5"),),
         (("owner", "dmpg-dep"), ("other_owner", "sst")),
         (("limit", "5"),),

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-RELATIONS = ("duplicate", "overlap", "complementary", "supersedes")
+RELATIONS = ("duplicate", "overlap", "complementary", "supersedes", "may_replace")
 NEWER_THAN = ("replaces", "revises")
 Pair = tuple[str, str, str]
 
@@ -169,7 +169,7 @@ def test_owner_pairs_count_the_listed_pairs_per_owner_pair(
     assert totals == sorted(totals, reverse=True)
 
 
-def test_clusters_join_every_duplicate_overlap_and_supersedes_pair(
+def test_clusters_join_every_duplicate_overlap_supersedes_and_may_replace_pair(
     everything: dict[str, Any], documents: dict[str, dict[str, Any]]
 ) -> None:
     clusters = everything["clusters"]
@@ -181,7 +181,7 @@ def test_clusters_join_every_duplicate_overlap_and_supersedes_pair(
         if relation != "complementary":
             assert where[a] == where[b], (a, b)
     for cluster in clusters:
-        assert set(cluster["relations"]) <= {"duplicate", "overlap", "supersedes"}
+        assert set(cluster["relations"]) <= {"duplicate", "overlap", "supersedes", "may_replace"}
         members = {o for doc in cluster["documents"] for o in owners(documents, doc)}
         assert set(cluster["owners"]) == members
 

@@ -167,11 +167,11 @@ def _components(edges: list[tuple[str, str]]) -> set[frozenset[str]]:
 
 
 @pytest.mark.parametrize("which", ["fixture", "registry"])
-def test_clusters_are_the_connected_components_of_duplicates_overlaps_and_supersedes(
+def test_clusters_are_the_connected_components_of_duplicates_overlaps_and_replacements(
     request: pytest.FixtureRequest, which: str
 ) -> None:
     land = request.getfixturevalue("land" if which == "fixture" else "registry")
-    joined = pairs(land, ("duplicate", "overlap", "supersedes"))
+    joined = pairs(land, ("duplicate", "overlap", "supersedes", "may_replace"))
     found = clusters(land)
     assert {frozenset(c["documents"]) for c in found} == _components([(c.a, c.b) for c in joined])
     assert sum(sum(c["relations"].values()) for c in found) == len(joined)

@@ -20,6 +20,7 @@ import api
 import graph
 from graph import budget
 from graph.analysis import views
+from graph.analysis.news import GAP_NEWS
 from graph.analysis.overlap import candidate_mask
 from graph.analysis.scope_index import SCOPE_INDEX, ScopeIndex, shared_scope_pairs
 from graph.model.landscape import LANDSCAPE, Landscape, landscape
@@ -76,6 +77,8 @@ UPDATING: list[tuple[View[Any], Hashable, Callable[[Any], Any]]] = [
     (SCOPE_INDEX, None, _scope_index),
     (views.COVERAGE, views.Filters(), lambda value: value[1]),
     (REPORT, None, _report),
+    # The gap news keeps what appeared since (history, not derived state); the gaps it saw are a rebuild's.
+    (GAP_NEWS, None, lambda value: value.seen),
 ]
 
 

@@ -104,11 +104,14 @@ def test_the_overlapping_owner_finds_the_plan_in_its_atom_feed(tab: Any, server:
     feed = feedparser.parse(response.content)
     assert not feed.bozo, feed.bozo_exception
     assert feed.version == "atom10"
-    about = [e for e in feed.entries if PLAN["title"] in e.title]
-    assert about, [e.title for e in feed.entries[:5]]
-    # The subscriber's page says the same.
-    tab.goto("/planning/changes?overlapping=sst")
-    assert PLAN["title"] in tab.locator("main").inner_text()
+    titles = [e.title for e in feed.entries]
+    assert f"Muligt overlap med Sundhedsstyrelsen: {PLAN['title']}" in titles, titles[:5]
+    # The subscriber's page says the same, naming SST's document the plan may overlap.
+    tab.goto("/planning/changes?overlapping=sst&event=overlap")
+    item = tab.locator("li.event-overlap").filter(has_text=PLAN["title"]).first
+    assert "Nyt muligt overlap med Sundhedsstyrelsen" in item.inner_text()
+    assert "Referenceprogram for unipolar depression hos voksne" in item.inner_text()
+    screenshot(tab, "changes-overlap", full_page=False)
 
 
 def test_the_form_refuses_an_unknown_token_and_stores_nothing(tab: Any, server: str) -> None:
