@@ -126,8 +126,11 @@ def facets(land: Landscape, docs: list[Document]) -> dict[str, list[tuple[str, i
 
 
 def sort(land: Landscape, docs: list[Document], order: str) -> list[Document]:
-    """Return *docs* in *order* (one of :data:`SORTS`); undated documents come last by date."""
-    by_title = sorted(docs, key=lambda d: (d.title.casefold(), d.id))
+    """Return *docs*, given in title order (as filtering leaves them), in *order* (one of :data:`SORTS`).
+
+    Every other order breaks its ties by title; undated documents come last by date.
+    """
+    by_title = docs
     if order == "newest":
         return sorted(by_title, key=lambda d: (year(d) is None, -(int(year(d) or 0)), -_month(d)))
     if order == "oldest":

@@ -288,6 +288,11 @@ class Landscape:
     # Indexes ------------------------------------------------------------------
 
     @read_model
+    def by_title(self) -> tuple[Document, ...]:
+        """Every document in the lists' default order: by title (case folded), then id."""
+        return tuple(sorted(self.documents.values(), key=lambda d: (d.title.casefold(), d.id)))
+
+    @read_model
     def text(self) -> TermIndex:
         """Term rarity over all titles."""
         return TermIndex(self.scope_text(d) for d in self.documents.values())

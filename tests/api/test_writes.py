@@ -207,3 +207,21 @@ def test_closed_reads_need_a_read_token_and_health_stays_open() -> None:
         assert httpx.post(f"{url}/documents", json=draft("closed"), headers=reader).status_code == 403
     finally:
         stop(process)
+
+
+def test_a_new_or_retitled_document_takes_its_place_in_the_title_ordered_list(writable: tuple[str, str]) -> None:
+    url, _ = writable
+
+    def first_titles() -> list[str]:
+        return [d["title"] for d in httpx.get(f"{url}/documents", params={"limit": 3}).json()["items"]]
+
+    first_titles()  # the list's order is built once for this generation of the store
+    created = httpx.post(f"{url}/documents", json=draft("aaa-plan", title="Aabenhed om PTSD"), headers=AS_EDITOR)
+    assert created.status_code == 201, created.text
+    assert first_titles()[0] == "Aabenhed om PTSD"
+    retitled = draft("aaa-plan", title="Åbenhed om PTSD")
+    headers = {**AS_EDITOR, "If-Match": created.headers["etag"]}
+    assert httpx.put(f"{url}/documents/aaa-plan", json=retitled, headers=headers).status_code == 200
+    assert "Åbenhed om PTSD" not in first_titles()
+    listed = [d["title"] for d in httpx.get(f"{url}/documents", params={"limit": 1000}).json()["items"]]
+    assert listed == sorted(listed, key=str.casefold) and "Åbenhed om PTSD" in listed
