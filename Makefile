@@ -39,10 +39,14 @@ evaluate: install
 
 # Issue 5's figures against rdflib, pyoxigraph, pySHACL, Oxigraph and Virtuoso (slow; never part of `make test`).
 # Choose sizes with `make bench BENCH_ARGS="--sizes 1000,10000"`; see benchmarks/README.md.
-# Then issue 13's table over HTTP at 30,000 documents (benchmarks/http30k.py; HTTP30K_ARGS="--documents 10000").
+# Then issue 13's table over HTTP at 30,000 documents (benchmarks/http30k.py; HTTP30K_ARGS="--documents 10000"),
+# and issue 17's memory per API worker in remote mode and the API on Virtuoso (benchmarks/remote_memory.py).
+REMOTE_MEMORY_ARGS ?= --documents 30000,100000 --virtuoso
+
 bench: install
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 	$(BIN)/python -m benchmarks.http30k $(HTTP30K_ARGS)
+	$(BIN)/python -m benchmarks.remote_memory $(REMOTE_MEMORY_ARGS)
 
 lint: install
 	$(BIN)/ruff check graph loaders api tests

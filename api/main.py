@@ -29,6 +29,7 @@ from api.routers import (
     health,
     jobs,
     ontology,
+    organisation_pages,
     organisations,
     overlaps,
     planned,
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         changes,
         plans,
         planned,
+        organisation_pages,
         verdicts,
     )
     readers += (resolver, ontology, void)  # linked data: every minted IRI, the ontology, the dataset's description

@@ -328,6 +328,12 @@ class DraftIn(BaseModel):
     disease_areas: list[str] = Field(default_factory=list, max_length=50, description="F10, F50.0, F10-F19, DF10")
     populations: list[str] = Field(default_factory=list, max_length=10)
     topics: list[str] = Field(default_factory=list, max_length=20)
+    interventions: list[str] = Field(
+        default_factory=list, max_length=20, description="intervention notations or labels (ontology/interventions.ttl)"
+    )
+    settings: list[str] = Field(
+        default_factory=list, max_length=10, description="setting notations or labels (ontology/settings.ttl)"
+    )
 
 
 class Candidate(BaseModel):
@@ -336,7 +342,7 @@ class Candidate(BaseModel):
     document: DocumentOut
     relation: str
     score: float
-    rank: float = Field(description="the order of candidates: the score plus the bonuses named in the reasons")
+    rank: float = Field(description="the order of candidates: the score itself (no hidden bonus)")
     reasons: list[ReasonOut]
     engine_relation: str = Field(default="", description="the overlap engine's call (the same as relation)")
     verdict: VerdictOut | None = Field(

@@ -44,6 +44,7 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("graph.analysis.verdicts", "threading.Lock"): "the write path: the verdicts graph is read, extended, written back",
     ("graph.model.heap", "threading.Lock"): "gc.freeze/unfreeze, which must not interleave",
     ("graph.store.sparql", "threading.BoundedSemaphore"): "admission: how many long queries run at once",
+    ("graph.store.sparql_proxy", "threading.BoundedSemaphore"): "admission: how many queries are sent to the engine",
     ("graph.store.sparql", "threading.Lock"): "the N-Quads file its worker processes load: written once per store "
     "change, the previous one kept until no worker can be loading it (files, in a layer below the snapshot)",
     ("api.routers.sparql", "threading.Lock"): "creating the app's one query service on the first query",

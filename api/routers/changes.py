@@ -131,7 +131,7 @@ def _link(request: Request, change: changes.Change) -> str:
     if change.kind == "document" and change.action != "delete":
         return f"{base}/documents/{change.record}"
     if change.kind == "organisation" and change.action != "delete":
-        return f"{base}/organisations/{change.record}"
+        return f"{base}/planning/organisations/{change.record}"
     if change.kind == "verdict":
         return f"{base}/overlaps/verdicts?document={change.record.split('--', 1)[0]}&history=true"
     return f"{base}/planning/changes"

@@ -17,7 +17,7 @@ from api.deps import LandscapeDep, StoreDep
 from api.negotiation import RDF_TYPES, preferred
 from api.paging import Offset, limit_param, next_link
 from api.schemas import DocumentList, DocumentOut, refusals
-from graph.analysis import document_page, search, views
+from graph.analysis import changes, document_page, search, views
 from graph.model.landscape import LANDSCAPE, Document, Landscape
 from graph.model.snapshot import MISSING, Snapshot, View
 from graph.store.core import Store, serialise
@@ -135,6 +135,9 @@ def read_document_as(request: Request, store: Store, land: Landscape, doc: Docum
     if media == "text/html":
         data = views.document_json(land, doc)
         context = {"doc": data, **document_page.document_context(store, land, doc.id)}
+        context["history"] = [
+            c for c in changes.changes(land, events={"write", "status"}) if c.kind == "document" and c.record == doc.id
+        ]
         return templates.TemplateResponse(request, "document.html", context, media_type="text/html")
     return _document_json(store, land, doc)
 

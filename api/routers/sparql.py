@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, StreamingResponse
 from pydantic import BaseModel
 
 from api.deps import StoreDep
@@ -19,10 +19,13 @@ from api.ratelimit import expensive
 from api.schemas import refusals
 from graph import budget
 from graph.analysis.dataset_description import Limits, service_description
+from graph.model.counts import GRAPHS
 from graph.model.snapshot import Snapshot, View, snapshot
 from graph.store import sparql
 from graph.store.core import serialise
+from graph.store.remote import SparqlStore
 from graph.store.sparql import SparqlService
+from graph.store.sparql_proxy import SparqlProxy, Streamed
 from graph.validation.gaps import query_examples
 
 __all__ = ["router", "shutdown"]
@@ -93,7 +96,7 @@ KEPT_BYTES = 64 * 1024 * 1024
 class _Question:
     """What makes two requests the same query: text, dataset, formats and base IRI (and the service)."""
 
-    service: SparqlService
+    service: SparqlService | SparqlProxy
     query: str
     result_type: str | None
     graph_type: str | None
@@ -174,18 +177,48 @@ class Examples(BaseModel):
     items: list[Example]
 
 
-def get_service(request: Request, store: StoreDep) -> SparqlService:
-    """Return the app's query service, created on the first query (workers start lazily too)."""
+def get_service(request: Request, store: StoreDep) -> SparqlService | SparqlProxy:
+    """Return the app's query service, created on the first query (workers start lazily too).
+
+    On a remote store the engine answers (`SparqlProxy`): no worker copies the remote data.
+    """
     state = request.app.state
     with _lock:
         if getattr(state, "sparql", None) is None:
             settings = state.settings
-            state.sparql = SparqlService(store, timeout=settings.sparql_timeout, max_rows=settings.sparql_max_rows)
-        service: SparqlService = state.sparql
+            limits = {"timeout": settings.sparql_timeout, "max_rows": settings.sparql_max_rows}
+            if isinstance(store, SparqlStore):
+                state.sparql = SparqlProxy(
+                    store.query_url,
+                    engine=store.engine,
+                    graphs=lambda: snapshot(store)[GRAPHS],
+                    hidden=store.hides,
+                    **limits,
+                )
+            else:
+                state.sparql = SparqlService(store, **limits)
+        service: SparqlService | SparqlProxy = state.sparql
     return service
 
 
-ServiceDep = Annotated[SparqlService, Depends(get_service)]
+ServiceDep = Annotated[SparqlService | SparqlProxy, Depends(get_service)]
+
+
+def _relay(proxy: SparqlProxy, question: _Question) -> sparql.Answer | Streamed:
+    """The engine's answer to *question* (remote mode, in a worker thread), stopped if the client leaves.
+
+    Not shared through `ANSWERS`: an answer too long to hold is a stream, which only one client can read.
+    """
+    asking = budget.current()
+    return proxy.query(
+        question.query,
+        result_type=question.result_type,
+        graph_type=question.graph_type,
+        base_iri=question.base_iri,
+        default_graphs=question.default_graphs,
+        named_graphs=question.named_graphs,
+        cancelled=lambda: asking is not None and asking.cancelled,
+    )
 
 
 def shutdown(app: FastAPI) -> None:
@@ -201,7 +234,7 @@ _ALLOW = "GET, HEAD, POST, OPTIONS"
 
 
 async def _answer(
-    service: SparqlService, request: Request, params: dict[str, list[str]], *, cacheable: bool = False
+    service: SparqlService | SparqlProxy, request: Request, params: dict[str, list[str]], *, cacheable: bool = False
 ) -> Response:
     if "update" in params:
         raise HTTPException(403, _READ_ONLY)
@@ -225,12 +258,20 @@ async def _answer(
         tuple(params.get("named-graph-uri", [])),
     )
     try:
-        outcome = await run_in_threadpool(_ask, request.app.state.store, question)
+        if isinstance(service, SparqlProxy):
+            relayed = await run_in_threadpool(_relay, service, question)
+            if isinstance(relayed, Streamed):  # too long to hold, so no ETag: the engine's answer as it comes
+                return StreamingResponse(relayed.chunks, media_type=relayed.media_type, headers=vary)
+            digest = hashlib.sha256(relayed.media_type.encode() + b"\n" + relayed.body).hexdigest()[:32]
+            outcome = _Outcome(relayed, etag=f'"{digest}"')
+        else:
+            outcome = await run_in_threadpool(_ask, request.app.state.store, question)
     except sparql.QueryError as error:
         headers = dict(vary)
         if isinstance(error, sparql.QueryBusy):
             headers["Retry-After"] = str(error.retry_after)
-        raise HTTPException(_STATUS[type(error)], str(error), headers) from error
+        status = next(_STATUS[kind] for kind in type(error).__mro__ if kind in _STATUS)
+        raise HTTPException(status, str(error), headers) from error
     if outcome.answer is None:
         assert outcome.refused is not None
         raise HTTPException(_STATUS[outcome.refused], outcome.message, vary)

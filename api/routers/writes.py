@@ -338,20 +338,12 @@ def delete_organisation(org_id: RecordId, store: StoreDep, who: Admin, if_match:
     return Response(status_code=204)
 
 
-@router.get("/documents/{doc_id}/history", response_model=HistoryOut, responses=refusals(404, 422))
-def read_history(
-    doc_id: RecordId,
-    store: StoreDep,
-    request: Request,
-    limit: Annotated[int, limit_param(1000, 1000)] = 1000,
-    offset: Offset = 0,
-) -> HistoryOut:
-    """A page of the writes of a document, oldest first: who, when, what (field by field), and the replaced version."""
+def _history(store: StoreDep, kind: str, record_id: str, request: Request, limit: int, offset: int) -> HistoryOut:
     land = landscape(store)
     fields = {
         c.id.rsplit("/", 1)[-1]: c.fields
         for c in changes.changes(land, events={"write", "status"})
-        if c.kind == "document" and c.record == doc_id
+        if c.kind == kind and c.record == record_id
     }
     items = [
         VersionOut(
@@ -363,16 +355,41 @@ def read_history(
             has_previous_version=bool(v.content),
             fields=[FieldChangeOut(**f.__dict__) for f in fields.get(str(v.number), [])],
         )
-        for v in edits.history(store, "document", doc_id)
+        for v in edits.history(store, kind, record_id)
     ]
-    if not items and doc_id not in land.documents:
-        raise HTTPException(404, f"no document with id {doc_id!r}")
+    known = land.documents if kind == "document" else land.organisations
+    if not items and record_id not in known:
+        raise HTTPException(404, f"no {kind} with id {record_id!r}")
     return HistoryOut(
-        id=doc_id,
+        id=record_id,
         items=items[offset : offset + limit],
         total=len(items),
         next=next_link(request, offset, limit, len(items)),
     )
+
+
+@router.get("/documents/{doc_id}/history", response_model=HistoryOut, responses=refusals(404, 422))
+def read_history(
+    doc_id: RecordId,
+    store: StoreDep,
+    request: Request,
+    limit: Annotated[int, limit_param(1000, 1000)] = 1000,
+    offset: Offset = 0,
+) -> HistoryOut:
+    """A page of the writes of a document, oldest first: who, when, what (field by field), and the replaced version."""
+    return _history(store, "document", doc_id, request, limit, offset)
+
+
+@router.get("/organisations/{org_id}/history", response_model=HistoryOut, responses=refusals(404, 422))
+def read_organisation_history(
+    org_id: RecordId,
+    store: StoreDep,
+    request: Request,
+    limit: Annotated[int, limit_param(1000, 1000)] = 1000,
+    offset: Offset = 0,
+) -> HistoryOut:
+    """A page of the writes of an organisation, oldest first: who, when, what (field by field: old → new)."""
+    return _history(store, "organisation", org_id, request, limit, offset)
 
 
 @router.get(

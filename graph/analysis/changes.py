@@ -62,6 +62,11 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     str(DCTERMS.source): ("kilde", "source"),
     str(DCTERMS.replaces): ("erstatter", "replaces"),
     str(ORG.subOrganizationOf): ("del af", "part of"),
+    str(SKOS.altLabel): ("forkortelse", "abbreviation"),
+    str(SCHEMA.foundingDate): ("oprettet", "founded"),
+    str(SCHEMA.dissolutionDate): ("nedlagt", "dissolved"),
+    str(ORG.changedBy): ("sammenlægning", "merger"),
+    str(ORG.resultedFrom): ("opstået ved", "resulted from"),
 }
 # Facts that are bookkeeping rather than content: not shown as changes.
 _QUIET = {str(DCTERMS.identifier), str(GD.citation), str(GD.qualifiedLink), str(GD.verification)}

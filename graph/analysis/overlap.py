@@ -8,6 +8,7 @@ reasons a coordinator can check.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from bisect import insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,6 +21,7 @@ import numpy as np
 from graph import budget
 from graph.analysis import scoring
 from graph.analysis.pair_scores import PairScorer, thousandths
+from graph.analysis.questions import QUESTIONS, shared_questions
 from graph.analysis.scope_index import SCOPE_INDEX, ScopeIndex, scope_index
 from graph.analysis.scoring import SLACK, UNKNOWN, score
 from graph.model.landscape import LANDSCAPE, Document, DraftDocument, Landscape
@@ -74,7 +76,7 @@ class Comparison:
     relation: str | None  # None: unrelated
     score: float
     reasons: list[Reason] = field(default_factory=list)
-    rank: float | None = None  # for a draft check: the score plus the bonuses its reasons name
+    rank: float | None = None  # for a draft check: its order, which is the score
 
 
 @dataclass
@@ -298,13 +300,9 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
     title, shared_terms = land.text.similarity(land.terms(a), land.terms(b))
     reasons += topic_reasons + population_reasons + intervention_reasons + setting_reasons
     if explain and shared_terms:
-        words = list(dict.fromkeys(_term_name(land, t, "da") for t in shared_terms[:6]))
-        words_en = list(dict.fromkeys(_term_name(land, t, "en") for t in shared_terms[:6]))
-        reasons.append(
-            Reason(
-                "title_terms", f"fælles ord i titlen: {', '.join(words)}", f"shared title terms: {', '.join(words_en)}"
-            )
-        )
+        reasons.append(_title_reason(land, a, b, shared_terms))
+    if explain:
+        reasons += _question_reasons(land, a, b)
     links = [(t, a, b) for t, target in a.links if target == b.id] + [
         (t, b, a) for t, target in b.links if target == a.id
     ]
@@ -342,13 +340,74 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
     return Comparison(a.id, b.id, relation, round(min(value, 1.0), 3), reasons)
 
 
-def _term_name(land: Landscape, term: str, lang: str) -> str:
-    """A title term as a coordinator reads it: a named concept by its code or label, a stem as it is."""
-    if term.startswith("@icd10/"):
-        return term.removeprefix("@icd10/")
-    if term.startswith("@topic/"):
-        return land.concept_label("topic", term.removeprefix("@topic/"), lang)
-    return term
+def _question_reasons(land: Landscape, a: Document, b: Document) -> list[Reason]:
+    """Name the focused questions (recommendations) the two share, or one's questions on the other's interventions."""
+    asked = land.snapshot[QUESTIONS]
+    mine, theirs = asked.get(a.id, []) if a.id != "draft" else [], asked.get(b.id, [])
+    if not mine and not theirs:
+        return []
+    vocab = land.vocabulary
+    if mine and theirs:
+        return [
+            Reason(
+                "shared_question",
+                f"samme spørgsmål: «{q.title}» ({a.id}) og «{o.title}» ({b.id})",
+                f"the same question: \u201c{q.title}\u201d ({a.id}) and \u201c{o.title}\u201d ({b.id})",
+            )
+            for q, o in shared_questions(vocab, mine, theirs)
+            if o is not None
+        ]
+    holder, questions, other = (a, mine, b) if mine else (b, theirs, a)
+    return [
+        Reason(
+            "question_on_intervention",
+            f"anbefaling om samme indsats i {holder.id}: «{q.title}»",
+            f"a recommendation on the same intervention in {holder.id}: \u201c{q.title}\u201d",
+        )
+        for q, _ in shared_questions(vocab, questions, [], other.interventions)
+    ]
+
+
+def _title_reason(land: Landscape, a: Document, b: Document, shared: list[str]) -> Reason:
+    """What the two titles share, as a coordinator reads it: concepts by their labels, words as the titles write them.
+
+    A title term is a stem ("alkoholafhæng") or a concept the title names (``@icd10/F10.2``); neither is
+    shown as such. Concepts get their label in the page's language; stems give back the title words they
+    came from, quoted in the English text (they are Danish words).
+    """
+    labels: dict[str, list[str]] = {"da": [], "en": []}
+    stems = set()
+    for term in shared[:8]:
+        if not term.startswith("@"):
+            stems.add(term)
+            continue
+        scheme, _, notation = term[1:].partition("/")
+        for lang, found in labels.items():
+            if scheme == "icd10":
+                concept = land.vocabulary.icd10.get(notation.upper())
+                label = land.area_label(str(concept), lang) if concept is not None else None
+            else:
+                label = land.concept_label(scheme, notation, lang)
+            if label and label.casefold() not in (x.casefold() for x in found):
+                found.append(label)
+    words: list[str] = []
+    for title in (a.title, b.title):
+        for match in _TITLE_WORD.finditer(title):
+            word = match.group(0).strip("-")
+            word = word if word.isupper() else word.lower()  # ADHD stays ADHD; "Behandling" is a word
+            matched = land.text.terms(word) & stems
+            if not matched:
+                continue
+            stems -= matched
+            if word not in words and word not in (label.casefold() for label in labels["da"]):
+                words.append(word)
+    # Labels may hold commas ("Skizofreni, skizotypisk sindslidelse ..."): items are set apart by semicolons.
+    da = "; ".join([*labels["da"], *words])
+    en = "; ".join([*labels["en"], *(f"\u201c{w}\u201d" for w in words)])
+    return Reason("title_terms", f"fælles i titlerne: {da}", f"shared in the titles: {en}")
+
+
+_TITLE_WORD = re.compile(r"[\w-]+")
 
 
 # All pairs ---------------------------------------------------------------------------
@@ -834,6 +893,9 @@ def draft_document(land: Landscape, draft: Draft) -> DraftDocument:
         # "Elektrochok ved depression" names ECT by one of its alternative labels.
         values["interventions"] = [t.rsplit("/", 1)[-1] for t in land.named_in(draft.title, "intervention")]
         inferred += values["interventions"]
+    if not values["settings"]:
+        values["settings"] = [t.rsplit("/", 1)[-1] for t in land.named_in(draft.title, "setting")]
+        inferred += values["settings"]
     doc = DraftDocument(
         id="draft",
         iri="",
@@ -855,7 +917,11 @@ def draft_document(land: Landscape, draft: Draft) -> DraftDocument:
 
 
 def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparison]:
-    """Rank the documents that a draft would duplicate, overlap or complement, best first.
+    """Rank the documents that a draft would duplicate, overlap or complement, by score (highest first).
+
+    Candidates scoring below :data:`~graph.analysis.scoring.RELEVANCE_FLOOR` are left out: a draft far
+    from everything gets no candidates rather than weak ones. The owner and work under way are named in
+    the reasons but do not move the order: the order is the score.
 
     Every candidate gets ``compare``'s score from the scope index at once; the full comparison
     (which decides the relation) runs only on candidates whose bound can still reach the top
@@ -870,19 +936,15 @@ def check_draft(land: Landscape, draft: Draft, limit: int = 10) -> list[Comparis
     if not mask.any():
         mask = index.alive.copy()  # a bare title with rare words: compare with everything
     bound = index.scores(doc, doc.terms, doc.named_areas) + SLACK
-    bound += np.where(index.unborn, scoring.IN_PROGRESS_BONUS, 0.0)
-    for owner in doc.owners:
-        bound[index.postings(index.owner_postings, owner)] += scoring.OWNER_BONUS
     ranked: list[tuple[float, str]] = []
     for slot in _best_first(np.flatnonzero(mask), bound, 4 * limit):
-        if len(ranked) >= limit and bound[slot] < ranked[limit - 1][0]:
-            break  # in bound order: no later candidate can reach the top
+        if bound[slot] < scoring.RELEVANCE_FLOOR or (len(ranked) >= limit and bound[slot] < ranked[limit - 1][0]):
+            break  # in bound order: no later candidate can reach the top, or the floor
         other = land.documents[index.ids[slot]]
         quick = compare(land, doc, other, explain=False)
-        if quick.relation is not None:
-            rank = quick.score + scoring.bonus(doc, other, quick.relation)
-            insort(ranked, (rank, other.id), key=lambda r: (-r[0], r[1]))
-    return [_explained(land, doc, land.documents[other_id], rank) for rank, other_id in ranked[:limit]]
+        if quick.relation is not None and quick.score >= scoring.RELEVANCE_FLOOR:
+            insort(ranked, (quick.score, other.id), key=lambda r: (-r[0], r[1]))
+    return [_explained(land, doc, land.documents[other_id], score) for score, other_id in ranked[:limit]]
 
 
 def _best_first(slots: np.ndarray, bound: np.ndarray, first: int) -> Iterator[int]:
@@ -921,7 +983,7 @@ def candidate_mask(index: ScopeIndex, doc: Document) -> np.ndarray:
     return mask
 
 
-def _explained(land: Landscape, draft: Document, other: Document, rank: float) -> Comparison:
+def _explained(land: Landscape, draft: Document, other: Document, score: float) -> Comparison:
     comparison = replace(compare(land, draft, other), a="draft", b=other.id)  # the draft stays on the left
     if set(draft.owners) & set(other.owners) and comparison.relation != "complementary":
         comparison.reasons.append(Reason("same_owner", "samme ejer som udkastet", "same owner as the draft"))
@@ -933,7 +995,7 @@ def _explained(land: Landscape, draft: Document, other: Document, rank: float) -
                 f"the document is {land.concept_label('status', other.status, 'en')}",
             )
         )
-    comparison.rank = round(rank, 3)
+    comparison.rank = round(score, 3)
     return comparison
 
 

@@ -25,9 +25,7 @@ __all__ = [
     "INTERVENTION_BROADER",
     "INTERVENTION_SHARED",
     "INTERVENTION_SUBSTANCE",
-    "IN_PROGRESS_BONUS",
     "NAMED_IN_TITLE",
-    "OWNER_BONUS",
     "RELEVANCE_FLOOR",
     "RULES",
     "SLACK",
@@ -42,13 +40,13 @@ __all__ = [
     "W_TOPIC",
     "Facts",
     "area_match",
-    "bonus",
     "candidate_keys",
     "classify",
     "classify_many",
     "facts",
     "intervention_match",
     "older_first",
+    "opposite_treatments",
     "population_match",
     "score",
     "setting_match",
@@ -71,11 +69,9 @@ INTERVENTION_SHARED = 1.0  # the same intervention: the same question, if area a
 INTERVENTION_BROADER = 0.5  # one names a class the other's intervention lies in (lægemiddelbehandling / antipsykotika)
 INTERVENTION_SUBSTANCE = 0.25  # one substance (esketamin) beside its class: a narrower question, not the same one
 #: A draft check lists no candidate scoring below this: a draft far from everything gets "no relevant documents".
-RELEVANCE_FLOOR = 0.0
+RELEVANCE_FLOOR = 0.35
 LINK_FLOOR = 0.9  # an explicit replaces/revises link makes a supersedes pair at least this close
 LINK_BONUS = 0.1  # any other explicit link adds this
-# A draft check ranks the draft's own owner's work, and work under way, above the score alone.
-OWNER_BONUS, IN_PROGRESS_BONUS = 0.1, 0.05
 # compare() rounds its score to three decimals, so a bound must allow for rounding up.
 SLACK = 0.0005 + 1e-9
 # A title term is a candidate key when rarer than this weight and in at most a fifth of all titles.
@@ -214,6 +210,18 @@ def setting_match(a: Sequence[str], b: Sequence[str]) -> tuple[float | None, set
     return (1.0 if shared else 0.0), shared
 
 
+#: Treatment topics that exclude each other: a document only on one is not on the other's question.
+OPPOSITE_TOPICS = ("pharmacological", "non-pharmacological")
+
+
+def opposite_treatments(a: Sequence[str], b: Sequence[str]) -> bool:
+    """True if one topic list has only one of :data:`OPPOSITE_TOPICS` and the other only the other."""
+    first, second = OPPOSITE_TOPICS
+    only_first = (first in a) and (second not in a), (first in b) and (second not in b)
+    only_second = (second in a) and (first not in a), (second in b) and (first not in b)
+    return (only_first[0] and only_second[1]) or (only_second[0] and only_first[1])
+
+
 def _newer(a: Document, b: Document) -> bool:
     """True unless *a* is known to be older than *b*."""
     if a.issued and b.issued:
@@ -237,9 +245,11 @@ class Facts:
         "link_complements",
         "link_supersedes",
         "nka_beside_other",
+        "opposite_treatments",
         "population",
         "retired_a",
         "retired_b",
+        "same_level",
         "same_owner_same_kind",
         "sameness",
         "setting",
@@ -293,6 +303,8 @@ def facts(
         same_owner_same_kind=bool(set(a.owners) & set(b.owners)) and a.kind == b.kind,
         nka_beside_other=NKA in (a.kind, b.kind) and a.kind != b.kind,
         specific_topic_shared=bool(set(a.topics) & set(b.topics) - GENERIC_TOPICS),
+        opposite_treatments=opposite_treatments(a.topics, b.topics),
+        same_level=a.level == b.level,
     )
 
 
@@ -340,8 +352,9 @@ SERIES_TITLE = 0.6
 
 
 def _not_apart(f: Facts) -> Any:
-    # The interventions are one, or one class holds the other's (not one substance beside its class), or unknown.
-    return (f.intervention >= INTERVENTION_BROADER) | (f.intervention != f.intervention)
+    # The interventions are one, or one class holds the other's (not one substance beside its class), or unknown;
+    # and not one only pharmacological, the other only non-pharmacological.
+    return ((f.intervention >= INTERVENTION_BROADER) | (f.intervention != f.intervention)) & ~f.opposite_treatments
 
 
 #: The coordinators' definitions, most specific first: the first rule that holds names the relation.
@@ -372,8 +385,14 @@ RULES: tuple[tuple[str, Callable[[Facts], Any]], ...] = (
             )
         ),
     ),
-    # A document for all of psychiatry on the same specific question.
-    ("overlap", lambda f: (f.area >= 0.3) & (f.topic == 1.0) & f.specific_topic_shared & _not_apart(f)),
+    # A document for all of psychiatry on the same specific question at the same level (two regions' function
+    # descriptions); a national plan beside a region's frames it: complementary, not an overlap
+    # (Region Nordjylland x Sundhedsstyrelsen gave 104 "overlaps", most of them such pairs).
+    (
+        "overlap",
+        lambda f: (f.area >= 0.3) & (f.topic == 1.0) & f.specific_topic_shared & _not_apart(f) & f.same_level,
+    ),
+    ("complementary", lambda f: (f.area >= 0.3) & (f.topic == 1.0) & f.specific_topic_shared & _not_apart(f)),
     # The same area, but different interventions or a different population: separate questions.
     ("complementary", lambda f: f.area >= 0.8),
     ("overlap", lambda f: (f.area > 0) & (f.title >= 0.5) & _not_apart(f)),
@@ -407,12 +426,6 @@ def older_first(a: Document, b: Document, links: list[tuple[str, Document, Docum
         if link_type in ("replaces", "revises"):
             return source is b
     return not a.valid and b.valid
-
-
-def bonus(draft: Document, other: Document, relation: str | None) -> float:
-    """Rank above score: the draft's own owner's work, and work already under way."""
-    value = OWNER_BONUS if set(draft.owners) & set(other.owners) and relation != "complementary" else 0.0
-    return value + (IN_PROGRESS_BONUS if other.status in NOT_YET_VALID else 0.0)
 
 
 # The candidate rule ------------------------------------------------------------------

@@ -318,13 +318,14 @@ class Landscape:
         """Return the scope terms of a document's title plus the concepts its title names.
 
         "Ikke-medicinsk behandling" and "Non-farmakologisk behandling" share no word, but both
-        name the topic non-pharmacological, so both get the term ``@topic/non-pharmacological``.
+        name the topic non-pharmacological, so both get the term ``@topic/non-pharmacological``;
+        "elektrochok" and "ECT" both get ``@intervention/ect``.
         """
         text = self.scope_text(doc)
         areas = self.named_in(text, "icd10")
         if not isinstance(doc, DraftDocument):
             self.__dict__.setdefault("_title_areas", {})[doc.id] = areas
-        named = areas + self.named_in(text, "topic")
+        named = areas + self.named_in(text, "topic") + self.named_in(text, "intervention")
         return self.text.terms(text) | {"@" + concept.split("retningsgraf/", 1)[-1] for concept in named}
 
     def terms(self, doc: Document) -> set[str]:
@@ -400,12 +401,13 @@ class Landscape:
 
     @read_model
     def name_terms(self) -> dict[str, list[tuple[str, frozenset[str]]]]:
-        """Per scheme ("icd10", "topic", "intervention"), each concept with the term sets of its names."""
+        """Per scheme ("icd10", "topic", "intervention", "setting"), each concept with the term sets of its names."""
         vocab, result = self.vocabulary, {}
         for scheme, concepts in (
             ("icd10", set(vocab.icd10.values())),
             ("topic", set(vocab.topics.concepts.values())),
             ("intervention", set(vocab.interventions.concepts.values())),
+            ("setting", set(vocab.settings.concepts.values())),
         ):
             entries = []
             for concept in sorted(concepts):
@@ -429,7 +431,7 @@ class Landscape:
         return index
 
     def named_in(self, text: str, scheme: str) -> list[str]:
-        """Return the concepts of *scheme* ("icd10", "topic" or "intervention") whose name appears in *text*."""
+        """Return the concepts of *scheme* ("icd10", "topic", "intervention", "setting") whose name is in *text*."""
         words = self.text.terms(text)
         by_term = self._names_by_term[scheme]
         found = {concept for word in words for concept, names in by_term.get(word, ()) if names <= words}

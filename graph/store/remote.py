@@ -52,6 +52,10 @@ class SparqlStore(Store):
     def __repr__(self) -> str:
         return f"<SparqlStore {self.query_url}>"
 
+    def hides(self, name: str) -> bool:
+        """Whether graph *name* is not the landscape's: the write counter's, or one the server keeps for itself."""
+        return name == str(self._meta) or name.startswith(SERVER_GRAPHS)
+
     # Generation shared by all workers ----------------------------------------------------
 
     def _generation(self) -> int:
@@ -246,14 +250,22 @@ class Seen:
 
 
 def _insert_pieces(write: GraphWrite, size: int) -> list[str]:
-    """INSERT DATA operations of at most *size* triples each that together insert *write*."""
+    """INSERT operations of at most *size* triples each that together insert *write* (on Virtuoso)."""
     text = _insert_data(write)  # INSERT DATA { GRAPH <g> {\n<one triple a line>\n} }
     start, end = text.index("{\n") + 2, text.rindex("\n} }")
     lines = [line for line in text[start:end].splitlines() if line.strip()]
     # A blank node label names one node within one operation only: triples that may share one stay together.
     lines.sort(key=lambda line: "_:" not in line)
     size = max(size, sum("_:" in line for line in lines))
-    return [f"{text[:start]}{chr(10).join(lines[i : i + size])}\n}} }}" for i in range(0, len(lines), size)]
+    pieces = []
+    for i in range(0, len(lines), size):
+        piece = f"{text[:start]}{chr(10).join(lines[i : i + size])}\n}} }}"
+        if "_:" in piece:
+            # Virtuoso refuses blank nodes in INSERT DATA ("not allowed in a constant clause"); a template
+            # without a WHERE match inserts the same triples, each label a fresh node as in INSERT DATA.
+            piece = "INSERT {" + piece.removeprefix("INSERT DATA {") + " WHERE {}"
+        pieces.append(piece)
+    return pieces
 
 
 def _triples(triples: Graph | Any) -> str:
@@ -275,7 +287,8 @@ def _term(value: dict[str, str]) -> Node:
     if kind == "uri":
         return URIRef(value["value"])
     if kind == "bnode":
-        return BNode(value["value"])
+        # Virtuoso 7 names blank nodes "nodeID://b10000", which no serialiser takes as a label.
+        return BNode(value["value"].removeprefix("nodeID://"))
     if "xml:lang" in value:
         return Literal(value["value"], lang=value["xml:lang"])
     datatype = value.get("datatype")

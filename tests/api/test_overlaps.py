@@ -227,18 +227,15 @@ def test_candidates_are_full_documents_with_relation_score_and_reasons(api: http
     assert len({c["document"]["id"] for c in found}) == len(found)
 
 
-def test_candidates_are_ranked_best_first(api: httpx.Client) -> None:
-    """Rank is the score plus the stated bonuses: same owner 0.1, work under way 0.05."""
+def test_candidates_are_in_score_order_and_rank_is_the_score(api: httpx.Client) -> None:
+    """No hidden rank: the draft's own owner and work under way are named in the reasons, not added."""
     draft = {"title": "Skizofreni: udredning", "owner": "dmpg-skz", "disease_areas": ["F20"]}
     found = candidates(api, draft, limit=30)
     assert len(found) > 5
-
-    def rank(candidate: dict[str, Any]) -> float:
-        types = {reason["type"] for reason in candidate["reasons"]}
-        return candidate["score"] + 0.1 * ("same_owner" in types) + 0.05 * ("in_progress" in types)
-
-    ranks = [rank(c) for c in found]
-    assert ranks == sorted(ranks, reverse=True)
+    assert any(r["type"] in ("same_owner", "in_progress") for c in found for r in c["reasons"])
+    scores = [c["score"] for c in found]
+    assert scores == sorted(scores, reverse=True)
+    assert all(c["rank"] == c["score"] for c in found)
 
 
 def test_limit_caps_the_candidates(api: httpx.Client) -> None:
@@ -295,11 +292,24 @@ def test_draft_for_a_category_finds_the_document_coded_there(api: httpx.Client) 
     assert any(r["type"] == "shared_code" for r in found[0]["reasons"])
 
 
+def test_a_draft_with_an_intervention_finds_the_documents_on_that_intervention_first(api: httpx.Client) -> None:
+    draft = {"title": "Ny retningslinje", "disease_areas": ["F32-F33"], "interventions": ["esketamin"]}
+    found = candidates(api, draft, limit=5)
+    assert {c["document"]["id"] for c in found[:2]} == {"dmpg-dep-esketamin", "medicinraadet-esketamin"}
+    shared = next(r for r in found[0]["reasons"] if r["type"] == "shared_intervention")
+    assert shared["text"] == "samme indsats: esketamin"
+    assert shared["text_en"] == "same intervention: esketamine"
+
+
+def test_a_dental_care_draft_far_from_psychiatry_gets_no_relevant_documents(api: httpx.Client) -> None:
+    assert candidates(api, {"title": "Tandpleje og tandbørstning hos voksne", "populations": ["adults"]}) == []
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [("disease_areas", ["Z99"]), ("disease_areas", ["F10", "F99.9"]),
      ("disease_areas", ["F19-F10"]), ("populations", ["martians"]), ("topics", ["cooking"]),
-     ("kind", "novel"), ("owner", "acme")],
+     ("interventions", ["bloodletting"]), ("settings", ["the moon"]), ("kind", "novel"), ("owner", "acme")],
 )  # fmt: skip
 def test_unknown_value_in_a_draft_is_422_naming_it(api: httpx.Client, field: str, value: Any) -> None:
     response = check(api, {"title": "Nyt dokument", field: value})

@@ -222,6 +222,8 @@ def _copy(land: Landscape, doc_id: str) -> Draft:
         disease_areas=[land.notation(a) for a in doc.disease_areas],
         populations=doc.populations,
         topics=doc.topics,
+        interventions=doc.interventions,
+        settings=doc.settings,
     )
 
 
@@ -235,11 +237,13 @@ def test_a_draft_copying_a_document_ranks_that_document_first(land: Landscape) -
 def test_a_draft_copying_any_registry_document_ranks_that_document_first(
     registry: Landscape,
 ) -> None:
+    # The order is the score: a document whose title another one contains can tie with it (ids then decide).
     misses = {}
     for doc_id in registry.documents:
-        ranked = check_draft(registry, _copy(registry, doc_id), limit=1)
-        if not ranked or ranked[0].b != doc_id:
-            misses[doc_id] = ranked[0].b if ranked else None
+        ranked = check_draft(registry, _copy(registry, doc_id), limit=5)
+        top = [c.b for c in ranked if c.score == ranked[0].score] if ranked else []
+        if doc_id not in top:
+            misses[doc_id] = top
     assert misses == {}
 
 

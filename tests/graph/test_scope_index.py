@@ -10,7 +10,7 @@ import yaml
 
 from graph.analysis.overlap import Draft, _candidates, candidate_mask, check_draft, compare, draft_document
 from graph.analysis.scope_index import scope_index
-from graph.analysis.scoring import bonus
+from graph.analysis.scoring import RELEVANCE_FLOOR
 from graph.model.landscape import Landscape, landscape
 from graph.store.core import Store
 from graph.store.spec import open_store
@@ -40,8 +40,8 @@ def exhaustive(land: Landscape, draft: Draft, limit: int = 10) -> list[tuple[str
     for other_id in _candidates(land, doc) or set(land.documents):
         other = land.documents[other_id]
         quick = compare(land, doc, other, explain=False)
-        if quick.relation is not None:
-            ranked.append((quick.score + bonus(doc, other, quick.relation), other_id))
+        if quick.relation is not None and quick.score >= RELEVANCE_FLOOR:
+            ranked.append((quick.score, other_id))
     ranked.sort(key=lambda item: (-item[0], item[1]))
     return [(other_id, round(rank, 3)) for rank, other_id in ranked[:limit]]
 

@@ -17,6 +17,7 @@ import pytest
 
 from tests.api.conftest import start_server, stop
 from tests.web.conftest import screenshot
+from tests.web.test_accessibility import AXE, WCAG
 
 pytestmark = pytest.mark.slow
 
@@ -126,3 +127,77 @@ def test_the_form_refuses_an_unknown_token_and_stores_nothing(tab: Any, server: 
     assert tab.locator("#p-token").input_value() == ""  # the token is never written back into the page
 
 
+def _put(server: str, path: str, body: dict[str, object]) -> None:
+    etag = httpx.get(f"{server}{path}", timeout=30).headers["etag"]
+    headers = {"Authorization": f"Bearer {EDITOR}", "If-Match": etag}
+    response = httpx.put(f"{server}{path}", json=body, headers=headers, timeout=60)
+    assert response.status_code == 200, response.text
+
+
+def test_an_edit_shows_in_the_documents_history_field_by_field(tab: Any, server: str) -> None:
+    record = {
+        "id": "plan-historik-test",
+        "title": "Udredning af tics hos børn",
+        "kind": "DMPGGuideline",
+        "owners": ["dmpg-adhd"],
+        "disease_areas": ["F95"],
+        "status": "planned",
+        "sources": [PLAN["source"]],
+    }
+    created = httpx.post(f"{server}/documents", json=record, headers={"Authorization": f"Bearer {EDITOR}"}, timeout=60)
+    assert created.status_code == 201, created.text
+    _put(server, f"/documents/{record['id']}", {**record, "status": "internal-consultation"})
+    tab.goto(f"/documents/{record['id']}")
+    history = tab.locator("#history")
+    rows = history.locator("tr").filter(has_text="status")
+    assert rows.first.locator("td").all_inner_texts() == ["planlagt", "i intern høring"]
+    assert "ændret af koordinator" in history.inner_text()
+    screenshot(tab, "document-history", full_page=False)
+
+
+def test_an_owners_page_lists_its_documents_plans_overlaps_and_its_own_history(tab: Any, server: str) -> None:
+    # An edit of an organisation (on this test's own store) shows on its page, field by field.
+    now = httpx.get(f"{server}/organisations/behandlingsraadet", timeout=30).json()
+    record = {"id": now["id"], "name": now["name"], "type": now["types"][0], "sources": now["sources"]}
+    record |= {k: now[k] for k in ("name_en", "url") if now.get(k)}
+    _put(server, "/organisations/behandlingsraadet", {**record, "abbreviation": "BHR-test"})
+    history = httpx.get(f"{server}/organisations/behandlingsraadet/history", timeout=30).json()["items"]
+    assert "forkortelse" in [f["label"] for f in history[-1]["fields"]]
+    tab.goto("/planning/organisations/behandlingsraadet")
+    row = tab.locator("#history tr").filter(has_text="forkortelse").first
+    assert row.locator("td").all_inner_texts() == ["–", "BHR-test"]
+    # The owners' list is in the menu; SST's page has its documents, planned work and overlaps.
+    tab.goto("/planning")
+    tab.locator("nav a", has_text="Ejere").click()
+    tab.locator("#organisations a", has_text="Sundhedsstyrelsen").first.click()
+    tab.wait_for_url(re.compile(r"/planning/organisations/sst$"))
+    text = tab.locator("main").inner_text()
+    owned = httpx.get(f"{server}/organisations/sst", timeout=30).json()["documents"]
+    assert f"Dokumenter ({owned})" in text
+    assert "Kan overlappe andre ejeres dokumenter" in text and "Planlagt og i gang" in text
+    assert tab.locator("#overlaps tbody tr").count() > 0
+    screenshot(tab, "organisation-sst", full_page=False)
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_the_pages_with_written_data_have_no_critical_or_serious_violation(
+    browser: Any, server: str, lang: str
+) -> None:
+    """The states only a written store shows: a registration's result, news items, histories."""
+    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context.add_cookies([{"name": "lang", "value": lang, "url": server}])
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        _register(page)  # the page as the form answers it
+        plan = page.locator("#registered h2 a").get_attribute("href")
+        pages = ["", "/planning/changes?overlapping=sst", "/planning/organisations/behandlingsraadet", plan]
+        for path in pages:
+            if path:
+                page.goto(path)
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("async (tags) => await axe.run(document, {runOnly: tags})", WCAG)
+            bad = [(v["id"], v["impact"]) for v in result["violations"] if v["impact"] in ("critical", "serious")]
+            assert bad == [], (path or "/planning/planned (answer)", bad)
+    finally:
+        context.close()
