@@ -96,6 +96,16 @@ class Draft:
 DRAFT_FIELDS = ("title", "kind", "owner", "disease_areas", "populations", "topics", "interventions", "settings")
 
 
+#: A document link as a reason reads it (Danish, English): "»A« erstatter »B«".
+LINK_WORDS = {
+    "replaces": ("erstatter", "replaces"),
+    "revises": ("reviderer", "revises"),
+    "supplements": ("supplerer", "supplements"),
+    "references": ("henviser til", "references"),
+    "implements": ("omsætter", "implements"),
+}
+
+
 def unknown_draft_fields(keys: Iterable[str]) -> str | None:
     """Return why a draft with these *keys* is refused, or None: the one message of the CLI and the API.
 
@@ -307,12 +317,9 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
         (t, b, a) for t, target in b.links if target == a.id
     ]
     for link_type, source, target in links if explain else []:
+        da, en = LINK_WORDS.get(link_type, (link_type, link_type))
         reasons.append(
-            Reason(
-                "link",
-                f"{source.id} {link_type} {target.id}",
-                f"{source.id} {link_type} {target.id}",
-            )
+            Reason("link", f"»{source.title}« {da} »{target.title}«", f"“{source.title}” {en} “{target.title}”")
         )
     value = score(
         area,
@@ -517,14 +524,20 @@ BLOCK_CELLS = 1 << 21
 
 
 def _all_pairs(snap: Snapshot) -> PairTable:
-    """Every related pair, built under the asking request's budget (graph.budget).
+    """Every related pair, built once for every request asking meanwhile (graph.budget.shared).
 
     A block of documents at a time is compared with every later one by
-    :class:`~graph.analysis.pair_scores.PairScorer` (``compare``'s arithmetic on arrays). A
-    request whose client leaves, or whose time or size bound runs out, stops the build between
-    blocks; the view is then not stored, and the next request that asks builds it under its own
-    budget.
+    :class:`~graph.analysis.pair_scores.PairScorer` (``compare``'s arithmetic on arrays). The
+    build has a deadline of its own, not the starting request's: cut at that one, the next
+    waiter would start again with its own deadline spent waiting. A starting client that leaves,
+    the shared deadline or the size bound stops the build between blocks; the view is then not
+    stored (past the size bound the snapshot remembers it, and refuses the same bound at once).
     """
+    with budget.shared():
+        return _pair_blocks(snap)
+
+
+def _pair_blocks(snap: Snapshot) -> PairTable:
     pairing = snap[PAIRING]
     index = pairing.index
     size = index.size
