@@ -239,8 +239,8 @@ def _intervention(land: Landscape, a: Document, b: Document, explain: bool = Tru
     """Return the intervention match (None where a side states none) and its reason, in concept labels."""
     vocab = land.vocabulary
     value, matches = scoring.intervention_match(vocab, a.interventions, b.interventions)
-    if not explain or value is None:
-        return value, []
+    if not explain or not a.interventions or not b.interventions:
+        return value, []  # a side that names none is neither the same nor different
 
     def names(notations: Iterable[str], lang: str) -> str:
         return ", ".join(land.concept_label("intervention", n, lang) for n in notations)
@@ -358,7 +358,7 @@ def _question_reasons(land: Landscape, a: Document, b: Document) -> list[Reason]
         return [
             Reason(
                 "shared_question",
-                f"samme spørgsmål: «{q.title}» ({a.id}) og «{o.title}» ({b.id})",
+                f"samme spørgsmål: »{q.title}« ({a.id}) og »{o.title}« ({b.id})",
                 f"the same question: \u201c{q.title}\u201d ({a.id}) and \u201c{o.title}\u201d ({b.id})",
             )
             for q, o in shared_questions(vocab, mine, theirs)
@@ -368,7 +368,7 @@ def _question_reasons(land: Landscape, a: Document, b: Document) -> list[Reason]
     return [
         Reason(
             "question_on_intervention",
-            f"anbefaling om samme indsats i {holder.id}: «{q.title}»",
+            f"anbefaling om samme indsats i {holder.id}: »{q.title}«",
             f"a recommendation on the same intervention in {holder.id}: \u201c{q.title}\u201d",
         )
         for q, _ in shared_questions(vocab, questions, [], other.interventions)
