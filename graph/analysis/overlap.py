@@ -96,6 +96,16 @@ class Draft:
 DRAFT_FIELDS = ("title", "kind", "owner", "disease_areas", "populations", "topics", "interventions", "settings")
 
 
+#: A document link as a reason reads it (Danish, English): "»A« erstatter »B«".
+LINK_WORDS = {
+    "replaces": ("erstatter", "replaces"),
+    "revises": ("reviderer", "revises"),
+    "supplements": ("supplerer", "supplements"),
+    "references": ("henviser til", "references"),
+    "implements": ("omsætter", "implements"),
+}
+
+
 def unknown_draft_fields(keys: Iterable[str]) -> str | None:
     """Return why a draft with these *keys* is refused, or None: the one message of the CLI and the API.
 
@@ -229,8 +239,8 @@ def _intervention(land: Landscape, a: Document, b: Document, explain: bool = Tru
     """Return the intervention match (None where a side states none) and its reason, in concept labels."""
     vocab = land.vocabulary
     value, matches = scoring.intervention_match(vocab, a.interventions, b.interventions)
-    if not explain or value is None:
-        return value, []
+    if not explain or not a.interventions or not b.interventions:
+        return value, []  # a side that names none is neither the same nor different
 
     def names(notations: Iterable[str], lang: str) -> str:
         return ", ".join(land.concept_label("intervention", n, lang) for n in notations)
@@ -307,12 +317,9 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
         (t, b, a) for t, target in b.links if target == a.id
     ]
     for link_type, source, target in links if explain else []:
+        da, en = LINK_WORDS.get(link_type, (link_type, link_type))
         reasons.append(
-            Reason(
-                "link",
-                f"{source.id} {link_type} {target.id}",
-                f"{source.id} {link_type} {target.id}",
-            )
+            Reason("link", f"»{source.title}« {da} »{target.title}«", f"“{source.title}” {en} “{target.title}”")
         )
     value = score(
         area,
@@ -351,7 +358,7 @@ def _question_reasons(land: Landscape, a: Document, b: Document) -> list[Reason]
         return [
             Reason(
                 "shared_question",
-                f"samme spørgsmål: «{q.title}» ({a.id}) og «{o.title}» ({b.id})",
+                f"samme spørgsmål: »{q.title}« ({a.id}) og »{o.title}« ({b.id})",
                 f"the same question: \u201c{q.title}\u201d ({a.id}) and \u201c{o.title}\u201d ({b.id})",
             )
             for q, o in shared_questions(vocab, mine, theirs)
@@ -361,7 +368,7 @@ def _question_reasons(land: Landscape, a: Document, b: Document) -> list[Reason]
     return [
         Reason(
             "question_on_intervention",
-            f"anbefaling om samme indsats i {holder.id}: «{q.title}»",
+            f"anbefaling om samme indsats i {holder.id}: »{q.title}«",
             f"a recommendation on the same intervention in {holder.id}: \u201c{q.title}\u201d",
         )
         for q, _ in shared_questions(vocab, questions, [], other.interventions)

@@ -177,8 +177,8 @@ def test_two_documents_with_recommendations_name_the_question_they_share(land: L
     result = _compare(land, "adhd-new", "adhd-old")
     shared = [r for r in result.reasons if r.type == "shared_question"]
     assert len(shared) == 1
-    assert "«Rating scales i udredningen» (adhd-new)" in shared[0].text
-    assert "«Brug af rating scales» (adhd-old)" in shared[0].text
+    assert "»Rating scales i udredningen« (adhd-new)" in shared[0].text
+    assert "»Brug af rating scales« (adhd-old)" in shared[0].text
     assert shared[0].text_en.startswith("the same question: \u201cRating scales i udredningen\u201d")
 
 
@@ -189,7 +189,7 @@ def test_a_draft_on_one_intervention_is_told_which_recommendation_of_the_adhd_nk
     found = check_draft(registry, draft, limit=3)
     assert found[0].b == "nkr-adhd-bu"
     (question,) = [r for r in found[0].reasons if r.type == "question_on_intervention"]
-    assert question.text == "anbefaling om samme indsats i nkr-adhd-bu: «Tilskud af flerumættede fedtsyrer»"
+    assert question.text == "anbefaling om samme indsats i nkr-adhd-bu: »Tilskud af flerumættede fedtsyrer«"
 
 
 def test_a_national_plan_beside_a_regional_function_description_is_complementary_not_overlap(
