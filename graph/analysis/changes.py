@@ -14,6 +14,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from graph import budget
 from graph.analysis import news
 from graph.analysis.change import EVENTS, Change, FieldChange
 from graph.analysis.overlap import related
@@ -227,6 +228,13 @@ def verdict_changes(snap: Snapshot, land: Landscape) -> Iterable[Change]:
 
 
 def _build(snap: Snapshot) -> list[Change]:
+    # Every document page and feed waits for this one build (some 5 s at 30,000 documents): cut at
+    # the deadline of the request that started it, each waiter would start it again, over its own.
+    with budget.shared():
+        return _changes(snap)
+
+
+def _changes(snap: Snapshot) -> list[Change]:
     land = snap[LANDSCAPE]
     states: dict[str, tuple[Graph, Graph]] = {}
     writes = list(_edits(snap, land, states))
