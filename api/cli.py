@@ -291,6 +291,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         read_budget=args.read_budget or None,
         max_items=args.max_items or None,
         warm=args.warm,
+        warm_sparql=args.warm_sparql,
         rate_per_minute=args.rate_limit or None,
         rate_burst=args.rate_burst,
         **given,
@@ -423,6 +424,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--rate-burst", type=int, default=30, help="expensive requests a client may send at once")
     serve.add_argument(
         "--no-warm", dest="warm", action="store_false", help="compute gaps, pairs and the report on first use only"
+    )
+    serve.add_argument(
+        "--no-warm-sparql",
+        dest="warm_sparql",
+        action="store_false",
+        help="start the SPARQL query workers on the first query, not at start-up (with --no-warm too)",
     )
     serve.add_argument(
         "--cors-origin",

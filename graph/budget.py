@@ -58,6 +58,7 @@ class Budget:
     done: int = 0  # progress of the longest loop, for background jobs: steps done of total
     total: int = 0
     _cancelled: threading.Event = field(default_factory=threading.Event)
+    _asking: Budget | None = field(default=None, repr=False)  # for a shared build: whose progress it is
 
     @property
     def deadline(self) -> float | None:
@@ -117,8 +118,9 @@ def allow(count: int) -> None:
 def progress(done: int, total: int) -> None:
     """Record that *done* of *total* steps are done, on the current budget if any (jobs show it)."""
     budget = _current.get()
-    if budget is not None:
+    while budget is not None:
         budget.done, budget.total = done, total
+        budget = budget._asking
 
 
 #: Seconds a shared build may take (:func:`shared`): several times what the largest benchmarked
@@ -133,13 +135,17 @@ def shared(seconds: float | None = SHARED_SECONDS) -> Iterator[Budget | None]:
     Others asking for the same value wait for this build. Cut at the deadline of the request that
     happened to start it, the work would be thrown away and started again by the next one, whose
     own deadline has been running while it waited: under load no one would get the value. So the
-    block gets *seconds* from now; the asking request's cancellation and size bound still apply.
+    block gets *seconds* from now, or the asking work's own deadline if that is later (a
+    background job's); the asking request's cancellation and size bound still apply.
     """
     asking = _current.get()
     if asking is None:
         yield None
         return
-    budget = Budget(seconds=seconds, max_items=asking.max_items, _cancelled=asking._cancelled)
+    left = None if asking.deadline is None else asking.deadline - time.monotonic()
+    if seconds is not None:
+        seconds = None if left is None else max(seconds, left)
+    budget = Budget(seconds=seconds, max_items=asking.max_items, _cancelled=asking._cancelled, _asking=asking)
     with within(budget):
         yield budget
 

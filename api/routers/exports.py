@@ -166,14 +166,18 @@ def export_overlap_list(
     other_owner: Text = None,
     relation: Literal["duplicate", "overlap", "complementary", "supersedes"] | None = None,
     min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
+    unjudged: Annotated[bool, Query(description="only pairs no coordinator has judged yet")] = False,
     lang: Annotated[str, Query(pattern="^(da|en)$")] = "da",
 ) -> Response:
     """The pairs of GET /overlaps as a spreadsheet: the engine's relation and a coordinator's verdict side by side."""
     found = planning.overlaps_between(
         land, owner or None, other_owner or None, [relation] if relation else overlap.RELATIONS, min_score
     )
+    judged = verdicts(land.snapshot)
+    if unjudged:
+        found = [c for c in found if judged.of(c.a, c.b) is None]
     budget.allow(len(found))
-    table = exports.overlap_table(land, found, verdicts(land.snapshot), lang)
+    table = exports.overlap_table(land, found, judged, lang)
     if fmt == "csv":
         return _file(exports.to_csv(table), "text/csv; charset=utf-8", "retningsgraf-overlap.csv")
     notes = _notes(owner=owner, other_owner=other_owner, relation=relation, min_score=min_score)

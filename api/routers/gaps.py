@@ -36,7 +36,7 @@ def read_gaps(
     valid_on: Annotated[dt.date | None, Query()] = None,
     level: CountLevel = None,
     purpose: CountPurpose = None,
-    limit: Annotated[int, limit_param(1000, 5000)] = 1000,
+    limit: Annotated[int, limit_param(100, 5000)] = 100,
     offset: Offset = 0,
 ) -> GapList:
     """Gaps with their rule, severity, Danish and English message and the documents behind them, a page at a time.

@@ -222,9 +222,10 @@ def overlaps_page(
     ] = None,
     min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
     cluster_score: Annotated[float, Query(ge=0.3, le=1)] = 0.7,
+    unjudged: Annotated[bool, Query(description="only pairs no coordinator has judged yet")] = False,
 ) -> Response:
     """Overlapping documents between two owners, and the picture of overlap clusters and owners."""
-    return _overlaps(request, land, owner, other_owner, relation, min_score, cluster_score)
+    return _overlaps(request, land, owner, other_owner, relation, min_score, cluster_score, unjudged=unjudged)
 
 
 def _overlaps(
@@ -237,8 +238,11 @@ def _overlaps(
     cluster_score: float,
     verdict_error: str | None = None,
     status: int = 200,
+    unjudged: bool = False,
 ) -> Response:
     given = {k: v for k, v in (("owner", owner), ("other_owner", other_owner), ("relation", relation)) if v}
+    if unjudged:
+        given["unjudged"] = "true"
     lang = _lang(request)
     error, found, owners = None, [], []
     try:
@@ -256,6 +260,9 @@ def _overlaps(
     planning.pairs(land)  # wait for the start-up thread rather than pairing twice
     clusters = overlap.clusters(land, cluster_score)
     network = cluster_network(land, cluster_score, owners)
+    judged = verdicts(land.snapshot)
+    if unjudged:
+        found = [c for c in found if judged.of(c.a, c.b) is None]
     back = urlencode({**given, "min_score": min_score, "cluster_score": cluster_score})
     context = {
         "given": given,
@@ -273,7 +280,7 @@ def _overlaps(
         "land": land,
         "error": error,
         "export_query": urlencode({**given, "min_score": min_score}),
-        "verdicts": verdicts(land.snapshot),
+        "verdicts": judged,
         "verdict_kinds": VERDICT_LABELS,
         "verdict_error": verdict_error,
         "back": back,
@@ -297,7 +304,7 @@ async def verdict_form(request: Request, store: StoreDep) -> Response:
         return Response("the form is too large", status_code=413, media_type="text/plain")
     form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items() if k in _FORM_FIELDS}
     back = parse_qs(form.get("back", ""))
-    shown = {k: back[k][0] for k in ("owner", "other_owner", "relation") if k in back}
+    shown = {k: back[k][0] for k in ("owner", "other_owner", "relation", "unjudged") if k in back}
     try:
         min_score = min(max(float(back.get("min_score", ["0"])[0]), 0.0), 1.0)
         cluster_score = min(max(float(back.get("cluster_score", ["0.7"])[0]), 0.3), 1.0)
@@ -340,6 +347,7 @@ async def verdict_form(request: Request, store: StoreDep) -> Response:
         cluster_score,
         error,
         status,
+        shown.get("unjudged") == "true",
     )
 
 

@@ -28,7 +28,7 @@ from graph.store.sparql import SparqlService
 from graph.store.sparql_proxy import SparqlProxy, Streamed
 from graph.validation.gaps import query_examples
 
-__all__ = ["router", "shutdown"]
+__all__ = ["router", "shutdown", "start"]
 
 router = APIRouter(prefix="/sparql", tags=["sparql"], dependencies=[Depends(expensive)])
 
@@ -182,7 +182,11 @@ def get_service(request: Request, store: StoreDep) -> SparqlService | SparqlProx
 
     On a remote store the engine answers (`SparqlProxy`): no worker copies the remote data.
     """
-    state = request.app.state
+    return _service(request.app, store)
+
+
+def _service(app: FastAPI, store: Any) -> SparqlService | SparqlProxy:
+    state = app.state
     with _lock:
         if getattr(state, "sparql", None) is None:
             settings = state.settings
@@ -199,6 +203,13 @@ def get_service(request: Request, store: StoreDep) -> SparqlService | SparqlProx
                 state.sparql = SparqlService(store, **limits)
         service: SparqlService | SparqlProxy = state.sparql
     return service
+
+
+def start(app: FastAPI) -> None:
+    """Start *app*'s query workers and load the data into them in the background (a warm start-up)."""
+    service = _service(app, app.state.store)
+    if isinstance(service, SparqlService):  # a remote engine has nothing to load
+        service.start()
 
 
 ServiceDep = Annotated[SparqlService | SparqlProxy, Depends(get_service)]

@@ -21,6 +21,7 @@ import numpy as np
 from graph import budget
 from graph.analysis import scoring
 from graph.analysis.pair_scores import PairScorer, thousandths
+from graph.analysis.questions import QUESTIONS, shared_questions
 from graph.analysis.scope_index import SCOPE_INDEX, ScopeIndex, scope_index
 from graph.analysis.scoring import SLACK, UNKNOWN, score
 from graph.model.landscape import LANDSCAPE, Document, DraftDocument, Landscape
@@ -93,6 +94,16 @@ class Draft:
 
 
 DRAFT_FIELDS = ("title", "kind", "owner", "disease_areas", "populations", "topics", "interventions", "settings")
+
+
+#: A document link as a reason reads it (Danish, English): "»A« erstatter »B«".
+LINK_WORDS = {
+    "replaces": ("erstatter", "replaces"),
+    "revises": ("reviderer", "revises"),
+    "supplements": ("supplerer", "supplements"),
+    "references": ("henviser til", "references"),
+    "implements": ("omsætter", "implements"),
+}
 
 
 def unknown_draft_fields(keys: Iterable[str]) -> str | None:
@@ -228,8 +239,8 @@ def _intervention(land: Landscape, a: Document, b: Document, explain: bool = Tru
     """Return the intervention match (None where a side states none) and its reason, in concept labels."""
     vocab = land.vocabulary
     value, matches = scoring.intervention_match(vocab, a.interventions, b.interventions)
-    if not explain or value is None:
-        return value, []
+    if not explain or not a.interventions or not b.interventions:
+        return value, []  # a side that names none is neither the same nor different
 
     def names(notations: Iterable[str], lang: str) -> str:
         return ", ".join(land.concept_label("intervention", n, lang) for n in notations)
@@ -300,16 +311,15 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
     reasons += topic_reasons + population_reasons + intervention_reasons + setting_reasons
     if explain and shared_terms:
         reasons.append(_title_reason(land, a, b, shared_terms))
+    if explain:
+        reasons += _question_reasons(land, a, b)
     links = [(t, a, b) for t, target in a.links if target == b.id] + [
         (t, b, a) for t, target in b.links if target == a.id
     ]
     for link_type, source, target in links if explain else []:
+        da, en = LINK_WORDS.get(link_type, (link_type, link_type))
         reasons.append(
-            Reason(
-                "link",
-                f"{source.id} {link_type} {target.id}",
-                f"{source.id} {link_type} {target.id}",
-            )
+            Reason("link", f"»{source.title}« {da} »{target.title}«", f"“{source.title}” {en} “{target.title}”")
         )
     value = score(
         area,
@@ -335,6 +345,34 @@ def compare(land: Landscape, a: Document, b: Document, explain: bool = True) -> 
             )
         )
     return Comparison(a.id, b.id, relation, round(min(value, 1.0), 3), reasons)
+
+
+def _question_reasons(land: Landscape, a: Document, b: Document) -> list[Reason]:
+    """Name the focused questions (recommendations) the two share, or one's questions on the other's interventions."""
+    asked = land.snapshot[QUESTIONS]
+    mine, theirs = asked.get(a.id, []) if a.id != "draft" else [], asked.get(b.id, [])
+    if not mine and not theirs:
+        return []
+    vocab = land.vocabulary
+    if mine and theirs:
+        return [
+            Reason(
+                "shared_question",
+                f"samme spørgsmål: »{q.title}« ({a.id}) og »{o.title}« ({b.id})",
+                f"the same question: \u201c{q.title}\u201d ({a.id}) and \u201c{o.title}\u201d ({b.id})",
+            )
+            for q, o in shared_questions(vocab, mine, theirs)
+            if o is not None
+        ]
+    holder, questions, other = (a, mine, b) if mine else (b, theirs, a)
+    return [
+        Reason(
+            "question_on_intervention",
+            f"anbefaling om samme indsats i {holder.id}: »{q.title}«",
+            f"a recommendation on the same intervention in {holder.id}: \u201c{q.title}\u201d",
+        )
+        for q, _ in shared_questions(vocab, questions, [], other.interventions)
+    ]
 
 
 def _title_reason(land: Landscape, a: Document, b: Document, shared: list[str]) -> Reason:
@@ -486,14 +524,20 @@ BLOCK_CELLS = 1 << 21
 
 
 def _all_pairs(snap: Snapshot) -> PairTable:
-    """Every related pair, built under the asking request's budget (graph.budget).
+    """Every related pair, built once for every request asking meanwhile (graph.budget.shared).
 
     A block of documents at a time is compared with every later one by
-    :class:`~graph.analysis.pair_scores.PairScorer` (``compare``'s arithmetic on arrays). A
-    request whose client leaves, or whose time or size bound runs out, stops the build between
-    blocks; the view is then not stored, and the next request that asks builds it under its own
-    budget.
+    :class:`~graph.analysis.pair_scores.PairScorer` (``compare``'s arithmetic on arrays). The
+    build has a deadline of its own, not the starting request's: cut at that one, the next
+    waiter would start again with its own deadline spent waiting. A starting client that leaves,
+    the shared deadline or the size bound stops the build between blocks; the view is then not
+    stored (past the size bound the snapshot remembers it, and refuses the same bound at once).
     """
+    with budget.shared():
+        return _pair_blocks(snap)
+
+
+def _pair_blocks(snap: Snapshot) -> PairTable:
     pairing = snap[PAIRING]
     index = pairing.index
     size = index.size

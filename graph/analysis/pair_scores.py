@@ -112,6 +112,8 @@ class PairScorer:
         self.kind = np.zeros(n, dtype=np.int64)
         self.family = np.zeros(n, dtype=np.int64)
         self.nka = np.zeros(n, dtype=bool)
+        self.level = np.zeros(n, dtype=np.int64)
+        levels: dict[str | None, int] = {}
         self.owner_bits = np.zeros((n, words), dtype=np.int64)
         for slot, doc in enumerate(docs):
             if doc is None:
@@ -125,6 +127,7 @@ class PairScorer:
             self.kind[slot] = kinds[doc.kind]
             self.family[slot] = families[scoring.FAMILY.get(doc.kind, "clinical")]
             self.nka[slot] = doc.kind == scoring.NKA
+            self.level[slot] = levels.setdefault(doc.level, len(levels))
             for owner in doc.owners:
                 number = owners[owner]
                 self.owner_bits[slot, number // 63] |= 1 << (number % 63)
@@ -185,6 +188,7 @@ class PairScorer:
             same_owner_same_kind=self._share_owner(r, c) & (self.kind[r] == self.kind[c]),
             nka_beside_other=(self.nka[r] | self.nka[c]) & (self.kind[r] != self.kind[c]),
             specific_topic_shared=(self.specific[r] & self.specific[c]) != 0,
+            same_level=self.level[r] == self.level[c],
             opposite_treatments=(self.only_first[r] & self.only_second[c]) | (self.only_second[r] & self.only_first[c]),
         )
         relation = scoring.classify_many(facts, self.relations)

@@ -64,10 +64,12 @@ TOPIC_SHARED, TOPIC_RELATED = 1.0, 0.7  # a shared topic; topics under one broad
 UNKNOWN = 0.5  # a side without topics, or without populations
 # What is done and where (ontology/interventions.ttl, settings.ttl). These two parts move the score away from
 # the other four only where both documents state them: a side without interventions or settings leaves it as is.
-W_INTERVENTION, W_SETTING = 0.15, 0.05
+W_INTERVENTION, W_SETTING = 0.25, 0.05
 INTERVENTION_SHARED = 1.0  # the same intervention: the same question, if area and population agree
 INTERVENTION_BROADER = 0.5  # one names a class the other's intervention lies in (lægemiddelbehandling / antipsykotika)
 INTERVENTION_SUBSTANCE = 0.25  # one substance (esketamin) beside its class: a narrower question, not the same one
+INTERVENTION_UNSTATED = 0.45  # one side names interventions, the other none: less than a class holding them
+SHARED_INTERVENTION_AREA = 0.8  # see score()
 #: A draft check lists no candidate scoring below this: a draft far from everything gets "no relevant documents".
 RELEVANCE_FLOOR = 0.35
 LINK_FLOOR = 0.9  # an explicit replaces/revises link makes a supersedes pair at least this close
@@ -101,9 +103,16 @@ def score(area: N, topic: Any, population: Any, title: Any, intervention: Any = 
         topic: the topic part.
         population: the population part.
         title: the title similarity.
-        intervention: the intervention match; NaN or None where a side states none (then it counts as the rest).
+        intervention: the intervention match; NaN or None where neither side states one (then it counts as the
+            rest). Where it is a class holding the other's intervention or better, the area counts at least
+            :data:`SHARED_INTERVENTION_AREA`.
         setting: the setting match, likewise.
     """
+    if intervention is not None:
+        # A document for all of psychiatry on the other's very intervention, or a class holding it (ECT patient
+        # safety beside ECT for depression), is about the same question: its area counts as SHARED_INTERVENTION_AREA.
+        lifted = np.where((intervention >= INTERVENTION_BROADER) & (area > 0), SHARED_INTERVENTION_AREA, 0.0)
+        area = np.maximum(area, lifted) if isinstance(area, np.ndarray) else max(area, float(lifted))  # type: ignore[assignment]
     base = W_AREA * area + W_TOPIC * topic + W_POPULATION * population + W_TITLE * title  # type: ignore[operator]
     return base + W_INTERVENTION * _departure(intervention, base) + W_SETTING * _departure(setting, base)  # type: ignore[no-any-return]
 
@@ -175,13 +184,18 @@ def population_match(a: Document, b: Document) -> tuple[float | None, set[str]]:
 def intervention_match(
     vocab: Vocabulary, a: Sequence[str], b: Sequence[str]
 ) -> tuple[float | None, list[tuple[str, str, str]]]:
-    """Return the best intervention match of two notation lists (None where one has none) and the matches reaching it.
+    """Return the best intervention match of two notation lists and the matches reaching it.
+
+    None where neither names an intervention; :data:`INTERVENTION_UNSTATED` where only one does.
 
     Each match is (kind, x, y): ``shared`` (the same intervention), ``broader`` (one is a class the other
     lies in) or ``substance`` (one substance beside its class). Siblings and other branches do not match.
     """
-    if not a or not b:
+    if not a and not b:
         return None, []
+    if not a or not b:
+        # One side is about particular interventions, the other states none: it may or may not be about them.
+        return INTERVENTION_UNSTATED, []
     best, matches = 0.0, []
     for x in a:
         above_x = vocab.intervention_ancestors(x)
@@ -249,6 +263,7 @@ class Facts:
         "population",
         "retired_a",
         "retired_b",
+        "same_level",
         "same_owner_same_kind",
         "sameness",
         "setting",
@@ -303,6 +318,7 @@ def facts(
         nka_beside_other=NKA in (a.kind, b.kind) and a.kind != b.kind,
         specific_topic_shared=bool(set(a.topics) & set(b.topics) - GENERIC_TOPICS),
         opposite_treatments=opposite_treatments(a.topics, b.topics),
+        same_level=a.level == b.level,
     )
 
 
@@ -352,7 +368,7 @@ SERIES_TITLE = 0.6
 def _not_apart(f: Facts) -> Any:
     # The interventions are one, or one class holds the other's (not one substance beside its class), or unknown;
     # and not one only pharmacological, the other only non-pharmacological.
-    return ((f.intervention >= INTERVENTION_BROADER) | (f.intervention != f.intervention)) & ~f.opposite_treatments
+    return ((f.intervention >= INTERVENTION_UNSTATED) | (f.intervention != f.intervention)) & ~f.opposite_treatments
 
 
 #: The coordinators' definitions, most specific first: the first rule that holds names the relation.
@@ -383,8 +399,20 @@ RULES: tuple[tuple[str, Callable[[Facts], Any]], ...] = (
             )
         ),
     ),
-    # A document for all of psychiatry on the same specific question.
-    ("overlap", lambda f: (f.area >= 0.3) & (f.topic == 1.0) & f.specific_topic_shared & _not_apart(f)),
+    # A document for all of psychiatry on the same specific question at the same level (two regions' function
+    # descriptions); a national plan beside a region's frames it: complementary, not an overlap
+    # (Region Nordjylland x Sundhedsstyrelsen gave 104 "overlaps", most of them such pairs).
+    (
+        "overlap",
+        lambda f: (f.area >= 0.3) & (f.topic == 1.0) & f.specific_topic_shared & _not_apart(f) & f.same_level,
+    ),
+    ("complementary", lambda f: (f.area >= 0.3) & (f.topic == 1.0) & f.specific_topic_shared & _not_apart(f)),
+    # The same intervention, or a class holding it, in any related area (a whole-psychiatry vejledning on
+    # dependence-forming medicines beside a benzodiazepine taper).
+    (
+        "overlap",
+        lambda f: (f.area > 0) & (f.intervention >= INTERVENTION_SHARED) & (f.population != 0.0) & (f.topic != 0.0),
+    ),
     # The same area, but different interventions or a different population: separate questions.
     ("complementary", lambda f: f.area >= 0.8),
     ("overlap", lambda f: (f.area > 0) & (f.title >= 0.5) & _not_apart(f)),

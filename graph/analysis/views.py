@@ -248,7 +248,12 @@ def document_json(land: Landscape, doc: Document) -> dict[str, Any]:
                 for a in value
             ]
         elif name == "links":
-            value = [{"type": t, "target": target} for t, target in value]
+            # The title is for pages ("erstatter <title>"); the API's LinkOut keeps type and target.
+            known = land.documents
+            value = [
+                {"type": t, "target": target, "title": known[target].title if target in known else None}
+                for t, target in value
+            ]
         shown[name] = value
         if name == "kind":
             shown["kind_label"] = _kind_label(land, doc.kind)

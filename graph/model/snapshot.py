@@ -4,7 +4,9 @@ A derived structure is a :class:`View`: a name, how to build it from a snapshot 
 how to update the value an earlier generation built, given the subjects written since. A
 snapshot builds each view once, when first asked, and whoever asks meanwhile waits for that
 build (a waiter whose client goes away stops waiting; :meth:`Snapshot.waiting` tells a build
-how many still wait, so work they share may outlive the client that started it). A write
+how many still wait, so work they share may outlive the client that started it). A build that
+stopped as too big (``graph.budget.TooBig``) is remembered: callers with that size bound are
+refused at once instead of each building up to it again. A write
 makes the next reader start a new snapshot, which takes over the values of the views that can
 update themselves; each is updated when first asked for, and rebuilt instead when the write's
 subjects are unknown (a large load, another process's write). That is the one garbage policy
@@ -83,6 +85,9 @@ class Snapshot:
         self._values: dict[View[Any], dict[Hashable, Any]] = {}
         self._carried = carried or {}
         self._building: dict[tuple[View[Any], Hashable], _Flight] = {}
+        # Builds that stopped as too big: how many items they had reached. Deterministic for a
+        # generation and a size bound, so a caller with that bound is refused without a build.
+        self._too_big: dict[tuple[View[Any], Hashable], int] = {}
         self._guard = threading.Lock()
 
     @classmethod
@@ -100,10 +105,13 @@ class Snapshot:
 
         Raises:
             graph.budget.Cancelled: the asking request's client went away while it waited.
+            graph.budget.TooBig: the value would hold more items than the asking budget allows,
+                found by this build or an earlier one of this generation.
         """
         found = self._values.get(view, {}).get(key, MISSING)
         if found is not MISSING:
             return found  # type: ignore[no-any-return]
+        self._refuse_if_too_big(view, key)
         with self._guard:
             flight = self._building.setdefault((view, key), _Flight())
             flight.users += 1
@@ -119,7 +127,13 @@ class Snapshot:
                 queued = False
                 found = self._values.get(view, {}).get(key, MISSING)
                 if found is MISSING:
-                    found = self._make(view, key)  # may stop on the asking request's budget: then nothing is kept
+                    self._refuse_if_too_big(view, key)
+                    try:
+                        found = self._make(view, key)  # may stop on the asking request's budget: then nothing is kept
+                    except budget.TooBig as error:
+                        with self._guard:
+                            self._too_big[(view, key)] = max(error.count, self._too_big.get((view, key), 0))
+                        raise
                     self._keep(view, key, found)
                     keep()  # long-lived: out of the collector's full sweeps (graph.model.heap)
             finally:
@@ -131,6 +145,12 @@ class Snapshot:
                 if flight.users == 0 and self._building.get((view, key)) is flight:
                     del self._building[(view, key)]
         return found  # type: ignore[no-any-return]
+
+    def _refuse_if_too_big(self, view: View[Any], key: Hashable) -> None:
+        reached = self._too_big.get((view, key))
+        asking = budget.current()
+        if reached is not None and asking is not None and asking.max_items is not None and asking.max_items < reached:
+            raise budget.TooBig(reached, asking.max_items)
 
     def waiting(self, view: View[Any], key: Hashable = None) -> int:
         """Return how many callers wait for the value of *view* (for *key*) that is being built now."""
@@ -184,7 +204,9 @@ class Snapshot:
         return Snapshot(self.store, generation, carried)
 
 
-_POLL_SECONDS = 0.1  # how often a caller waiting for a build looks whether its client is still there
+# How often a caller waiting for a build looks whether its client is still there. Not more often:
+# each look takes the GIL from the build they all wait for (31 waiters, 31 looks a second).
+_POLL_SECONDS = 1.0
 
 
 class _Flight:

@@ -631,6 +631,10 @@ class SparqlService:
 
         threading.Thread(target=start, name="sparql-worker-start", daemon=True).start()
 
+    def start(self) -> None:
+        """Start every worker and load the data now, in the background, so the first queries need not wait."""
+        self._warm()
+
     def _warm(self) -> None:
         """On the first query, start the other workers too, so the spare one is ready when needed."""
         if self._warmed:

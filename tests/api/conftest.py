@@ -57,6 +57,7 @@ def start_server(
             str(port),
             "--rate-limit",  # the suite sends many expensive requests from one address; a test may set its own
             "0",
+            "--no-warm-sparql",  # query workers on the first query, as most test servers never get one
             *args,
         ],
         stdout=subprocess.DEVNULL,

@@ -13,11 +13,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from rdflib import Graph, URIRef
 from rdflib.namespace import SKOS
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
 
+from api.main import Settings, create_app
 from tests.api.conftest import server_with_graphs, start_server
 
 pytestmark = pytest.mark.slow
@@ -552,3 +554,16 @@ def test_endpoints_are_described_in_openapi(server: str) -> None:
     assert "application/sparql-query" in paths["/sparql"]["post"]["requestBody"]["content"]
     assert "/sparql/examples" in paths
     assert json.dumps(paths["/sparql/examples"])
+
+
+def test_a_warm_start_loads_the_query_workers_before_the_first_query() -> None:
+    # On a 30,000-document store loading them takes some 15 s, which the first queries would wait.
+    with TestClient(create_app(Settings(warm=True, warm_sparql=True))) as client:
+        service = client.app.state.sparql
+        assert service is not None
+        deadline = time.monotonic() + 60
+        while not all(w.snapshot is not None for w in service._workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert all(w.process is not None and w.process.is_alive() and w.snapshot is not None for w in service._workers)
+        assert client.get("/health/work").json()["sparql_queries"] == 0
+        assert client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"}).json()["boolean"] is True

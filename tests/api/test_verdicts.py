@@ -237,6 +237,55 @@ def test_a_document_write_does_not_warn_again_about_a_pair_already_judged(runnin
     assert [w["type"] for w in warnings if w["document"] == judged] == ["judged"]
 
 
+def test_an_owner_subscribed_to_overlaps_hears_of_a_judged_pair_once_not_of_every_later_edit(
+    running: Running,
+) -> None:
+    url = running.url
+    plan = {
+        "id": "verdict-feed-plan",
+        "title": "Behandling af spiseforstyrrelser hos voksne",
+        "kind": "DMPGGuideline",
+        "owners": ["dmpg-dep"],
+        "disease_areas": ["F50"],
+        "populations": ["adults"],
+        "status": "planned",
+        "sources": ["https://example.org/plan"],
+    }
+    created = httpx.post(f"{url}/documents", json=plan, headers=AS_EDITOR, timeout=60)
+    assert created.status_code == 201, created.text
+    partners = {
+        i["b"] if i["a"] == plan["id"] else i["a"]
+        for i in httpx.get(f"{url}/overlaps", params={"owner": "dmpg-dep", "other_owner": "sst"}, timeout=60).json()[
+            "items"
+        ]
+        if plan["id"] in (i["a"], i["b"])
+    }
+    assert partners, "the plan overlaps SST documents"
+
+    def heard() -> list[dict[str, object]]:
+        feed = httpx.get(f"{url}/changes/feed.json", params={"overlapping": "sst"}, timeout=60).json()["items"]
+        return [i["_retningsgraf"] for i in feed if plan["id"] in str(i["_retningsgraf"]["record"])]
+
+    assert {c["kind"] for c in heard()} == {"document"}, "SST hears of the plan that overlaps its documents"
+    for other in sorted(partners):
+        put = httpx.put(
+            f"{url}/overlaps/verdicts",
+            json={"a": plan["id"], "b": other, "kind": "coordinated", "note": "Aftalt med SST."},
+            headers=AS_EDITOR,
+        )
+        assert put.status_code == 201, put.text
+    edited = httpx.put(
+        f"{url}/documents/{plan['id']}",
+        json={**plan, "title": "Behandling af spiseforstyrrelser hos voksne, revideret plan"},
+        headers={**AS_EDITOR, "If-Match": created.headers["etag"]},
+        timeout=60,
+    )
+    assert edited.status_code == 200, edited.text
+    kinds = [c["kind"] for c in heard()]
+    assert kinds.count("verdict") == len(partners), "SST hears of each verdict once"
+    assert "document" not in kinds, "and not of edits to a plan whose every pair with it is judged"
+
+
 def test_verdicts_survive_a_reload_of_the_registry(running: Running) -> None:
     url = running.url
     pair = _pair(url, "overlap")

@@ -171,3 +171,41 @@ def _is_label(land: Landscape, text: str, lang: str = "da") -> bool:
         *vocab.settings.concepts.values(),
     ]
     return any(vocab.label(str(concept), lang) == text for concept in concepts)
+
+
+def test_two_documents_with_recommendations_name_the_question_they_share(land: Landscape) -> None:
+    result = _compare(land, "adhd-new", "adhd-old")
+    shared = [r for r in result.reasons if r.type == "shared_question"]
+    assert len(shared) == 1
+    assert "»Rating scales i udredningen« (adhd-new)" in shared[0].text
+    assert "»Brug af rating scales« (adhd-old)" in shared[0].text
+    assert shared[0].text_en.startswith("the same question: \u201cRating scales i udredningen\u201d")
+
+
+def test_a_draft_on_one_intervention_is_told_which_recommendation_of_the_adhd_nkr_asks_about_it(
+    registry: Landscape,
+) -> None:
+    draft = Draft(title="Omega-3 fedtsyrer til børn med ADHD", disease_areas=["F90"], populations=["children"])
+    found = check_draft(registry, draft, limit=3)
+    assert found[0].b == "nkr-adhd-bu"
+    (question,) = [r for r in found[0].reasons if r.type == "question_on_intervention"]
+    assert question.text == "anbefaling om samme indsats i nkr-adhd-bu: »Tilskud af flerumættede fedtsyrer«"
+
+
+def test_a_national_plan_beside_a_regional_function_description_is_complementary_not_overlap(
+    registry: Landscape,
+) -> None:
+    result = _compare(registry, "sst-specialevejledning-psykiatri", "rn-funktionsbeskrivelse-psykiatri")
+    assert result.relation == "complementary"
+
+
+def test_region_nordjylland_and_sundhedsstyrelsen_share_far_fewer_overlaps(registry: Landscape) -> None:
+    """Issue 15 counted 104 "overlap" pairs between the two, most through whole-psychiatry plans."""
+    between = [
+        c
+        for c in pairs(registry, ("overlap",))
+        if {"region-nord", "sst"} <= {*registry.documents[c.a].owners, *registry.documents[c.b].owners}
+        and not {"region-nord", "sst"} <= set(registry.documents[c.a].owners)
+        and not {"region-nord", "sst"} <= set(registry.documents[c.b].owners)
+    ]
+    assert 0 < len(between) <= 55  # 49 since the whole-psychiatry rule asks for the same level

@@ -88,3 +88,11 @@ def test_a_coordinator_records_a_verdict_with_the_pages_form_and_sees_it_beside_
     (stored,) = httpx.get(f"{url}/overlaps/verdicts").json()["items"]
     assert (stored["a"], stored["b"]) == tuple(sorted((pair["a"], pair["b"])))
     assert stored["verdict"]["who"] == "koordinator" and stored["verdict"]["note"] == note
+
+    # "Only pairs nobody has judged" hides it, as GET /overlaps?unjudged=true does.
+    page.check("#o-unjudged")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**unjudged=true**")
+    assert page.locator(row_id).count() == 0
+    unjudged = httpx.get(f"{url}/overlaps", params={"owner": "dmpg-dep", "other_owner": "sst", "unjudged": "true"})
+    assert page.locator("#pairs tbody tr.pair").count() == min(len(unjudged.json()["items"]), 300)
