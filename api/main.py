@@ -44,6 +44,7 @@ from api.routers import (
 )
 from api.schemas import refusals
 from api.security import cors_origins_from_env, install_security
+from graph.analysis.changes import changes as change_list
 from graph.analysis.news import watch_gaps
 from graph.analysis.overlap import DraftError
 from graph.analysis.planning import validation as shacl_report
@@ -205,6 +206,9 @@ def _warm(store: Store, land: Landscape, budget: Budget) -> None:
     # The SHACL report comes after the pairs in warm(); when the pairs ran out of time it is
     # made here, whole (seconds, with no check-point), so document pages need not make it.
     shacl_report(store)
+    # The change list: every document page and feed shows it, and at 30,000 documents it takes
+    # about as long as a request may.
+    change_list(land)
 
 
 def operator_settings(**given: object) -> Settings:

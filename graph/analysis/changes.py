@@ -14,6 +14,7 @@ from typing import Any
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from graph import budget
 from graph.analysis import news
 from graph.analysis.change import EVENTS, Change, FieldChange
 from graph.analysis.overlap import related
@@ -90,7 +91,11 @@ def _value(land: Landscape, term: Node, lang: str) -> str:
         return land.owner_name(tail)
     if "/icd10/" in text:
         return f"{tail} {land.area_label(text, lang)}"
-    return land.vocabulary.label(text, lang) or tail
+    label = land.vocabulary.label(text, lang)
+    if label:
+        return label
+    # A source or a link to the web is read as its address; one of the graph's own terms by its name.
+    return tail if text.startswith(land.snapshot.store.minter.base) or "w3id.org/retningsgraf/" in text else text
 
 
 def _diff(land: Landscape, subject: URIRef, before: Graph, after: Graph) -> list[FieldChange]:
@@ -223,6 +228,13 @@ def verdict_changes(snap: Snapshot, land: Landscape) -> Iterable[Change]:
 
 
 def _build(snap: Snapshot) -> list[Change]:
+    # Every document page and feed waits for this one build (some 5 s at 30,000 documents): cut at
+    # the deadline of the request that started it, each waiter would start it again, over its own.
+    with budget.shared():
+        return _changes(snap)
+
+
+def _changes(snap: Snapshot) -> list[Change]:
     land = snap[LANDSCAPE]
     states: dict[str, tuple[Graph, Graph]] = {}
     writes = list(_edits(snap, land, states))

@@ -204,7 +204,9 @@ class Snapshot:
         return Snapshot(self.store, generation, carried)
 
 
-_POLL_SECONDS = 0.1  # how often a caller waiting for a build looks whether its client is still there
+# How often a caller waiting for a build looks whether its client is still there. Not more often:
+# each look takes the GIL from the build they all wait for (31 waiters, 31 looks a second).
+_POLL_SECONDS = 1.0
 
 
 class _Flight:

@@ -286,7 +286,7 @@ def test_a_caller_whose_client_left_stops_waiting_for_a_build_others_still_wait_
         hung_up = time.monotonic()
         with pytest.raises(budget.Cancelled):
             left.result(timeout=5)
-        assert time.monotonic() - hung_up < 0.5
+        assert time.monotonic() - hung_up < 1.5
         assert snap.waiting(view) == 1
         release.set()
         assert first.result(timeout=5) == stays.result(timeout=5) == "answer"
