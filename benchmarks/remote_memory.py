@@ -131,12 +131,14 @@ def start_server(*args: str, limit: float = 1800) -> tuple[subprocess.Popen[byte
         "--rate-limit",
         "0",
     ]
-    process = subprocess.Popen([*command, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = tempfile.NamedTemporaryFile(prefix="retningsgraf-serve-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen([*command, *args], stdout=subprocess.DEVNULL, stderr=log)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"retningsgraf serve {' '.join(args)} exited with {process.returncode}")
+            tail = Path(log.name).read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"retningsgraf serve {' '.join(args)} exited with {process.returncode}:\n{tail}")
         with contextlib.suppress(httpx.TransportError):
             if httpx.get(f"{url}/health", timeout=5).status_code == 200:
                 return process, url
@@ -216,7 +218,9 @@ def _children(pid: int) -> list[str]:
     return found
 
 
-def measure_size(documents: int, args: argparse.Namespace, log: Callable[[str], None]) -> dict[str, Any]:
+def measure_size(
+    documents: int, args: argparse.Namespace, log: Callable[[str], None], save: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"retningsgraf-remote-{documents}-") as folder:
         work = Path(folder)
         synthetic = work / "landscape.ttl"
@@ -226,12 +230,16 @@ def measure_size(documents: int, args: argparse.Namespace, log: Callable[[str], 
         load_s = cli("load", "--store", f"oxigraph:{store}", str(synthetic))
         log(f"  loaded into oxigraph:{store} in {load_s:.0f} s")
         row: dict[str, Any] = {"documents": documents, "load_s": round(load_s, 1)}
-        log(" embedded")
-        row["embedded"] = measure_api(f"oxigraph:{store}", args, log)
-        log(" remote, Oxigraph server")
-        with oxigraph_server(store) as (engine, spec):
-            row["oxigraph"] = measure_api(spec, args, log)
-            row["oxigraph"]["engine"] = rss(engine.pid)
+        if "embedded" in args.stores:
+            log(" embedded")
+            row["embedded"] = measure_api(f"oxigraph:{store}", args, log)
+            save(row)
+        if "oxigraph" in args.stores:
+            log(" remote, Oxigraph server")
+            with oxigraph_server(store) as (engine, spec):
+                row["oxigraph"] = measure_api(spec, args, log)
+                row["oxigraph"]["engine"] = rss(engine.pid)
+            save(row)
         if args.virtuoso:
             log(" remote, Virtuoso (bulk load)")
             with virtuoso_server(store, work) as (pid, spec):
@@ -285,6 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--documents", default="30000", help="comma-separated sizes (default 30000)")
     parser.add_argument("--repeat", type=int, default=5, help="timed repetitions of each request")
     parser.add_argument("--virtuoso", action="store_true", help="also measure the API on Virtuoso")
+    parser.add_argument("--stores", default="embedded,oxigraph", help="of embedded,oxigraph (default both)")
     args = parser.parse_args(argv)
 
     def log(text: str) -> None:
@@ -294,8 +303,13 @@ def main(argv: list[str] | None = None) -> int:
     out = RESULTS / f"remote-memory-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     rows = []
     for documents in (int(size) for size in args.documents.split(",")):
-        rows.append(measure_size(documents, args, log))
-        out.write_text(json.dumps({"rows": rows}, indent=1))
+
+        def save(row: dict[str, Any]) -> None:
+            out.write_text(json.dumps({"rows": [*rows, row]}, indent=1))  # an interrupted run keeps what it measured
+
+        rows.append(measure_size(documents, args, log, save))
+        save(rows.pop())
+        rows = json.loads(out.read_text())["rows"]
     print(table(rows))
     log(f"wrote {out}")
     return 0

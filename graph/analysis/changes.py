@@ -91,7 +91,11 @@ def _value(land: Landscape, term: Node, lang: str) -> str:
         return land.owner_name(tail)
     if "/icd10/" in text:
         return f"{tail} {land.area_label(text, lang)}"
-    return land.vocabulary.label(text, lang) or tail
+    label = land.vocabulary.label(text, lang)
+    if label:
+        return label
+    # A source or a link to the web is read as its address; one of the graph's own terms by its name.
+    return tail if text.startswith(land.snapshot.store.minter.base) or "w3id.org/retningsgraf/" in text else text
 
 
 def _diff(land: Landscape, subject: URIRef, before: Graph, after: Graph) -> list[FieldChange]:

@@ -25,7 +25,9 @@ from graph.store.namespaces import GD, PROV, RDF, Minter, default_base
 
 __all__ = ["SERVER_GRAPHS", "Seen", "SparqlStore"]
 
-_TIMEOUT = httpx.Timeout(60.0, connect=5.0)
+# The read model's queries read every document at start-up: at 30,000 documents on a busy machine
+# Virtuoso took over a minute for one of them (benchmarks/remote_memory.py).
+_TIMEOUT = httpx.Timeout(600.0, connect=5.0)
 # Graphs a server keeps for itself, not the landscape's: Virtuoso's RDF views, its LDP vocabulary and
 # its service description (named after its DefaultHost, localuriqaserver unless configured).
 SERVER_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#", "http://www.w3.org/ns/ldp#", "http://localuriqaserver/")
@@ -98,6 +100,9 @@ class SparqlStore(Store):
             raise StoreError(f"the SPARQL server at {url} did not answer: {error}") from error
         if response.status_code >= 400:
             raise StoreError(f"the SPARQL server at {url} answered {response.status_code}: {response.text[:500]}")
+        if response.headers.get("x-sql-state", "").startswith("S1T"):
+            # Virtuoso's "anytime" answer: what it found before its time limit, as if it were all.
+            raise StoreError(f"the SPARQL server at {url} ran out of time and answered only part: raise its limit")
         if not self.engine:
             self.engine = response.headers.get("server", "unknown")
         return response

@@ -121,3 +121,9 @@ def test_the_changes_page_shows_the_new_kinds_in_danish(server: str) -> None:
 
 def test_an_unknown_event_is_refused(server: str) -> None:
     assert httpx.get(f"{server}/changes", params={"event": "rumour"}, timeout=60).status_code == 422
+
+
+def test_a_source_address_is_shown_whole_in_the_field_changes(server: str) -> None:
+    created = next(c for c in _items(server, event="write") if c["record"] == OLD["id"])
+    sources = next(f for f in created["fields"] if f["label"] == "kilde")
+    assert sources["new"] == OLD["sources"]

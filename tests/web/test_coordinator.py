@@ -201,3 +201,13 @@ def test_the_pages_with_written_data_have_no_critical_or_serious_violation(
             assert bad == [], (path or "/planning/planned (answer)", bad)
     finally:
         context.close()
+
+
+def test_the_form_names_a_missing_field_in_danish_and_stores_nothing(server: str) -> None:
+    # A browser's own checks stop an empty required field; a client without them gets the page's answer.
+    form = {"title": "Et udkast uden kilde", "owner": "sst", "token": EDITOR}
+    response = httpx.post(f"{server}/planning/planned", data=form, timeout=60)
+    assert response.status_code == 422
+    assert "Kilde: skal udfyldes" in response.text
+    assert "Et udkast uden kilde" not in re.sub(r'value="[^"]*"', "", response.text.split('id="plan-form"')[0])
+    assert EDITOR not in response.text  # the token is never written back into the page
