@@ -545,9 +545,9 @@ def store_fingerprint(store: Store) -> Hashable:
     A store with a write counter (``generation``) adds it, which makes writes in this
     process exact; the rest catches writes by other processes to an on-disk store.
     """
-    newest = store.select(
-        "PREFIX prov: <http://www.w3.org/ns/prov#> SELECT (MAX(STR(?t)) AS ?t) WHERE { ?g prov:generatedAtTime ?t }"
-    )
+    from graph.store.core import query  # here: the spawned query workers need none of the store module
+
+    newest = store.select(query("newest_generated"))
     loaded = str(newest[0].get("t", "")) if newest else ""
     return (
         getattr(store, "generation", None),
