@@ -31,3 +31,12 @@ def test_planned_work_names_the_documents_it_may_overlap_in_danish_numbers(api: 
     assert re.search(r"score 0,\d\d\)", page)  # Danish decimal comma
     english = api.get("/planning/planned", cookies={"lang": "en"}).text
     assert "May overlap" in english and re.search(r"score 0\.\d\d\)", english)
+
+
+@pytest.mark.parametrize("lang", ["da", "en"])
+def test_the_planned_page_has_a_short_tab_title_and_one_registration_form(api: httpx.Client, lang: str) -> None:
+    page = api.get("/planning/planned", cookies={"lang": lang}).text
+    title = re.search(r"<title>(.*?)</title>", page, re.DOTALL)
+    expected = "Planned and under way" if lang == "en" else "Planlagt og i gang"
+    assert title and title.group(1) == f"{expected} – retningsgraf"
+    assert page.count('id="register-h"') == 1
