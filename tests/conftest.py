@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,3 +79,45 @@ def synthetic_3k_store(synthetic_3k_file: Path) -> Store:
     ensure_seeded(store)
     load_files(store, [synthetic_3k_file], progress=False)
     return store
+
+
+# A real browser -----------------------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    """Return the Chromium executable to drive, if there is one."""
+    return os.environ.get("RETNINGSGRAF_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """A headless Chromium for the whole session: one per process, as Playwright's sync API allows only one.
+
+    The page tests (tests/web) and the hostile pages test share it, whichever a test worker runs first.
+    """
+    executable = chromium_path()
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:  # pragma: no cover - the test extra installs it
+        executable = None
+    if executable is None:
+        if os.environ.get("RETNINGSGRAF_REQUIRE_BROWSER") == "1":
+            pytest.fail("no Chromium or Playwright, and RETNINGSGRAF_REQUIRE_BROWSER=1")
+        pytest.skip("no Chromium (apt-get install chromium) or Playwright (pip install playwright)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

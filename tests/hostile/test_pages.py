@@ -9,9 +9,7 @@ no element or attribute the data put there, and must show the payload as text.
 from __future__ import annotations
 
 import json
-import os
 import socket
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -20,7 +18,6 @@ import httpx
 import pytest
 
 from tests.hostile.conftest import Answer, Secret
-from tests.web.conftest import CHROMIUM_ARGS, chromium_path
 
 pytestmark = pytest.mark.slow
 
@@ -194,26 +191,6 @@ def test_language_switch_only_redirects_to_this_service(
         assert not location.startswith(("//", "/\\")) and "\r" not in location and "\n" not in location
         assert "pwned" not in response.headers.get("set-cookie", "")
     answered("html", case, f"{response.status_code}: stays on this service")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """A headless Chromium for this module alone, closed before tests/web starts its own."""
-    executable = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - the test extra installs it
-        executable = None
-    if executable is None:
-        if os.environ.get("RETNINGSGRAF_REQUIRE_BROWSER") == "1":
-            pytest.fail("no Chromium or Playwright, and RETNINGSGRAF_REQUIRE_BROWSER=1")
-        pytest.skip("no Chromium (apt-get install chromium) or Playwright (pip install playwright)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def test_no_payload_runs_in_a_real_browser(hostile_server: str, browser: Any, answered: Answer) -> None:

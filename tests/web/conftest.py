@@ -9,8 +9,6 @@ Screenshots go to ``tests/artifacts/`` (git-ignored).
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,22 +19,6 @@ import pytest
 from tests.api.conftest import start_server
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium_path() -> str | None:
-    """Return the Chromium executable to drive, if there is one."""
-    return os.environ.get("RETNINGSGRAF_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-
 
 @pytest.fixture(scope="session")
 def web_server() -> Iterator[str]:
@@ -51,26 +33,6 @@ def web_server() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """A headless Chromium for the whole session."""
-    executable = chromium_path()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - the test extra installs it
-        executable = None
-    if executable is None:
-        if os.environ.get("RETNINGSGRAF_REQUIRE_BROWSER") == "1":
-            pytest.fail("no Chromium or Playwright, and RETNINGSGRAF_REQUIRE_BROWSER=1")
-        pytest.skip("no Chromium (apt-get install chromium) or Playwright (pip install playwright)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Recorder:
