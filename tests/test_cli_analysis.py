@@ -81,11 +81,10 @@ def test_evaluate_reports_precision_and_recall() -> None:
     assert done.returncode == 0, done.stderr
     figures = json.loads(done.stdout)
     assert figures["support"]["duplicate"] >= 8
-    # The issue's target was >= 0.8, met (0.8) only while one of two DMPG schizophrenia guidelines was
-    # wrongly "in consultation": with both published (registry re-verified 2026-12-04) the scope-level
-    # classifier calls Kognition and Negative symptomer duplicates (0.769). Question-level overlap
-    # (issue 15) is the fix; this stops it from getting worse meanwhile.
-    assert figures["precision"]["duplicate"] >= 0.75
+    # This first set labels a duplicate by scope; issue 15 made a duplicate the same question (same
+    # intervention), measured on the second set (--set v2), so here most scope "duplicates" are now overlap:
+    # the same floor as tests/graph/test_evaluation.py.
+    assert figures["precision"]["duplicate"] >= 0.3
     # The target is 0.9 and not met yet (see the evaluation note); this only stops it from getting worse.
     assert figures["recall_at_5"] >= 0.75
 
