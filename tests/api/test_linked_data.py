@@ -219,6 +219,7 @@ def test_every_page_links_the_dataset_description_and_the_ontology(client: TestC
 
 
 def test_a_resource_page_speaks_english_behind_the_switch(client: TestClient) -> None:
+    client.cookies.clear()  # the session's shared client: a language another test chose is not this test's default
     danish = client.get("/organisation/sst", headers={"Accept": BROWSER}).text
     english = client.get("/organisation/sst", params={"lang": "en"}, headers={"Accept": BROWSER}).text
     assert "<h1>Sundhedsstyrelsen</h1>" in danish and ">ejes af<" in danish
