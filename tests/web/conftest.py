@@ -9,6 +9,7 @@ Screenshots go to ``tests/artifacts/`` (git-ignored).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,18 @@ def page(browser: Any, web_server: str, requests_made: Recorder) -> Iterator[Any
         context.close()
     assert requests_made.urls, "the page made no requests at all"
     assert requests_made.outside(web_server) == [], "requests left the service"
+
+
+@contextlib.contextmanager
+def danish_page(browser: Any, base_url: str, width: int = 1280) -> Iterator[Any]:
+    """A Danish browser tab on *base_url* (its own context, closed afterwards), waiting up to 30 s per step."""
+    context = browser.new_context(base_url=base_url, viewport={"width": width, "height": 900}, locale="da-DK")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        yield page
+    finally:
+        context.close()
 
 
 def screenshot(page: Any, name: str, full_page: bool = False) -> Path:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import start_server, stop
-from tests.web.conftest import screenshot
+from tests.web.conftest import danish_page, screenshot
 from tests.web.test_accessibility import AXE, WCAG
 
 pytestmark = pytest.mark.slow
@@ -46,13 +46,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture
 def tab(browser: Any, server: str) -> Iterator[Any]:
     """A Danish page on the writable server."""
-    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900}, locale="da-DK")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
+    with danish_page(browser, server) as page:
         yield page
-    finally:
-        context.close()
 
 
 def _register(tab: Any) -> None:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import start_server, stop
-from tests.web.conftest import screenshot
+from tests.web.conftest import danish_page, screenshot
 
 pytestmark = pytest.mark.slow
 
@@ -34,13 +34,8 @@ def judging_server() -> Iterator[str]:
 
 @pytest.fixture
 def judging_page(browser: Any, judging_server: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=judging_server, viewport={"width": 1440, "height": 900}, locale="da-DK")
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    try:
+    with danish_page(browser, judging_server, width=1440) as page:
         yield page
-    finally:
-        context.close()
 
 
 def _first_pair(url: str) -> dict[str, Any]:
